@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-ppo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "PPOCore", targets: ["PPOCore"]),
+        .library(name: "Environments", targets: ["Environments"]),
+        .executable(name: "ppo", targets: ["ppo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // OpenBLAS through its C interface (cblas_sgemm / cblas_sgemv). Debian: libopenblas-dev.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Numerics: layers, heads, PPO loss, GAE, Adam, RNG, config. Nothing networked.
+        .target(
+            name: "PPOCore",
+            dependencies: ["COpenBLAS"]
+        ),
+        // Classic-control environments with Gymnasium semantics, and the vectorised env.
+        .target(
+            name: "Environments",
+            dependencies: ["PPOCore"]
+        ),
+        // Micro-benchmarks behind `ppo bench`.
+        .target(
+            name: "PPOBench",
+            dependencies: ["PPOCore", "Environments"]
+        ),
+        .executableTarget(
+            name: "ppo",
+            dependencies: [
+                "PPOCore",
+                "Environments",
+                "PPOBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PPOCoreTests",
+            dependencies: ["PPOCore"]
+        ),
+        .testTarget(
+            name: "EnvironmentsTests",
+            dependencies: ["Environments", "PPOCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
