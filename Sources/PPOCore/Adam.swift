@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Adam exactly as PyTorch's `torch.optim.Adam` (no weight decay, no AMSGrad), in Float:
+///
+///     m ← lerp(m, g, 1−β₁);  v ← β₂·v + (1−β₂)·g²
+///     p ← p − (lr / (1−β₁ᵏ)) · m / (√v / √(1−β₂ᵏ) + ε)
+///
+/// with the bias corrections computed in Double as PyTorch does with Python floats.
+public final class Adam {
+    public let parameters: [Parameter]
+    public var learningRate: Double
+    public let beta1: Double
+    public let beta2: Double
+    public let eps: Double
+    /// Number of steps taken (k of the last step).
+    public private(set) var step: Int = 0
+    /// First and second moments, one buffer per parameter (same order).
+    public private(set) var firstMoments: [UnsafeMutablePointer<Float>]
+    public private(set) var secondMoments: [UnsafeMutablePointer<Float>]
+
+    public init(parameters: [Parameter], learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        firstMoments = parameters.map {
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: $0.count)
+            m.initialize(repeating: 0, count: $0.count)
+            return m
+        }
+        secondMoments = parameters.map {
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: $0.count)
+            v.initialize(repeating: 0, count: $0.count)
+            return v
+        }
+    }
+
+    deinit {
+        firstMoments.forEach { $0.deallocate() }
+        secondMoments.forEach { $0.deallocate() }
+    }
+
+    /// One update of every parameter from its `grad`.
+    public func update() {
+        step += 1
+        let k = Double(step)
+        let biasCorrection1 = 1 - pow(beta1, k)
+        let biasCorrection2 = 1 - pow(beta2, k)
+        let stepSize = Float(learningRate / biasCorrection1)
+        let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
+        let weight1 = Float(1 - beta1)
+        let b2 = Float(beta2)
+        let oneMinusB2 = Float(1 - beta2)
+        let epsF = Float(eps)
+        for (index, p) in parameters.enumerated() {
+            let m = firstMoments[index]
+            let v = secondMoments[index]
+            let g = p.grad
+            let w = p.value
+            for i in 0..<p.count {
+                let gi = g[i]
+                // torch.lerp with weight < 0.5: self + weight·(end − self).
+                m[i] = m[i] + weight1 * (gi - m[i])
+                v[i] = v[i] * b2 + oneMinusB2 * gi * gi
+                let denom = v[i].squareRoot() / biasCorrection2Sqrt + epsF
+                w[i] = w[i] - stepSize * (m[i] / denom)
+            }
+        }
+    }
+
+    /// Moments as arrays (for checkpoints and tests).
+    public func moments(of index: Int) -> (first: [Float], second: [Float]) {
+        let n = parameters[index].count
+        return (Array(UnsafeBufferPointer(start: firstMoments[index], count: n)),
+                Array(UnsafeBufferPointer(start: secondMoments[index], count: n)))
+    }
+
+    /// Restores the state written by `moments(of:)` and `step` (checkpoint resume).
+    public func restore(step: Int, first: [[Float]], second: [[Float]]) {
+        precondition(first.count == parameters.count && second.count == parameters.count, "Adam state for a different model")
+        self.step = step
+        for i in parameters.indices {
+            precondition(first[i].count == parameters[i].count && second[i].count == parameters[i].count, "Adam state size mismatch")
+            first[i].withUnsafeBufferPointer { if let b = $0.baseAddress { firstMoments[i].update(from: b, count: $0.count) } }
+            second[i].withUnsafeBufferPointer { if let b = $0.baseAddress { secondMoments[i].update(from: b, count: $0.count) } }
+        }
+    }
+}
+
+/// Global gradient-norm clipping as PyTorch's `clip_grad_norm_`: total = ‖all grads‖₂;
+/// coef = max_norm / (total + 1e-6); if coef < 1 every gradient is multiplied by it. Returns the total norm.
+@discardableResult
+public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double) -> Float {
+    var sumSquares = 0.0
+    for p in parameters { sumSquares += Kernels.sumOfSquares(p.grad, count: p.count) }
+    let total = Float(sumSquares.squareRoot())
+    let coef = Float(maxNorm) / (total + 1e-6)
+    if coef < 1 {
+        for p in parameters {
+            for i in 0..<p.count { p.grad[i] *= coef }
+        }
+    }
+    return total
+}

@@ -1,0 +1,120 @@
+/// Every hyper-parameter of a PPO run, with two presets: `.seed` reproduces the original PyTorch seed exactly,
+/// `.default` fixes what the seed gets wrong or leaves out (see each field).
+public struct PPOConfig: Codable, Sendable, Equatable {
+    // MARK: Network
+    /// Hidden layer widths of both actor and critic.
+    public var hiddenSizes: [Int] = [64, 64]
+    public var activation: Activation = .tanh
+    public var initialization: Initialization = .orthogonal
+    /// Initial log σ of the Gaussian head (continuous actions).
+    public var initialLogStd: Double = 0
+
+    // MARK: Rollout and returns
+    /// Transitions collected per update (over all environments).
+    public var rolloutSteps: Int = 2048
+    /// Discount factor γ.
+    public var gamma: Double = 0.99
+    /// GAE λ.
+    public var gaeLambda: Double = 0.95
+    /// How a time-limit truncation enters GAE: `.bootstrap` from V(final observation) (correct), or `.seed`
+    /// (`done = terminated or truncated`, no bootstrap).
+    public var truncation: GAE.TruncationHandling = .bootstrap
+
+    // MARK: Update
+    public var learningRate: Double = 3e-4
+    /// Constant, or linearly annealed to 0 over the run.
+    public var learningRateSchedule: LearningRateSchedule = .constant
+    /// Passes over the rollout per update.
+    public var updateEpochs: Int = 10
+    public var minibatchSize: Int = 64
+    /// PPO clip ε for the ratio.
+    public var clipCoef: Double = 0.2
+    /// If set, the value loss is clipped around the old values with this ε (PPO2 style); nil = unclipped.
+    public var valueClipCoef: Double? = nil
+    public var valueCoef: Double = 0.5
+    public var entropyCoef: Double = 0.01
+    /// Global gradient-norm clip (PyTorch `clip_grad_norm_`).
+    public var maxGradNorm: Double = 0.5
+    public var adamBeta1: Double = 0.9
+    public var adamBeta2: Double = 0.999
+    /// Adam ε: PyTorch's default 1e-8 in the seed, 1e-5 as in the PPO reference implementations.
+    public var adamEps: Double = 1e-5
+    /// Where advantages are normalised: per minibatch (default), over the whole rollout (seed), or not at all.
+    public var advantageNormalization: AdvantageNormalization = .minibatch
+    /// Stop the epochs of an update early once the mean approx-KL of an epoch exceeds this; nil = never.
+    public var targetKL: Double? = nil
+
+    // MARK: Normalisation (continuous control, sparse rewards)
+    public var normalizeObservations: Bool = false
+    public var normalizeRewards: Bool = false
+    /// Clip range of normalised observations and scaled rewards.
+    public var observationClip: Double = 10
+    public var rewardClip: Double = 10
+
+    public init() {}
+
+    /// The defaults: orthogonal init, Adam ε 1e-5, per-minibatch advantage normalisation, truncation bootstrap.
+    public static let `default` = PPOConfig()
+
+    /// The PyTorch seed's exact configuration: PyTorch default init, Adam ε 1e-8, advantage normalisation over
+    /// the whole rollout with the unbiased std, `done = terminated or truncated`, one environment.
+    public static let seed: PPOConfig = {
+        var c = PPOConfig()
+        c.initialization = .pytorchDefault
+        c.adamEps = 1e-8
+        c.advantageNormalization = .rollout
+        c.truncation = .seed
+        c.valueClipCoef = nil
+        c.entropyCoef = 0.01
+        c.learningRateSchedule = .constant
+        return c
+    }()
+
+    /// Problems with the values, each a sentence a user can act on; empty when the config is usable.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) {
+            out.append("hidden-sizes must be one or more positive widths (got \(hiddenSizes))")
+        }
+        if rolloutSteps <= 0 { out.append("rollout-steps must be positive (got \(rolloutSteps))") }
+        if minibatchSize <= 0 { out.append("minibatch-size must be positive (got \(minibatchSize))") }
+        if updateEpochs <= 0 { out.append("update-epochs must be positive (got \(updateEpochs))") }
+        if !(0...1).contains(gamma) { out.append("gamma must be in [0, 1] (got \(gamma))") }
+        if !(0...1).contains(gaeLambda) { out.append("gae-lambda must be in [0, 1] (got \(gaeLambda))") }
+        if !(learningRate > 0 && learningRate.isFinite) { out.append("learning-rate must be positive (got \(learningRate))") }
+        if !(clipCoef > 0) { out.append("clip-coef must be positive (got \(clipCoef))") }
+        if let v = valueClipCoef, !(v > 0) { out.append("value-clip-coef must be positive when set (got \(v))") }
+        if !(maxGradNorm > 0) { out.append("max-grad-norm must be positive (got \(maxGradNorm))") }
+        if !(adamEps > 0) { out.append("adam-eps must be positive (got \(adamEps))") }
+        if !(0..<1).contains(adamBeta1) || !(0..<1).contains(adamBeta2) { out.append("adam betas must be in [0, 1)") }
+        if valueCoef < 0 || entropyCoef < 0 { out.append("value-coef and entropy-coef must not be negative") }
+        return out
+    }
+}
+
+/// Where advantages are standardised to zero mean and unit (unbiased) std, `(A − mean) / (std + 1e-8)`.
+public enum AdvantageNormalization: String, Codable, Sendable, CaseIterable {
+    /// Within each minibatch (CleanRL, SB3).
+    case minibatch
+    /// Once over the whole rollout before minibatching (the seed).
+    case rollout
+    case off
+}
+
+/// The learning-rate schedule over a run.
+public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
+    case constant
+    /// lr · (1 − (update − 1) / totalUpdates), reaching ~0 at the last update (CleanRL's `anneal_lr`).
+    case linear
+
+    /// The rate for 1-based `update` of `totalUpdates`.
+    public func rate(base: Double, update: Int, totalUpdates: Int) -> Double {
+        switch self {
+        case .constant: return base
+        case .linear:
+            guard totalUpdates > 0 else { return base }
+            let fraction = 1.0 - Double(update - 1) / Double(totalUpdates)
+            return base * max(fraction, 0)
+        }
+    }
+}

@@ -1,0 +1,301 @@
+/// A collected rollout ready for the PPO epochs: N transitions as flat columns.
+public struct Rollout: Sendable {
+    /// (N, obs)
+    public var observations: [Float]
+    /// (N, actionSize); a discrete action is its index as a Float.
+    public var actions: [Float]
+    /// log π_old(a|s), (N)
+    public var logProbs: [Float]
+    /// V_old(s), (N)
+    public var values: [Float]
+    /// GAE advantages, (N), not normalised.
+    public var advantages: [Float]
+    /// Value targets A + V_old, (N)
+    public var returns: [Float]
+
+    public init(observations: [Float], actions: [Float], logProbs: [Float], values: [Float], advantages: [Float], returns: [Float]) {
+        self.observations = observations
+        self.actions = actions
+        self.logProbs = logProbs
+        self.values = values
+        self.advantages = advantages
+        self.returns = returns
+    }
+
+    public var count: Int { logProbs.count }
+}
+
+/// Means over the minibatches of one update, plus what CleanRL logs after it.
+public struct UpdateStatistics: Sendable, Equatable {
+    public var policyLoss: Double = 0
+    public var valueLoss: Double = 0
+    public var entropy: Double = 0
+    public var approxKL: Double = 0
+    public var clipFraction: Double = 0
+    /// Mean global gradient norm before clipping.
+    public var gradNorm: Double = 0
+    /// 1 − Var(R − V_old)/Var(R) over the rollout.
+    public var explainedVariance: Double = .nan
+    public var minibatches: Int = 0
+    public var epochs: Int = 0
+    public var learningRate: Double = 0
+
+    public init() {}
+}
+
+/// Runs PPO updates of an `ActorCritic` with Adam: the minibatch step (forward, loss, backward, clip, Adam) and
+/// the epochs over a rollout. All scratch memory is owned here and reused.
+public final class PPOUpdater {
+    public let model: ActorCritic
+    public let optimizer: Adam
+    public let config: PPOConfig
+    public let coefficients: PPOLoss.Coefficients
+
+    // Minibatch columns (gathered rows) and per-sample intermediates.
+    private let mbObservations = ScratchBuffer()
+    private let mbActions = ScratchBuffer()
+    private let mbOldLogProbs = ScratchBuffer()
+    private let mbAdvantages = ScratchBuffer()
+    private let mbReturns = ScratchBuffer()
+    private let mbOldValues = ScratchBuffer()
+    private let newLogProbs = ScratchBuffer()
+    private let entropies = ScratchBuffer()
+    private let newValues = ScratchBuffer()
+    private let dLogProbs = ScratchBuffer()
+    private let dEntropies = ScratchBuffer()
+    private let dValues = ScratchBuffer()
+    private let logSoftmax = ScratchBuffer()
+    private let dActorOut = ScratchBuffer()
+    private var lastCount = 0
+    private var indices: [Int] = []
+    private var normalizedAdvantages: [Float] = []
+
+    public init(model: ActorCritic, config: PPOConfig) {
+        self.model = model
+        self.config = config
+        coefficients = PPOLoss.Coefficients(config)
+        optimizer = Adam(
+            parameters: model.parameters, learningRate: config.learningRate,
+            beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
+    }
+
+    /// Zeroes the gradients, then forward + loss + backward on one minibatch of `count` rows (given contiguous).
+    /// Gradients are left in the parameters; advantages are used as given.
+    public func computeGradients(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
+    ) -> PPOLoss.Statistics {
+        model.zeroGrad()
+        lastCount = count
+        let newLogProb = newLogProbs.reserve(count)
+        let entropy = entropies.reserve(count)
+        let newValue = newValues.reserve(count)
+        let dLogProb = dLogProbs.reserve(count)
+        let dEntropy = dEntropies.reserve(count)
+        let dValue = dValues.reserve(count)
+
+        // Policy head: evaluate the stored actions under the current parameters.
+        let actorOut = model.actor.forward(observations, batch: count)
+        let outSize = model.actor.outputSize
+        switch model.actionSpace {
+        case .discrete(let n):
+            Categorical.evaluate(
+                logits: actorOut, actions: actions, batch: count, n: n, logProb: newLogProb, entropy: entropy,
+                logSoftmax: logSoftmax.reserve(count * n))
+        case .box(let low, _):
+            guard let logStd = model.logStd else { preconditionFailure("a Box action space always has a log-std") }
+            DiagonalGaussian.evaluate(
+                mean: actorOut, logStd: logStd.value, actions: actions, batch: count, dimension: low.count,
+                logProb: newLogProb, entropy: entropy)
+        }
+        // Value head.
+        let v = model.critic.forward(observations, batch: count)
+        newValue.update(from: v, count: count)
+
+        let stats = PPOLoss.compute(
+            newLogProb: newLogProb, entropy: entropy, newValue: newValue, oldLogProb: oldLogProbs,
+            advantages: advantages, returns: returns, oldValues: oldValues, count: count,
+            coefficients: coefficients, dNewLogProb: dLogProb, dEntropy: dEntropy, dNewValue: dValue)
+
+        // Backward through the heads and networks.
+        let dOut = dActorOut.reserve(count * outSize)
+        switch model.actionSpace {
+        case .discrete(let n):
+            Categorical.backward(
+                actions: actions, logSoftmax: logSoftmax.pointer, entropy: entropy, dLogProb: dLogProb,
+                dEntropy: dEntropy, batch: count, n: n, dLogits: dOut)
+        case .box(let low, _):
+            guard let logStd = model.logStd else { preconditionFailure("a Box action space always has a log-std") }
+            DiagonalGaussian.backward(
+                mean: actorOut, logStd: logStd.value, actions: actions, dLogProb: dLogProb, dEntropy: dEntropy,
+                batch: count, dimension: low.count, dMean: dOut, dLogStd: logStd.grad)
+        }
+        model.actor.backward(dOut)
+        model.critic.backward(dValue)  // (B, 1) is (B) contiguous
+        return stats
+    }
+
+    /// Per-sample results of the last `computeGradients` (for tests and diagnostics).
+    public var lastNewLogProbs: [Float] { Array(UnsafeBufferPointer(start: newLogProbs.pointer, count: lastCount)) }
+    public var lastEntropies: [Float] { Array(UnsafeBufferPointer(start: entropies.pointer, count: lastCount)) }
+    public var lastNewValues: [Float] { Array(UnsafeBufferPointer(start: newValues.pointer, count: lastCount)) }
+
+    /// One full minibatch step: gradients, global-norm clip, Adam. Returns the loss statistics and the norm
+    /// before clipping.
+    public func minibatchStep(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
+    ) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
+        let loss = computeGradients(
+            observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+            returns: returns, oldValues: oldValues, count: count)
+        let norm = clipGradNorm(optimizer.parameters, maxNorm: config.maxGradNorm)
+        optimizer.update()
+        return (loss, norm)
+    }
+
+    /// The PPO epochs over a rollout: advantage normalisation as configured, `updateEpochs` passes of shuffled
+    /// minibatches (the last one may be smaller, like PyTorch's `BatchSampler(drop_last=False)`), optional early
+    /// stop on `targetKL`.
+    public func update(_ rollout: Rollout, learningRate: Double, rng: inout RNG) -> UpdateStatistics {
+        let n = rollout.count
+        let obsSize = model.observationSize
+        let actSize = model.actionSize
+        precondition(rollout.observations.count == n * obsSize && rollout.actions.count == n * actSize
+            && rollout.values.count == n && rollout.advantages.count == n && rollout.returns.count == n,
+            "rollout columns disagree in length")
+        optimizer.learningRate = learningRate
+        var stats = UpdateStatistics()
+        stats.learningRate = learningRate
+        guard n > 0 else { return stats }
+
+        normalizedAdvantages = rollout.advantages
+        if config.advantageNormalization == .rollout {
+            normalizedAdvantages.withUnsafeMutableBufferPointer { buffer in
+                if let base = buffer.baseAddress { Statistics.standardize(base, count: n) }
+            }
+        }
+        let batchSize = min(config.minibatchSize, n)
+        let obsBuf = mbObservations.reserve(batchSize * obsSize)
+        let actBuf = mbActions.reserve(batchSize * actSize)
+        let lpBuf = mbOldLogProbs.reserve(batchSize)
+        let advBuf = mbAdvantages.reserve(batchSize)
+        let retBuf = mbReturns.reserve(batchSize)
+        let valBuf = mbOldValues.reserve(batchSize)
+
+        rollout.observations.withUnsafeBufferPointer { observations in
+        rollout.actions.withUnsafeBufferPointer { actions in
+        rollout.logProbs.withUnsafeBufferPointer { logProbs in
+        rollout.values.withUnsafeBufferPointer { values in
+        rollout.returns.withUnsafeBufferPointer { returns in
+        normalizedAdvantages.withUnsafeBufferPointer { advantages in
+            guard let obs = observations.baseAddress, let act = actions.baseAddress else { return }
+            epochs: for _ in 0..<config.updateEpochs {
+                rng.permutation(n, into: &indices)
+                var epochKL = 0.0
+                var epochBatches = 0
+                var start = 0
+                while start < n {
+                    let count = min(batchSize, n - start)
+                    for r in 0..<count {
+                        let i = indices[start + r]
+                        (obsBuf + r * obsSize).update(from: obs + i * obsSize, count: obsSize)
+                        (actBuf + r * actSize).update(from: act + i * actSize, count: actSize)
+                        lpBuf[r] = logProbs[i]
+                        advBuf[r] = advantages[i]
+                        retBuf[r] = returns[i]
+                        valBuf[r] = values[i]
+                    }
+                    if config.advantageNormalization == .minibatch {
+                        Statistics.standardize(advBuf, count: count)
+                    }
+                    let (loss, norm) = minibatchStep(
+                        observations: obsBuf, actions: actBuf, oldLogProbs: lpBuf, advantages: advBuf,
+                        returns: retBuf, oldValues: valBuf, count: count)
+                    stats.policyLoss += Double(loss.policyLoss)
+                    stats.valueLoss += Double(loss.valueLoss)
+                    stats.entropy += Double(loss.entropy)
+                    stats.approxKL += Double(loss.approxKL)
+                    stats.clipFraction += Double(loss.clipFraction)
+                    stats.gradNorm += Double(norm)
+                    stats.minibatches += 1
+                    epochKL += Double(loss.approxKL)
+                    epochBatches += 1
+                    start += count
+                }
+                stats.epochs += 1
+                if let target = config.targetKL, epochKL / Double(max(epochBatches, 1)) > target { break epochs }
+            }
+            if let v = values.baseAddress, let r = returns.baseAddress {
+                stats.explainedVariance = Statistics.explainedVariance(predicted: v, target: r, count: n)
+            }
+        }}}}}}
+        let m = Double(max(stats.minibatches, 1))
+        stats.policyLoss /= m
+        stats.valueLoss /= m
+        stats.entropy /= m
+        stats.approxKL /= m
+        stats.clipFraction /= m
+        stats.gradNorm /= m
+        return stats
+    }
+}
+
+/// One minibatch as arrays (tests, tools). The training loop gathers rows into scratch buffers instead.
+public struct Minibatch: Sendable {
+    public var observations: [Float]
+    public var actions: [Float]
+    public var oldLogProbs: [Float]
+    public var advantages: [Float]
+    public var returns: [Float]
+    public var oldValues: [Float]
+
+    public init(observations: [Float], actions: [Float], oldLogProbs: [Float], advantages: [Float], returns: [Float], oldValues: [Float]) {
+        self.observations = observations
+        self.actions = actions
+        self.oldLogProbs = oldLogProbs
+        self.advantages = advantages
+        self.returns = returns
+        self.oldValues = oldValues
+    }
+
+    public var count: Int { oldLogProbs.count }
+
+    /// Calls `body` with base pointers of the six columns.
+    func withPointers<R>(
+        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                 UnsafePointer<Float>, UnsafePointer<Float>) -> R
+    ) -> R {
+        observations.withUnsafeBufferPointer { o in
+        actions.withUnsafeBufferPointer { a in
+        oldLogProbs.withUnsafeBufferPointer { lp in
+        advantages.withUnsafeBufferPointer { adv in
+        returns.withUnsafeBufferPointer { r in
+        oldValues.withUnsafeBufferPointer { v in
+            // Empty arrays have no base address; a zero-length minibatch never dereferences these.
+            let empty = UnsafePointer<Float>(bitPattern: MemoryLayout<Float>.alignment).unsafelyUnwrapped
+            return body(o.baseAddress ?? empty, a.baseAddress ?? empty, lp.baseAddress ?? empty,
+                        adv.baseAddress ?? empty, r.baseAddress ?? empty, v.baseAddress ?? empty)
+        }}}}}}
+    }
+}
+
+extension PPOUpdater {
+    /// `computeGradients` on an array minibatch.
+    public func computeGradients(_ batch: Minibatch) -> PPOLoss.Statistics {
+        precondition(batch.observations.count == batch.count * model.observationSize
+            && batch.actions.count == batch.count * model.actionSize, "minibatch columns disagree with the model")
+        return batch.withPointers { o, a, lp, adv, r, v in
+            computeGradients(observations: o, actions: a, oldLogProbs: lp, advantages: adv, returns: r, oldValues: v, count: batch.count)
+        }
+    }
+
+    /// `minibatchStep` on an array minibatch.
+    public func minibatchStep(_ batch: Minibatch) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
+        precondition(batch.observations.count == batch.count * model.observationSize
+            && batch.actions.count == batch.count * model.actionSize, "minibatch columns disagree with the model")
+        return batch.withPointers { o, a, lp, adv, r, v in
+            minibatchStep(observations: o, actions: a, oldLogProbs: lp, advantages: adv, returns: r, oldValues: v, count: batch.count)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Testing
+@testable import PPOCore
+
+@Suite("GAE vs the seed's recursion")
+struct GAETests {
+    @Test("every case of gae_cases.json: seed semantics and truncation bootstrap")
+    func allCases() throws {
+        let json = try Reference.load("gae_cases.json")
+        let cases = try #require(json["cases"] as? [[String: Any]])
+        #expect(cases.count == 8)
+        for c in cases {
+            let name = try #require(c["name"] as? String)
+            let gamma = Float(try #require(c["gamma"] as? Double))
+            let lambda = Float(try #require(c["lambda"] as? Double))
+            let rewards = flatFloats(c["rewards"])
+            let values = flatFloats(c["values"])
+            let dones = try #require(c["dones"] as? [Bool])
+            let lastValue = Float(try #require(c["last_value"] as? Double))
+
+            // The seed: done = terminated or truncated; pass dones as `terminated`, and also as `truncated`,
+            // since the seed cannot tell them apart.
+            let seed = GAE.compute(
+                rewards: rewards, values: values, terminated: dones, truncated: Array(repeating: false, count: dones.count),
+                lastValue: lastValue, gamma: gamma, lambda: lambda, handling: .seed)
+            let seedTrunc = GAE.compute(
+                rewards: rewards, values: values, terminated: Array(repeating: false, count: dones.count), truncated: dones,
+                lastValue: lastValue, gamma: gamma, lambda: lambda, handling: .seed)
+            let f32 = try #require(c["expected_seed_f32"] as? [String: Any])
+            let f64 = try #require(c["expected_seed"] as? [String: Any])
+            expectClose(seed.advantages, flatDoubles(f32["advantages"]), "\(name) seed advantages (f32)")
+            expectClose(seed.returns, flatDoubles(f32["returns"]), "\(name) seed returns (f32)")
+            expectClose(seed.advantages, flatDoubles(f64["advantages"]), "\(name) seed advantages (f64)")
+            expectClose(seedTrunc.advantages, flatDoubles(f32["advantages"]), "\(name) seed, done as truncated")
+
+            let variant = try #require(c["variant_truncation_bootstrap"] as? [String: Any])
+            let terminated = try #require(variant["terminated"] as? [Bool])
+            let truncated = try #require(variant["truncated"] as? [Bool])
+            let truncationValues = try #require(variant["next_value_at_truncation"] as? [Any]).map {
+                Float(($0 as? Double) ?? .nan)
+            }
+            let boot = GAE.compute(
+                rewards: rewards, values: values, terminated: terminated, truncated: truncated,
+                truncationValues: truncationValues, lastValue: Float(try #require(variant["last_value"] as? Double)),
+                gamma: gamma, lambda: lambda, handling: .bootstrap)
+            expectClose(boot.advantages, flatDoubles(variant["advantages"]), "\(name) bootstrap advantages")
+            expectClose(boot.returns, flatDoubles(variant["returns"]), "\(name) bootstrap returns")
+        }
+    }
+
+    @Test("bootstrap and seed differ exactly at a truncation")
+    func truncationMatters() {
+        let r: [Float] = [1, 1, 1]
+        let v: [Float] = [5, 5, 5]
+        let seed = GAE.compute(rewards: r, values: v, terminated: [false, false, false], truncated: [false, true, false],
+                               lastValue: 5, gamma: 0.9, lambda: 1, handling: .seed)
+        let boot = GAE.compute(rewards: r, values: v, terminated: [false, false, false], truncated: [false, true, false],
+                               truncationValues: [0, 7, 0], lastValue: 5, gamma: 0.9, lambda: 1, handling: .bootstrap)
+        // Step 1: seed treats truncation as terminal: δ = 1 − 5; bootstrap: δ = 1 + 0.9·7 − 5.
+        #expect(seed.advantages[1] == -4)
+        #expect(abs(boot.advantages[1] - (1 + 0.9 * 7 - 5)) < 1e-6)
+        #expect(seed.advantages[2] == boot.advantages[2])
+    }
+}
