@@ -62,13 +62,31 @@ public final class Adam {
             let v = secondMoments[index]
             let g = p.grad
             let w = p.value
-            for i in 0..<p.count {
-                let gi = g[i]
+            // Eight lanes at a time (the scalar loop is not auto-vectorised: LLVM cannot rule out aliasing of
+            // the four buffers), then the tail; both compute exactly the same expression per element.
+            var i = 0
+            let count = p.count
+            while i + 8 <= count {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self)
+                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self)
+                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
                 // torch.lerp with weight < 0.5: self + weight·(end − self).
+                mi = mi + weight1 * (gi - mi)
+                vi = vi * b2 + oneMinusB2 * gi * gi
+                let denom = vi.squareRoot() / biasCorrection2Sqrt + epsF
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - stepSize * (mi / denom), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                let gi = g[i]
                 m[i] = m[i] + weight1 * (gi - m[i])
                 v[i] = v[i] * b2 + oneMinusB2 * gi * gi
                 let denom = v[i].squareRoot() / biasCorrection2Sqrt + epsF
                 w[i] = w[i] - stepSize * (m[i] / denom)
+                i += 1
             }
         }
     }

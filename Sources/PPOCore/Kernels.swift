@@ -1,10 +1,53 @@
 import COpenBLAS
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Elementwise and BLAS kernels shared by the layers. Shapes are given in comments; all buffers are row-major.
 public enum Kernels {
-    /// Sets OpenBLAS to one thread: the matrices here are small, and the process needs its other core for I/O.
-    public static func configureBLAS() {
+    /// Prepares OpenBLAS once per process: one thread (the matrices are small, and the process needs its other
+    /// core for I/O), and a usable kernel. Debian's OpenBLAS 0.3.21 does not recognise recent Intel server CPUs
+    /// and falls back to its SSE3 "Prescott" kernels, which made the PPO step 2x slower; when that happens and the
+    /// user has not chosen a core with `OPENBLAS_CORETYPE`, the core is picked from the CPU's flags instead.
+    /// Returns the OpenBLAS core in use.
+    @discardableResult
+    public static func configureBLAS() -> String { blasCore }
+
+    private static let blasCore: String = {
         openblas_set_num_threads(1)
+        let detected = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        #if os(Linux) && arch(x86_64)
+        if getenv("OPENBLAS_CORETYPE") == nil, detected.lowercased() == "prescott", let core = coreFromCPUFlags() {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            gotoblas_dynamic_quit()
+            gotoblas_dynamic_init()
+            openblas_set_num_threads(1)
+            return openblas_get_corename().map { String(cString: $0) } ?? core
+        }
+        #endif
+        return detected
+    }()
+
+    /// The best OpenBLAS core this CPU's flags allow (AVX-512 → SkylakeX, AVX2+FMA → Haswell), from /proc/cpuinfo.
+    static func coreFromCPUFlags() -> String? {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0 {
+            guard let line else { break }
+            let text = String(cString: line)
+            guard text.hasPrefix("flags") else { continue }
+            let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+            if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) { return "SkylakeX" }
+            if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+            return nil
+        }
+        return nil
     }
 
     /// y (B, N) = x (B, K) · Wᵀ + b, with W (N, K) and b (N). `B == 1` uses sgemv (sgemm with one row is slow).

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import PPOBench
+import PPOCore
+
+@main
+struct PPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppo",
+        abstract: "Proximal Policy Optimization in Swift: training, evaluation and benchmarks.",
+        subcommands: [Bench.self])
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Micro-benchmarks (build with -c release: debug builds are hundreds of times slower).",
+        discussion: """
+            Benchmarks:
+              update-step  one PPO minibatch-64 step of the 4-64-64 actor + critic (forward, loss, backward,
+                           grad-norm clip, Adam); PyTorch's seed takes ~975 µs for the same step
+              act          one state → action, log-prob, value; the seed's act() takes ~94 µs
+              all          every benchmark above
+
+            Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
+            """)
+
+    @Argument(help: "Which benchmark to run (update-step, act, all).")
+    var name: String
+
+    @Flag(help: "Print the results as JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Repetitions (samples) per benchmark.")
+    var repetitions = 30
+
+    func validate() throws {
+        guard Self.known.contains(name) || name == "all" else {
+            throw ValidationError("unknown benchmark '\(name)'; choose one of: \((Self.known + ["all"]).joined(separator: ", "))")
+        }
+        guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
+    }
+
+    static let known = ["update-step", "act"]
+
+    func run() throws {
+        #if DEBUG
+        FileHandle.standardError.write(Data("warning: this is a debug build; timings are not meaningful (swift build -c release)\n".utf8))
+        #endif
+        let names = name == "all" ? Self.known : [name]
+        let core = Kernels.configureBLAS()
+        if !json { print("OpenBLAS core: \(core), 1 thread") }
+        var results: [BenchResult] = []
+        for benchmark in names {
+            switch benchmark {
+            case "update-step": results.append(CoreBenchmarks.updateStep(repetitions: repetitions))
+            case "act": results.append(CoreBenchmarks.act(repetitions: repetitions))
+            default: break
+            }
+            if !json, let r = results.last { print(Self.row(r)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let report = BenchReport(blasCore: core, results: results)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+
+    static func row(_ r: BenchResult) -> String {
+        func f(_ x: Double) -> String { String(format: x < 10 ? "%.3f" : "%.1f", x) }
+        return "\(r.name.padding(toLength: 12, withPad: " ", startingAt: 0)) median \(f(r.medianMicroseconds)) µs  "
+            + "(p10 \(f(r.p10Microseconds)), p90 \(f(r.p90Microseconds)), n=\(r.repetitions)×\(r.callsPerRepetition))  \(r.description)"
+    }
+}
+
+/// What `ppo bench --json` prints.
+struct BenchReport: Encodable {
+    var blasCore: String
+    var results: [BenchResult]
+}
