@@ -1,7 +1,7 @@
 import PPOCore
 
 /// Micro-benchmarks of the numeric core, the figures compared with the PyTorch seed
-/// (`../shared/peers/microbench.py`: `ppo_minibatch_step` and `seed_act_call`).
+/// (its `ppo_minibatch64_step_full` and `seed_act_call`).
 public enum CoreBenchmarks {
     /// One PPO minibatch step of the seed's network (actor 4-64-64-2 and critic 4-64-64-1, tanh), minibatch 64:
     /// forward of both networks, clipped-surrogate + value + entropy loss, backward, global grad-norm clip, Adam.

@@ -14,7 +14,7 @@ public enum EnvStepBenchError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Times single-env stepping with random actions, resetting on terminated or truncated: the loop of Gymnasium's
-/// micro-benchmark (`peers/microbench.py`, `bench_env` through `gym.make`, so with the time limit).
+/// micro-benchmark of Gymnasium (`gym.make`, so with the time limit).
 ///
 /// Discrete actions are uniform indices, Box actions uniform within the bounds, drawn from an `RNG` derived from
 /// `seed` (the draw is part of the timed loop, as `action_space.sample()` is in Gymnasium's). Five repetitions of

@@ -8,7 +8,7 @@ struct PPO: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
         abstract: "Proximal Policy Optimization in Swift: training, evaluation and benchmarks.",
-        subcommands: [Bench.self])
+        subcommands: [Bench.self, Envs.self])
 }
 
 struct Bench: ParsableCommand {
@@ -19,12 +19,14 @@ struct Bench: ParsableCommand {
               update-step  one PPO minibatch-64 step of the 4-64-64 actor + critic (forward, loss, backward,
                            grad-norm clip, Adam); PyTorch's seed takes ~975 µs for the same step
               act          one state → action, log-prob, value; the seed's act() takes ~94 µs
+              env-step     one step of CartPole-v1 and of Acrobot-v1 with random actions, auto-reset
+                           (Gymnasium: ~4.5 µs and ~22.5 µs)
               all          every benchmark above
 
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
             """)
 
-    @Argument(help: "Which benchmark to run (update-step, act, all).")
+    @Argument(help: "Which benchmark to run (update-step, act, env-step, all).")
     var name: String
 
     @Flag(help: "Print the results as JSON instead of a table.")
@@ -40,7 +42,7 @@ struct Bench: ParsableCommand {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
     }
 
-    static let known = ["update-step", "act"]
+    static let known = ["update-step", "act", "env-step"]
 
     func run() throws {
         #if DEBUG
@@ -54,6 +56,14 @@ struct Bench: ParsableCommand {
             switch benchmark {
             case "update-step": results.append(CoreBenchmarks.updateStep(repetitions: repetitions))
             case "act": results.append(CoreBenchmarks.act(repetitions: repetitions))
+            case "env-step":
+                for id in ["CartPole-v1", "Acrobot-v1"] {
+                    var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)
+                    r.name = "env-step \(id)"
+                    results.append(r)
+                    if !json { print(Self.row(r)) }
+                }
+                continue
             default: break
             }
             if !json, let r = results.last { print(Self.row(r)) }
@@ -68,7 +78,7 @@ struct Bench: ParsableCommand {
 
     static func row(_ r: BenchResult) -> String {
         func f(_ x: Double) -> String { String(format: x < 10 ? "%.3f" : "%.1f", x) }
-        return "\(r.name.padding(toLength: 12, withPad: " ", startingAt: 0)) median \(f(r.medianMicroseconds)) µs  "
+        return "\(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)) median \(f(r.medianMicroseconds)) µs  "
             + "(p10 \(f(r.p10Microseconds)), p90 \(f(r.p90Microseconds)), n=\(r.repetitions)×\(r.callsPerRepetition))  \(r.description)"
     }
 }
