@@ -18,11 +18,13 @@ let package = Package(
     products: [
         .library(name: "PPOCore", targets: ["PPOCore"]),
         .library(name: "Environments", targets: ["Environments"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "ppo", targets: ["ppo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // OpenBLAS through its C interface (cblas_sgemm / cblas_sgemv). Debian: libopenblas-dev.
@@ -42,6 +44,17 @@ let package = Package(
             name: "Environments",
             dependencies: ["PPOCore"]
         ),
+        // The trainer (GAE → PPO epochs → next version), the rollout collector, checkpoints, presets, evaluation.
+        .target(
+            name: "Training",
+            dependencies: [
+                "PPOCore",
+                "Environments",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Presets")]
+        ),
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
@@ -53,6 +66,7 @@ let package = Package(
                 "PPOCore",
                 "Environments",
                 "PPOBench",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,6 +74,10 @@ let package = Package(
         .testTarget(
             name: "PPOCoreTests",
             dependencies: ["PPOCore"]
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Environments", "PPOCore"]
         ),
         .testTarget(
             name: "EnvironmentsTests",

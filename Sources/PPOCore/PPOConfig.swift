@@ -10,7 +10,9 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     public var initialLogStd: Double = 0
 
     // MARK: Rollout and returns
-    /// Transitions collected per update (over all environments).
+    /// Environments stepped together by one collector (CleanRL's `num_envs`, rl-zoo's `n_envs`).
+    public var numEnvs: Int = 1
+    /// Transitions collected per update, over all environments (a multiple of `numEnvs`).
     public var rolloutSteps: Int = 2048
     /// Discount factor γ.
     public var gamma: Double = 0.99
@@ -74,20 +76,24 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     public func problems() -> [String] {
         var out: [String] = []
         if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) {
-            out.append("hidden-sizes must be one or more positive widths (got \(hiddenSizes))")
+            out.append("hidden_sizes must be one or more positive widths (got \(hiddenSizes))")
         }
-        if rolloutSteps <= 0 { out.append("rollout-steps must be positive (got \(rolloutSteps))") }
-        if minibatchSize <= 0 { out.append("minibatch-size must be positive (got \(minibatchSize))") }
-        if updateEpochs <= 0 { out.append("update-epochs must be positive (got \(updateEpochs))") }
+        if rolloutSteps <= 0 { out.append("rollout_steps must be positive (got \(rolloutSteps))") }
+        if numEnvs <= 0 { out.append("num_envs must be positive (got \(numEnvs))") }
+        if numEnvs > 0 && rolloutSteps % numEnvs != 0 {
+            out.append("rollout_steps (\(rolloutSteps)) must be a multiple of num_envs (\(numEnvs))")
+        }
+        if minibatchSize <= 0 { out.append("minibatch_size must be positive (got \(minibatchSize))") }
+        if updateEpochs <= 0 { out.append("update_epochs must be positive (got \(updateEpochs))") }
         if !(0...1).contains(gamma) { out.append("gamma must be in [0, 1] (got \(gamma))") }
-        if !(0...1).contains(gaeLambda) { out.append("gae-lambda must be in [0, 1] (got \(gaeLambda))") }
-        if !(learningRate > 0 && learningRate.isFinite) { out.append("learning-rate must be positive (got \(learningRate))") }
-        if !(clipCoef > 0) { out.append("clip-coef must be positive (got \(clipCoef))") }
-        if let v = valueClipCoef, !(v > 0) { out.append("value-clip-coef must be positive when set (got \(v))") }
-        if !(maxGradNorm > 0) { out.append("max-grad-norm must be positive (got \(maxGradNorm))") }
-        if !(adamEps > 0) { out.append("adam-eps must be positive (got \(adamEps))") }
+        if !(0...1).contains(gaeLambda) { out.append("gae_lambda must be in [0, 1] (got \(gaeLambda))") }
+        if !(learningRate > 0 && learningRate.isFinite) { out.append("learning_rate must be positive (got \(learningRate))") }
+        if !(clipCoef > 0) { out.append("clip_coef must be positive (got \(clipCoef))") }
+        if let v = valueClipCoef, !(v > 0) { out.append("value_clip_coef must be positive when set (got \(v))") }
+        if !(maxGradNorm > 0) { out.append("max_grad_norm must be positive (got \(maxGradNorm))") }
+        if !(adamEps > 0) { out.append("adam_eps must be positive (got \(adamEps))") }
         if !(0..<1).contains(adamBeta1) || !(0..<1).contains(adamBeta2) { out.append("adam betas must be in [0, 1)") }
-        if valueCoef < 0 || entropyCoef < 0 { out.append("value-coef and entropy-coef must not be negative") }
+        if valueCoef < 0 || entropyCoef < 0 { out.append("value_coef and entropy_coef must not be negative") }
         return out
     }
 }
@@ -101,7 +107,7 @@ public enum AdvantageNormalization: String, Codable, Sendable, CaseIterable {
     case off
 }
 
-/// The learning-rate schedule over a run.
+/// The learning_rate schedule over a run.
 public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
     case constant
     /// lr · (1 − (update − 1) / totalUpdates), reaching ~0 at the last update (CleanRL's `anneal_lr`).

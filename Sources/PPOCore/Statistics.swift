@@ -115,14 +115,16 @@ public struct RunningMeanStd: Codable, Sendable, Equatable {
 }
 
 /// Reward scaling as Gymnasium's `NormalizeReward`: rewards are divided by the running std of the discounted
-/// return (not centred), then clipped. One accumulator per environment.
+/// return (not centred), then clipped. One discounted-return accumulator per environment.
 public struct RewardScaler: Codable, Sendable, Equatable {
-    public private(set) var returns: RunningMeanStd
+    /// Running mean, variance and count of the discounted return (Gymnasium's `RunningMeanStd(shape=())`).
+    public private(set) var mean = 0.0
+    public private(set) var variance = 1.0
+    public private(set) var count = 1e-4
     public private(set) var discountedReturn: [Double]
     public let gamma: Double
 
     public init(environments: Int, gamma: Double) {
-        returns = RunningMeanStd(dimension: 1)
         discountedReturn = Array(repeating: 0, count: environments)
         self.gamma = gamma
     }
@@ -130,17 +132,25 @@ public struct RewardScaler: Codable, Sendable, Equatable {
     /// Scales the rewards of one vector step in place; `done[i]` resets env i's return after this step.
     public mutating func scale(_ rewards: UnsafeMutablePointer<Float>, done: UnsafePointer<Bool>, clip: Double) {
         let k = discountedReturn.count
-        var batch = [Float](repeating: 0, count: k)
+        guard k > 0 else { return }
+        var sum = 0.0
         for i in 0..<k {
             discountedReturn[i] = discountedReturn[i] * gamma + Double(rewards[i])
-            batch[i] = Float(discountedReturn[i])
+            sum += discountedReturn[i]
         }
-        batch.withUnsafeBufferPointer { b in
-            if let base = b.baseAddress { returns.update(base, rows: k) }
-        }
-        let inv = 1 / (returns.variance[0] + 1e-8).squareRoot()
+        let batchMean = sum / Double(k)
+        var ss = 0.0
+        for i in 0..<k { ss += (discountedReturn[i] - batchMean) * (discountedReturn[i] - batchMean) }
+        // Chan et al.'s parallel update, as RunningMeanStd.combine.
+        let batchCount = Double(k)
+        let total = count + batchCount
+        let delta = batchMean - mean
+        variance = (variance * count + ss + delta * delta * count * batchCount / total) / total
+        mean += delta * batchCount / total
+        count = total
+        let inverseStd = 1 / (variance + 1e-8).squareRoot()
         for i in 0..<k {
-            rewards[i] = Float(min(max(Double(rewards[i]) * inv, -clip), clip))
+            rewards[i] = Float(min(max(Double(rewards[i]) * inverseStd, -clip), clip))
             if done[i] { discountedReturn[i] = 0 }
         }
     }

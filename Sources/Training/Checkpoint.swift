@@ -1,0 +1,238 @@
+import Foundation
+import PPOCore
+
+/// Everything needed to resume training or to use the trained policy, stored as one safetensors file.
+///
+/// Tensors: each model parameter under its PyTorch name (`actor.0.weight`, …, `actor_logstd`), float32;
+/// Adam's moments as `optimizer.exp_avg.<name>` and `optimizer.exp_avg_sq.<name>`; observation statistics as
+/// `obs_normalizer.mean` / `obs_normalizer.var` (float64). Metadata (strings): `format`, `env_id`, `config`
+/// (JSON), `observation_size`, `action_space` (JSON), `version`, `updates`, `trained_transitions`, `env_steps`,
+/// `adam_step`, `obs_normalizer_count`, `rng`.
+public struct Checkpoint: Sendable {
+    public static let format = "swift-ppo-checkpoint/1"
+
+    public var envID: String
+    public var config: PPOConfig
+    public var observationSize: Int
+    public var actionSpace: Space
+    public var version: UInt64
+    public var updates: Int
+    public var trainedTransitions: Int
+    public var envSteps: Int
+    public var parameters: [(name: String, shape: [Int], values: [Float])]
+    public var adamStep: Int
+    public var adamFirst: [[Float]]
+    public var adamSecond: [[Float]]
+    public var normalizer: RunningMeanStd?
+    public var rng: RNG
+
+    /// Why a checkpoint could not be read or written.
+    public enum CheckpointError: Error, CustomStringConvertible {
+        case io(String, reason: String)
+        case format(String, SafeTensors.FormatError)
+        case content(String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .io(let path, let reason): "checkpoint \(path): \(reason)"
+            case .format(let path, let e): "checkpoint \(path) is not a valid safetensors file: \(e)"
+            case .content(let path, let reason): "checkpoint \(path) cannot be used: \(reason)"
+            }
+        }
+    }
+
+    /// The state of `trainer` now.
+    public init(trainer: Trainer, envID: String, envSteps: Int) {
+        self.envID = envID
+        config = trainer.config
+        observationSize = trainer.model.observationSize
+        actionSpace = trainer.model.actionSpace
+        version = trainer.version
+        updates = trainer.updates
+        trainedTransitions = trainer.trainedTransitions
+        self.envSteps = envSteps
+        parameters = trainer.model.parameters.map { ($0.name, $0.shape, $0.values) }
+        adamStep = trainer.updater.optimizer.step
+        let moments = trainer.model.parameters.indices.map { trainer.updater.optimizer.moments(of: $0) }
+        adamFirst = moments.map(\.first)
+        adamSecond = moments.map(\.second)
+        normalizer = trainer.observationNormalizer
+        rng = trainer.rng
+    }
+
+    /// A trainer in exactly this state (parameters, Adam, normaliser, counters, RNG).
+    public func makeTrainer() -> Trainer {
+        let trainer = Trainer(observationSize: observationSize, actionSpace: actionSpace, config: config, seed: 0)
+        for (p, saved) in zip(trainer.model.parameters, parameters) { p.values = saved.values }
+        trainer.updater.optimizer.restore(step: adamStep, first: adamFirst, second: adamSecond)
+        trainer.restore(version: version, updates: updates, trainedTransitions: trainedTransitions, normalizer: normalizer, rng: rng)
+        return trainer
+    }
+
+    /// Writes the checkpoint atomically: a temporary file in the same folder, fsync, rename, fsync of the folder.
+    /// A crash at any point leaves either the previous checkpoint or the new one, never a torn file.
+    public func write(to url: URL) throws(CheckpointError) {
+        var tensors: [String: SafeTensors.Tensor] = [:]
+        for (i, p) in parameters.enumerated() {
+            tensors[p.name] = .f32(p.values, shape: p.shape)
+            tensors["optimizer.exp_avg.\(p.name)"] = .f32(adamFirst[i], shape: p.shape)
+            tensors["optimizer.exp_avg_sq.\(p.name)"] = .f32(adamSecond[i], shape: p.shape)
+        }
+        if let n = normalizer {
+            tensors["obs_normalizer.mean"] = .f64(n.mean, shape: [n.dimension])
+            tensors["obs_normalizer.var"] = .f64(n.variance, shape: [n.dimension])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configJSON = (try? encoder.encode(config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let spaceJSON = (try? encoder.encode(actionSpace)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var metadata: [String: String] = [
+            "format": Self.format, "env_id": envID, "config": configJSON, "observation_size": "\(observationSize)",
+            "action_space": spaceJSON, "version": "\(version)", "updates": "\(updates)",
+            "trained_transitions": "\(trainedTransitions)", "env_steps": "\(envSteps)", "adam_step": "\(adamStep)",
+            "rng": rng.state.map(String.init).joined(separator: ","),
+        ]
+        if let n = normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
+        let data = SafeTensors.encode(tensors, metadata: metadata)
+        try Self.atomicWrite(data, to: url)
+    }
+
+    static func atomicWrite(_ data: Data, to url: URL) throws(CheckpointError) {
+        let dir = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw .io(dir.path, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .io(tmp.path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if let failure {
+            unlink(tmp.path)
+            throw .io(url.path, reason: "write failed (\(failure)); the previous checkpoint is untouched")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw .io(url.path, reason: "rename failed (\(reason)); the previous checkpoint is untouched")
+        }
+        let dirFD = open(dir.path, O_RDONLY)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Reads and checks a checkpoint: format, every tensor's presence and shape, metadata values.
+    public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
+        let path = url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw .io(path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let decoded: (tensors: [String: SafeTensors.Tensor], metadata: [String: String])
+        do {
+            decoded = try SafeTensors.decode(data)
+        } catch {
+            throw .format(path, error)
+        }
+        let meta = decoded.metadata
+        func value(_ key: String) throws(CheckpointError) -> String {
+            guard let v = meta[key] else { throw .content(path, reason: "metadata '\(key)' is missing") }
+            return v
+        }
+        func integer(_ key: String) throws(CheckpointError) -> Int {
+            guard let v = Int(try value(key)), v >= 0 else { throw .content(path, reason: "metadata '\(key)' is not a whole number") }
+            return v
+        }
+        guard meta["format"] == Self.format else {
+            throw .content(path, reason: "format is '\(meta["format"] ?? "missing")', expected \(Self.format)")
+        }
+        let decoder = JSONDecoder()
+        guard let config = try? decoder.decode(PPOConfig.self, from: Data(try value("config").utf8)) else {
+            throw .content(path, reason: "metadata 'config' is not a valid configuration")
+        }
+        guard let space = try? decoder.decode(Space.self, from: Data(try value("action_space").utf8)) else {
+            throw .content(path, reason: "metadata 'action_space' is not a valid space")
+        }
+        let rngParts = try value("rng").split(separator: ",").compactMap { UInt64($0) }
+        guard let rng = RNG(state: rngParts) else { throw .content(path, reason: "metadata 'rng' is not a generator state") }
+        let observationSize = try integer("observation_size")
+        guard observationSize > 0, config.problems().isEmpty else {
+            throw .content(path, reason: "configuration is invalid: \(config.problems().joined(separator: "; "))")
+        }
+
+        // The architecture the config describes must match the stored tensors exactly.
+        var scratchRNG = RNG(seed: 0)
+        let model = ActorCritic(observationSize: observationSize, actionSpace: space, config: config, rng: &scratchRNG)
+        var parameters: [(name: String, shape: [Int], values: [Float])] = []
+        var first: [[Float]] = []
+        var second: [[Float]] = []
+        for p in model.parameters {
+            func tensor(_ name: String) throws(CheckpointError) -> [Float] {
+                guard let t = decoded.tensors[name], let v = t.floats, t.shape == p.shape else {
+                    throw .content(path, reason: "tensor '\(name)' is missing or not float32 of shape \(p.shape)")
+                }
+                guard v.allSatisfy(\.isFinite) else { throw .content(path, reason: "tensor '\(name)' holds NaN or infinity") }
+                return v
+            }
+            parameters.append((p.name, p.shape, try tensor(p.name)))
+            first.append(try tensor("optimizer.exp_avg.\(p.name)"))
+            second.append(try tensor("optimizer.exp_avg_sq.\(p.name)"))
+        }
+        var normalizer: RunningMeanStd?
+        if config.normalizeObservations {
+            guard let mean = decoded.tensors["obs_normalizer.mean"]?.doubles,
+                  let variance = decoded.tensors["obs_normalizer.var"]?.doubles,
+                  let count = Double(try value("obs_normalizer_count")),
+                  let n = RunningMeanStd(mean: mean, variance: variance, count: count), n.dimension == observationSize else {
+                throw .content(path, reason: "observation normaliser statistics are missing or invalid")
+            }
+            normalizer = n
+        }
+        guard let version = UInt64(try value("version")) else { throw .content(path, reason: "metadata 'version' is not a whole number") }
+        return Checkpoint(
+            envID: try value("env_id"), config: config, observationSize: observationSize, actionSpace: space,
+            version: version, updates: try integer("updates"), trainedTransitions: try integer("trained_transitions"),
+            envSteps: try integer("env_steps"), parameters: parameters, adamStep: try integer("adam_step"),
+            adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)
+    }
+
+    init(
+        envID: String, config: PPOConfig, observationSize: Int, actionSpace: Space, version: UInt64, updates: Int,
+        trainedTransitions: Int, envSteps: Int, parameters: [(name: String, shape: [Int], values: [Float])],
+        adamStep: Int, adamFirst: [[Float]], adamSecond: [[Float]], normalizer: RunningMeanStd?, rng: RNG
+    ) {
+        self.envID = envID
+        self.config = config
+        self.observationSize = observationSize
+        self.actionSpace = actionSpace
+        self.version = version
+        self.updates = updates
+        self.trainedTransitions = trainedTransitions
+        self.envSteps = envSteps
+        self.parameters = parameters
+        self.adamStep = adamStep
+        self.adamFirst = adamFirst
+        self.adamSecond = adamSecond
+        self.normalizer = normalizer
+        self.rng = rng
+    }
+}

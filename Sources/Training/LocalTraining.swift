@@ -1,0 +1,143 @@
+import Environments
+import Foundation
+import Logging
+import PPOCore
+
+/// What the console shows after each update.
+public struct TrainingProgress: Sendable {
+    public var update: Int
+    public var totalUpdates: Int
+    public var version: UInt64
+    public var envSteps: Int
+    /// Env steps per second since the run (or resume) started.
+    public var stepsPerSecond: Double
+    /// Mean return of the last 20 finished episodes (nil before the first one).
+    public var recentReturn: Double?
+    public var episodes: Int
+    public var statistics: UpdateStatistics
+    public var elapsedSeconds: Double
+}
+
+/// The first time the mean return of the last `window` episodes reached the environment's reward threshold.
+public struct FirstReach: Sendable, Codable, Equatable {
+    public var episodeIndex: Int
+    public var envSteps: Int
+    public var wallSeconds: Double
+}
+
+/// The end of a run.
+public struct TrainingSummary: Sendable, Codable {
+    public var envID: String
+    public var envSteps: Int
+    public var updates: Int
+    public var episodes: Int
+    public var wallSeconds: Double
+    public var stepsPerSecond: Double
+    /// Mean return of the last 20 training episodes.
+    public var recentReturn: Double?
+    public var firstReach: FirstReach?
+    public var checkpoint: String?
+}
+
+/// Training in one process: a `RolloutCollector` and a `Trainer` taking turns (`ppo train --workers 0`).
+public final class LocalTraining {
+    public let run: RunConfiguration
+    public let seed: UInt64
+    public let trainer: Trainer
+    public let collector: RolloutCollector
+    public let checkpointURL: URL?
+    public let checkpointEvery: Int
+    private var envSteps: Int
+    private var actionRNG: RNG
+    private let logger = Logger(label: "ppo.train")
+
+    /// Episodes averaged for the progress line and for `FirstReach` (the same window as the seed's driver).
+    public static let returnWindow = 20
+
+    /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
+    public init(run: RunConfiguration, seed: UInt64, checkpointURL: URL?, checkpointEvery: Int, resume: Checkpoint? = nil) throws {
+        let problems = run.problems()
+        guard problems.isEmpty else { throw ConfigurationError.badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration") }
+        let spec = try EnvironmentRegistry.spec(id: run.envID)
+        self.run = run
+        self.seed = seed
+        self.checkpointURL = checkpointURL
+        self.checkpointEvery = checkpointEvery
+        if let resume {
+            guard resume.envID == run.envID, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
+                throw Checkpoint.CheckpointError.content("resume", reason: "checkpoint was trained on \(resume.envID), not \(run.envID)")
+            }
+            trainer = resume.makeTrainer()
+            envSteps = resume.envSteps
+        } else {
+            trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed)
+            envSteps = 0
+        }
+        let root = RNG(seed: seed)
+        // A resumed run continues with fresh episodes from streams that depend on how far it got.
+        let envSeed = root.split(2).split(UInt64(trainer.updates)).seed
+        let env = try VectorEnv(id: run.envID, count: trainer.config.numEnvs, seed: envSeed)
+        collector = RolloutCollector(
+            env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
+            rewardClip: trainer.config.rewardClip)
+        actionRNG = root.split(3).split(UInt64(trainer.updates))
+    }
+
+    /// Runs the remaining updates; `progress` is called after each one.
+    public func train(progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
+        let config = trainer.config
+        let stepsPerEnv = config.rolloutSteps / config.numEnvs
+        let totalUpdates = run.totalUpdates
+        let threshold = collector.env.spec.rewardThreshold
+        let clock = ContinuousClock()
+        let start = clock.now
+        func seconds() -> Double {
+            let d = clock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        let startSteps = envSteps
+        var recent: [Double] = []
+        var episodes = 0
+        var firstReach: FirstReach?
+        let window = Self.returnWindow
+
+        while trainer.updates < totalUpdates {
+            let baseSteps = envSteps
+            let collectorBase = collector.envSteps
+            let batch = try collector.collect(
+                steps: stepsPerEnv, policy: trainer.model, normalizer: trainer.observationNormalizer,
+                observationClip: config.observationClip, version: trainer.version, rng: &actionRNG
+            ) { episode, collectorSteps in
+                episodes += 1
+                recent.append(episode.episodeReturn)
+                if recent.count > window { recent.removeFirst() }
+                if firstReach == nil, let threshold, recent.count == window,
+                   recent.reduce(0, +) / Double(window) >= threshold {
+                    firstReach = FirstReach(episodeIndex: episodes - 1, envSteps: baseSteps + collectorSteps - collectorBase, wallSeconds: seconds())
+                }
+            }
+            envSteps += batch.count
+            let report = try trainer.train(on: [batch], update: trainer.updates + 1, totalUpdates: totalUpdates)
+            let elapsed = seconds()
+            progress(TrainingProgress(
+                update: trainer.updates, totalUpdates: totalUpdates, version: trainer.version, envSteps: envSteps,
+                stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9),
+                recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
+                episodes: episodes, statistics: report.statistics, elapsedSeconds: elapsed))
+            if let url = checkpointURL, checkpointEvery > 0, trainer.updates % checkpointEvery == 0 || trainer.updates == totalUpdates {
+                try Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps).write(to: url)
+            }
+        }
+        let wall = seconds()
+        return TrainingSummary(
+            envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: episodes, wallSeconds: wall,
+            stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9),
+            recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
+            firstReach: firstReach, checkpoint: checkpointURL?.path)
+    }
+
+    /// A checkpoint of the current state.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps)
+    }
+}

@@ -1,0 +1,117 @@
+import Environments
+import PPOCore
+
+/// Collects transitions from a `VectorEnv` with a frozen policy: the worker half of PPO.
+///
+/// For each of `steps` vector steps: normalise the observations with the policy version's frozen statistics (if
+/// the run normalises), sample actions, log-probs and values in one batched forward, step the envs, and record.
+/// Where an episode was truncated by the time limit, V(final observation) is evaluated with the same policy so
+/// the trainer can bootstrap; after the last step, V(s_T) is recorded for each env. Observations are stored raw.
+///
+/// The collector keeps the envs running across calls: consecutive batches continue the same episodes.
+public final class RolloutCollector {
+    public private(set) var env: VectorEnv
+    /// Reward scaling is an environment-side transformation (as Gymnasium's `NormalizeReward` wrapper): each
+    /// collector keeps its own running statistics.
+    public private(set) var rewardScaler: RewardScaler?
+    private let rewardClip: Double
+
+    private let normalized = ScratchBuffer()
+    private let actionBuffer = ScratchBuffer()
+    private let logProbBuffer = ScratchBuffer()
+    private let valueBuffer = ScratchBuffer()
+    private var doneBuffer: [Bool]
+
+    /// Episodes finished so far, with the env step (counted over this collector) at which each ended.
+    public private(set) var envSteps = 0
+
+    public init(env: VectorEnv, scaleRewards: Bool = false, gamma: Double = 0.99, rewardClip: Double = 10) {
+        self.env = env
+        rewardScaler = scaleRewards ? RewardScaler(environments: env.count, gamma: gamma) : nil
+        self.rewardClip = rewardClip
+        doneBuffer = Array(repeating: false, count: env.count)
+    }
+
+    /// Collects `steps` vector steps (`steps × env.count` transitions) with `policy`, whose observation
+    /// statistics are `normalizer` (nil: raw observations), tagging the batch with `version`.
+    ///
+    /// `onEpisode` is called for every finished episode, with the collector's total env steps at its end.
+    public func collect(
+        steps: Int, policy: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double = 10,
+        version: UInt64, rng: inout RNG, onEpisode: (EpisodeStatistics, Int) -> Void = { _, _ in }
+    ) throws(EnvironmentError) -> TransitionBatch {
+        let k = env.count
+        let obsSize = env.observationSize
+        let actSize = env.actionSize
+        precondition(policy.observationSize == obsSize && policy.actionSize == actSize, "policy does not fit the environment")
+        var batch = TransitionBatch(
+            policyVersion: version, envCount: k, steps: steps, observationSize: obsSize, actionSize: actSize)
+        let norm = normalized.reserve(k * obsSize)
+        let actions = actionBuffer.reserve(k * actSize)
+        let logProbs = logProbBuffer.reserve(k)
+        let values = valueBuffer.reserve(k)
+
+        for t in 0..<steps {
+            let base = t * k
+            // Record s_t raw; act on its normalised copy.
+            env.observations.withUnsafeBufferPointer { obs in
+                batch.observations.withUnsafeMutableBufferPointer { dst in
+                    guard let src = obs.baseAddress, let out = dst.baseAddress else { return }
+                    (out + base * obsSize).update(from: src, count: k * obsSize)
+                    norm.update(from: src, count: k * obsSize)
+                }
+            }
+            normalizer?.normalize(norm, rows: k, clip: observationClip)
+            policy.act(
+                observations: norm, count: k, deterministic: false, rng: &rng,
+                actions: actions, logProbs: logProbs, values: values)
+            try env.step(actions: UnsafeBufferPointer(start: actions, count: k * actSize))
+            envSteps += k
+
+            for i in 0..<k {
+                let index = base + i
+                for j in 0..<actSize { batch.actions[index * actSize + j] = actions[i * actSize + j] }
+                batch.logProbs[index] = logProbs[i]
+                batch.values[index] = values[i]
+                batch.rewards[index] = env.rewards[i]
+                batch.terminated[index] = env.terminated[i]
+                // Gymnasium's TimeLimit also sets `truncated` on a terminal step at the limit; a terminal state
+                // must never bootstrap, so truncation here means "cut by the limit only".
+                batch.truncated[index] = env.truncated[i] && !env.terminated[i]
+                doneBuffer[i] = env.terminated[i] || env.truncated[i]
+            }
+            if rewardScaler != nil {
+                batch.rewards.withUnsafeMutableBufferPointer { rewards in
+                    doneBuffer.withUnsafeBufferPointer { done in
+                        guard let r = rewards.baseAddress, let d = done.baseAddress else { return }
+                        rewardScaler?.scale(r + base, done: d, clip: rewardClip)
+                    }
+                }
+            }
+            // V(final observation) for time-limit truncations, with the same frozen policy.
+            for i in 0..<k where batch.truncated[base + i] {
+                env.finalObservations.withUnsafeBufferPointer { finals in
+                    guard let src = finals.baseAddress else { return }
+                    norm.update(from: src + i * obsSize, count: obsSize)
+                }
+                normalizer?.normalize(norm, rows: 1, clip: observationClip)
+                policy.value(observations: norm, count: 1, into: values)
+                batch.truncationValues[base + i] = values[0]
+            }
+            for episode in env.finishedEpisodes {
+                let stats = EpisodeStatistics(episodeReturn: episode.episodeReturn, length: episode.length)
+                batch.episodes.append(stats)
+                onEpisode(stats, envSteps)
+            }
+        }
+        // V(s_T) after the segment.
+        env.observations.withUnsafeBufferPointer { obs in
+            guard let src = obs.baseAddress else { return }
+            norm.update(from: src, count: k * obsSize)
+        }
+        normalizer?.normalize(norm, rows: k, clip: observationClip)
+        policy.value(observations: norm, count: k, into: values)
+        for i in 0..<k { batch.bootstrapValues[i] = values[i] }
+        return batch
+    }
+}

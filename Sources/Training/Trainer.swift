@@ -1,0 +1,127 @@
+import PPOCore
+
+/// The learner half of PPO: from batches collected by one policy version, GAE per env segment → observation
+/// normalisation with that version's statistics → PPO epochs → the next version.
+///
+/// The single-process loop and the distributed learner run this same object; only where batches come from
+/// differs.
+public final class Trainer {
+    public let config: PPOConfig
+    public let model: ActorCritic
+    public let updater: PPOUpdater
+    /// Observation statistics of the current version (nil when the run does not normalise observations).
+    public private(set) var observationNormalizer: RunningMeanStd?
+    /// The policy version the current parameters are: 0 at initialisation, +1 per update.
+    public private(set) var version: UInt64 = 0
+    /// Updates done so far.
+    public private(set) var updates = 0
+    /// Transitions trained on so far.
+    public private(set) var trainedTransitions = 0
+    /// The trainer's own random stream (minibatch shuffling).
+    public var rng: RNG
+
+    public init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64) {
+        self.config = config
+        var initRNG = RNG(seed: seed).split(0)
+        model = ActorCritic(observationSize: observationSize, actionSpace: actionSpace, config: config, rng: &initRNG)
+        updater = PPOUpdater(model: model, config: config)
+        observationNormalizer = config.normalizeObservations ? RunningMeanStd(dimension: observationSize) : nil
+        rng = RNG(seed: seed).split(1)
+    }
+
+    /// Why `train` refused a set of batches.
+    public enum BatchError: Error, Equatable, CustomStringConvertible {
+        case wrongVersion(batch: UInt64, current: UInt64)
+        case wrongShape(String)
+        case empty
+
+        public var description: String {
+            switch self {
+            case .wrongVersion(let batch, let current):
+                "batch collected by policy version \(batch), but the trainer is at version \(current): off-policy data is never trained on"
+            case .wrongShape(let what): "batch does not fit the model: \(what)"
+            case .empty: "no transitions to train on"
+            }
+        }
+    }
+
+    /// What one update did.
+    public struct UpdateReport: Sendable {
+        public var version: UInt64
+        public var transitions: Int
+        public var statistics: UpdateStatistics
+        public var seconds: Double
+    }
+
+    /// Trains on `batches`, all collected by the current version, then advances the version.
+    ///
+    /// `update`/`totalUpdates` drive the learning-rate schedule (1-based).
+    public func train(on batches: [TransitionBatch], update: Int, totalUpdates: Int) throws(BatchError) -> UpdateReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var n = 0
+        for batch in batches {
+            guard batch.policyVersion == version else { throw .wrongVersion(batch: batch.policyVersion, current: version) }
+            guard batch.isConsistent, batch.observationSize == model.observationSize, batch.actionSize == model.actionSize else {
+                throw .wrongShape("\(batch.observationSize)-float observations and \(batch.actionSize)-float actions, expected \(model.observationSize) and \(model.actionSize)")
+            }
+            n += batch.count
+        }
+        guard n > 0 else { throw .empty }
+
+        // Flatten every batch (time-major within each) into one rollout, with GAE per env segment.
+        var observations: [Float] = []
+        var actions: [Float] = []
+        var logProbs: [Float] = []
+        var values: [Float] = []
+        var advantages: [Float] = []
+        var returns: [Float] = []
+        observations.reserveCapacity(n * model.observationSize)
+        actions.reserveCapacity(n * model.actionSize)
+        var adv: [Float] = []
+        var ret: [Float] = []
+        for batch in batches {
+            batch.computeAdvantages(
+                gamma: Float(config.gamma), lambda: Float(config.gaeLambda), handling: config.truncation,
+                advantages: &adv, returns: &ret)
+            observations += batch.observations
+            actions += batch.actions
+            logProbs += batch.logProbs
+            values += batch.values
+            advantages += adv
+            returns += ret
+        }
+        // The policy acted on observations normalised with this version's statistics: train on the same
+        // numbers, then fold the raw observations into the statistics for the next version.
+        if let normalizer = observationNormalizer {
+            var next = normalizer
+            observations.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                next.update(base, rows: n)
+                normalizer.normalize(base, rows: n, clip: config.observationClip)
+            }
+            observationNormalizer = next
+        }
+        let rollout = Rollout(
+            observations: observations, actions: actions, logProbs: logProbs, values: values,
+            advantages: advantages, returns: returns)
+        let learningRate = config.learningRateSchedule.rate(base: config.learningRate, update: update, totalUpdates: totalUpdates)
+        let statistics = updater.update(rollout, learningRate: learningRate, rng: &rng)
+        version += 1
+        updates += 1
+        trainedTransitions += n
+        let elapsed = clock.now - start
+        return UpdateReport(
+            version: version, transitions: n, statistics: statistics,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// Restores counters and statistics from a checkpoint (the parameters and Adam state are restored in place).
+    public func restore(version: UInt64, updates: Int, trainedTransitions: Int, normalizer: RunningMeanStd?, rng: RNG) {
+        self.version = version
+        self.updates = updates
+        self.trainedTransitions = trainedTransitions
+        self.observationNormalizer = normalizer
+        self.rng = rng
+    }
+}

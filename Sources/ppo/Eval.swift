@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Training
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint: deterministic episodes (most probable action / Gaussian mean).")
+
+    @Option(help: "Path to a checkpoint.safetensors written by `ppo train`.")
+    var checkpoint: String
+
+    @Option(help: "Number of episodes.")
+    var episodes = 20
+
+    @Option(help: "Seed of the environments' initial states.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
+    }
+
+    func run() throws {
+        let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
+        let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(String(format: "%@ (policy version %llu): %.2f ± %.2f over %d episodes (min %.1f, max %.1f)",
+                         result.envID, cp.version, result.mean, result.std, result.episodes,
+                         result.returns.min() ?? .nan, result.returns.max() ?? .nan))
+        }
+    }
+}
+
+struct PresetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "presets", abstract: "List the shipped hyper-parameter presets, or print one.")
+
+    @Argument(help: "A preset to print (omit to list them).")
+    var name: String?
+
+    func run() throws {
+        guard let name else {
+            print(Presets.names.joined(separator: "\n"))
+            return
+        }
+        guard let dir = Presets.directory else { throw ValidationError("the shipped presets were not found next to the executable") }
+        let url = dir.appendingPathComponent("\(name).yaml")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ValidationError("no preset named '\(name)'; the presets are: \(Presets.names.joined(separator: ", "))")
+        }
+        print(text, terminator: "")
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import PPOCore
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a policy with PPO.",
+        discussion: """
+            Hyper-parameters come from a preset (a YAML file; by default the one shipped for the environment, see
+            `ppo presets`), and any of them can be overridden with --set KEY=VALUE (same names as in the YAML).
+            One progress line is printed per update; the run writes DIR/checkpoint.safetensors every
+            --checkpoint-every updates and at the end, then evaluates the policy deterministically.
+
+            Examples:
+              ppo train --env CartPole-v1
+              ppo train --config seed --seed 3
+              ppo train --env Pendulum-v1 --steps 300000 --set learning_rate=0.0005 --out runs/pendulum
+              ppo train --env CartPole-v1 --out runs/cp --resume
+            """)
+
+    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
+    var env: String?
+
+    @Option(help: "A preset name (an environment id or 'seed') or a path to a YAML file. Default: the environment's preset.")
+    var config: String?
+
+    @Option(help: "Random seed of the run (network initialisation, environments, sampling).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Environment steps to train for (overrides the preset's total_steps).")
+    var steps: Int?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
+    var out: String?
+
+    @Option(help: "Write a checkpoint every N updates (0: only at the end).")
+    var checkpointEvery = 10
+
+    @Flag(help: "Continue from the checkpoint in the output folder.")
+    var resume = false
+
+    @Option(help: "Deterministic evaluation episodes after training (0 to skip).")
+    var evalEpisodes = 20
+
+    @Flag(help: "Print the final summary as JSON.")
+    var json = false
+
+    @Flag(help: "Only print the summary, not a line per update.")
+    var quiet = false
+
+    func validate() throws {
+        guard env != nil || config != nil else {
+            throw ValidationError("say what to train: --env ID (see `ppo envs`) or --config PRESET_OR_FILE")
+        }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        guard checkpointEvery >= 0, evalEpisodes >= 0 else { throw ValidationError("--checkpoint-every and --eval-episodes must not be negative") }
+        for o in overrides where !o.contains("=") {
+            throw ValidationError("--set takes key=value, got '\(o)'")
+        }
+    }
+
+    func run() throws {
+        var run = try Presets.load(config ?? env ?? "")
+        if let env { run.envID = env }
+        if let steps { run.totalSteps = steps }
+        for o in overrides {
+            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
+            try run.set(parts[0], yaml: parts.count > 1 ? parts[1] : "")
+        }
+        let problems = run.problems()
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+
+        let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
+        let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
+        var resumeFrom: Checkpoint?
+        if resume {
+            resumeFrom = try Checkpoint.read(from: checkpointURL)
+            if let r = resumeFrom { run.ppo = r.config }
+        }
+        let training = try LocalTraining(
+            run: run, seed: seed, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery, resume: resumeFrom)
+        let ppo = training.trainer.config
+        if !json {
+            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+            if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
+        }
+        let summary = try training.train { p in
+            guard !quiet && !json else { return }
+            print(ProgressLine.format(p))
+            fflush(nil)
+        }
+        var evaluation: EvaluationResult?
+        if evalEpisodes > 0 {
+            evaluation = try EvaluationResult.run(checkpoint: training.checkpoint(), episodes: evalEpisodes, seed: seed &+ 1_000_000)
+        }
+        let report = TrainReport(summary: summary, evaluation: evaluation)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(report)
+        try data.write(to: outDir.appendingPathComponent("summary.json"))
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(ProgressLine.summary(report))
+        }
+    }
+}
+
+/// What `ppo train` writes to summary.json.
+struct TrainReport: Codable {
+    var summary: TrainingSummary
+    var evaluation: EvaluationResult?
+}
+
+enum ProgressLine {
+    static func format(_ p: TrainingProgress) -> String {
+        let s = p.statistics
+        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
+        return String(
+            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f",
+            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
+            s.approxKL, s.clipFraction, s.explainedVariance)
+    }
+
+    static func summary(_ r: TrainReport) -> String {
+        let s = r.summary
+        var lines = [String(
+            format: "done: %d steps, %d updates, %d episodes in %.1f s (%.0f steps/s); mean return of the last 20 episodes %@",
+            s.envSteps, s.updates, s.episodes, s.wallSeconds, s.stepsPerSecond,
+            s.recentReturn.map { String(format: "%.1f", $0) } ?? "-")]
+        if let f = s.firstReach {
+            lines.append(String(format: "reward threshold first reached (mean of 20 episodes) at step %d, %.2f s", f.envSteps, f.wallSeconds))
+        }
+        if let e = r.evaluation {
+            lines.append(String(format: "deterministic evaluation: %.1f ± %.1f over %d episodes", e.mean, e.std, e.episodes))
+        }
+        if let c = s.checkpoint { lines.append("checkpoint: \(c)") }
+        return lines.joined(separator: "\n")
+    }
+}
