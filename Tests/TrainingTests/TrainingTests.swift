@@ -1,0 +1,225 @@
+import Environments
+import Foundation
+import PPOCore
+import Testing
+@testable import Training
+
+@Suite("Training")
+struct TrainingTests {
+    static func tempDir() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("CartPole-v1 learns: deterministic evaluation ≥ 450 after 50k steps with the shipped preset")
+    func cartPoleLearns() throws {
+        var run = try Presets.load("CartPole-v1")
+        run.totalSteps = 50_000
+        let training = try LocalTraining(run: run, seed: 1, checkpointURL: nil, checkpointEvery: 0)
+        var lines = 0
+        let summary = try training.train { _ in lines += 1 }
+        #expect(lines == run.totalUpdates && summary.updates == run.totalUpdates)
+        #expect(summary.envSteps == run.totalUpdates * run.ppo.rolloutSteps)
+        let eval = try EvaluationResult.run(
+            model: training.trainer.model, normalizer: training.trainer.observationNormalizer, observationClip: 10,
+            envID: "CartPole-v1", episodes: 10, seed: 77)
+        #expect(eval.mean >= 450, "deterministic return \(eval.mean) after \(summary.envSteps) steps")
+    }
+
+    @Test("an untrained policy does not pass that bar (the test above can fail)")
+    func untrainedFails() throws {
+        let trainer = Trainer(observationSize: 4, actionSpace: .discrete(2), config: .default, seed: 1)
+        let eval = try EvaluationResult.run(
+            model: trainer.model, normalizer: nil, observationClip: 10, envID: "CartPole-v1", episodes: 10, seed: 77)
+        #expect(eval.mean < 100)
+    }
+
+    @Test("the collector records truncations with V(final observation) and V(s_T) after the segment")
+    func collectorTruncation() throws {
+        // Pendulum never terminates and truncates at 200 steps.
+        let env = try VectorEnv(id: "Pendulum-v1", count: 2, seed: 5)
+        let collector = RolloutCollector(env: env)
+        var rng = RNG(seed: 1)
+        let model = ActorCritic(observationSize: 3, actionSpace: env.spec.actionSpace, config: .default, rng: &rng)
+        var finals: [[Float]] = []
+        let batch = try collector.collect(steps: 250, policy: model, normalizer: nil, version: 7, rng: &rng)
+        #expect(batch.policyVersion == 7 && batch.count == 500 && batch.isConsistent)
+        #expect(batch.terminated.allSatisfy { !$0 })
+        for t in 0..<250 {
+            for k in 0..<2 {
+                let i = t * 2 + k
+                #expect(batch.truncated[i] == (t == 199), "step \(t) env \(k)")
+                if t != 199 { #expect(batch.truncationValues[i] == 0) }
+            }
+        }
+        #expect(batch.episodes.count == 2 && batch.episodes.allSatisfy { $0.length == 200 })
+        // V(final obs) is the critic at the last observation of the episode: recompute it from the env's dynamics
+        // by replaying is not possible, but it must differ from V of the reset observation recorded at t = 200.
+        for k in 0..<2 {
+            let v = batch.truncationValues[199 * 2 + k]
+            #expect(v != 0 && v.isFinite)
+            #expect(v != batch.values[200 * 2 + k])
+        }
+        // V(s_T): the critic at the current observation of each env.
+        let current = collector.env.observations
+        for k in 0..<2 {
+            var value: Float = 0
+            current.withUnsafeBufferPointer { model.value(observations: $0.baseAddress! + k * 3, count: 1, into: &value) }
+            // Batched (sgemm) and single (sgemv) products round differently in the last bits.
+            #expect(abs(value - batch.bootstrapValues[k]) < 1e-5)
+            finals.append(Array(current[(k * 3)..<(k * 3 + 3)]))
+        }
+        // Consecutive batches continue the same episodes: the next batch starts where this one ended.
+        let next = try collector.collect(steps: 1, policy: model, normalizer: nil, version: 8, rng: &rng)
+        #expect(Array(next.observations[0..<3]) == finals[0])
+    }
+
+    @Test("the trainer refuses off-policy and malformed batches, and trains nothing from them")
+    func trainerRefuses() throws {
+        let trainer = Trainer(observationSize: 4, actionSpace: .discrete(2), config: .default, seed: 1)
+        let before = trainer.model.flatParameters
+        var stale = TransitionBatch(policyVersion: 3, envCount: 1, steps: 4, observationSize: 4, actionSize: 1)
+        #expect(throws: Trainer.BatchError.wrongVersion(batch: 3, current: 0)) {
+            try trainer.train(on: [stale], update: 1, totalUpdates: 1)
+        }
+        stale.policyVersion = 0
+        stale.rewards.removeLast()
+        #expect(throws: Trainer.BatchError.self) { try trainer.train(on: [stale], update: 1, totalUpdates: 1) }
+        #expect(throws: Trainer.BatchError.empty) { try trainer.train(on: [], update: 1, totalUpdates: 1) }
+        #expect(trainer.model.flatParameters == before && trainer.version == 0)
+    }
+
+    @Test("observation normalisation: the update sees this version's statistics, the next version folds the batch in")
+    func normalisation() throws {
+        var config = PPOConfig.default
+        config.normalizeObservations = true
+        config.numEnvs = 4
+        config.rolloutSteps = 64
+        let env = try VectorEnv(id: "MountainCar-v0", count: 4, seed: 2)
+        let trainer = Trainer(observationSize: 2, actionSpace: env.spec.actionSpace, config: config, seed: 3)
+        let collector = RolloutCollector(env: env)
+        let before = try #require(trainer.observationNormalizer)
+        #expect(before.mean == [0, 0] && before.variance == [1, 1])
+        let batch = try collector.collect(steps: 16, policy: trainer.model, normalizer: before, version: 0, rng: &trainer.rng)
+        _ = try trainer.train(on: [batch], update: 1, totalUpdates: 1)
+        var expected = RunningMeanStd(dimension: 2)
+        batch.observations.withUnsafeBufferPointer { expected.update($0.baseAddress!, rows: 64) }
+        #expect(trainer.observationNormalizer == expected && trainer.version == 1)
+    }
+
+    @Test("a checkpoint restores parameters, Adam, normaliser, counters and RNG exactly")
+    func checkpointRoundTrip() throws {
+        var run = try Presets.load("Acrobot-v1")
+        run.totalSteps = 4096 * 2
+        let dir = Self.tempDir()
+        let url = dir.appendingPathComponent("checkpoint.safetensors")
+        let training = try LocalTraining(run: run, seed: 4, checkpointURL: url, checkpointEvery: 1)
+        _ = try training.train { _ in }
+        let restored = try Checkpoint.read(from: url).makeTrainer()
+        let original = training.trainer
+        #expect(restored.model.flatParameters == original.model.flatParameters)
+        #expect(restored.version == original.version && restored.version == 2 && restored.updates == 2)
+        #expect(restored.trainedTransitions == original.trainedTransitions)
+        #expect(restored.observationNormalizer == original.observationNormalizer && restored.observationNormalizer != nil)
+        #expect(restored.rng == original.rng && restored.config == original.config)
+        #expect(restored.updater.optimizer.step == original.updater.optimizer.step)
+        for i in original.model.parameters.indices {
+            #expect(restored.updater.optimizer.moments(of: i) == original.updater.optimizer.moments(of: i))
+        }
+        // The restored trainer's next update is bit-identical to the original's.
+        let env = try VectorEnv(id: "Acrobot-v1", count: 16, seed: 9)
+        var rng = RNG(seed: 9)
+        let batch = try RolloutCollector(env: env).collect(
+            steps: 8, policy: original.model, normalizer: original.observationNormalizer, version: 2, rng: &rng)
+        _ = try original.train(on: [batch], update: 3, totalUpdates: 3)
+        _ = try restored.train(on: [batch], update: 3, totalUpdates: 3)
+        #expect(restored.model.flatParameters == original.model.flatParameters)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test("damaged checkpoints are refused with a reason, and an interrupted write leaves the old one")
+    func damagedCheckpoints() throws {
+        let dir = Self.tempDir()
+        let url = dir.appendingPathComponent("checkpoint.safetensors")
+        let trainer = Trainer(observationSize: 4, actionSpace: .discrete(2), config: .default, seed: 1)
+        try Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 0).write(to: url)
+        let good = try Data(contentsOf: url)
+        let bad = dir.appendingPathComponent("bad.safetensors")
+        for damaged in [good.prefix(5), good.prefix(good.count - 10), Data([255, 255, 255, 255, 0, 0, 0, 0]) + good.dropFirst(8)] {
+            try Data(damaged).write(to: bad)
+            #expect(throws: Checkpoint.CheckpointError.self) { try Checkpoint.read(from: bad) }
+        }
+        // A parameter with the wrong shape.
+        var (tensors, metadata) = try SafeTensors.decode(good)
+        tensors["actor.0.weight"] = .f32([1, 2, 3], shape: [3])
+        try SafeTensors.encode(tensors, metadata: metadata).write(to: bad)
+        #expect(throws: Checkpoint.CheckpointError.self) { try Checkpoint.read(from: bad) }
+        // NaN weights.
+        (tensors, metadata) = try SafeTensors.decode(good)
+        if case .f32(var v, let shape)? = tensors["critic.4.bias"] {
+            v[0] = .nan
+            tensors["critic.4.bias"] = .f32(v, shape: shape)
+        }
+        try SafeTensors.encode(tensors, metadata: metadata).write(to: bad)
+        #expect(throws: Checkpoint.CheckpointError.self) { try Checkpoint.read(from: bad) }
+        // No temporary files are left next to the checkpoint.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test("safetensors layout: little-endian header length, JSON header, 8-byte aligned data")
+    func safetensorsLayout() throws {
+        let data = SafeTensors.encode(["b": .f32([1, 2], shape: [2]), "a": .f64([3], shape: [1, 1])], metadata: ["k": "v"])
+        let n = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        #expect(n % 8 == 0 && 8 + n + 8 + 8 == data.count)
+        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as? [String: Any])
+        #expect((header["__metadata__"] as? [String: String]) == ["k": "v"])
+        let a = try #require(header["a"] as? [String: Any])
+        #expect(a["dtype"] as? String == "F64" && a["shape"] as? [Int] == [1, 1] && a["data_offsets"] as? [Int] == [0, 8])
+        let b = try #require(header["b"] as? [String: Any])
+        #expect(b["data_offsets"] as? [Int] == [8, 16])
+        #expect(Array(data.suffix(8)) == [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40])  // 1.0f, 2.0f little-endian
+        let back = try SafeTensors.decode(data)
+        #expect(back.tensors["a"] == .f64([3], shape: [1, 1]) && back.metadata == ["k": "v"])
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("every shipped preset loads and is valid", arguments: ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "seed"])
+    func presets(name: String) throws {
+        let run = try Presets.load(name)
+        #expect(run.problems().isEmpty, "\(run.problems())")
+        #expect(EnvironmentRegistry.ids.contains(run.envID))
+        #expect(Presets.names.contains(name))
+    }
+
+    @Test("the seed preset is exactly PPOConfig.seed on CartPole-v1")
+    func seedPreset() throws {
+        let run = try Presets.load("seed")
+        #expect(run.ppo == PPOConfig.seed && run.envID == "CartPole-v1")
+    }
+
+    @Test("overrides use the preset names; bad keys and values say what is wrong")
+    func overrides() throws {
+        var run = try Presets.load("CartPole-v1")
+        try run.set("gamma", yaml: "0.95")
+        try run.set("hidden_sizes", yaml: "[32, 16]")
+        try run.set("learning_rate_schedule", yaml: "constant")
+        try run.set("value_clip_coef", yaml: "null")
+        try run.set("total_steps", yaml: "1e5")
+        #expect(run.ppo.gamma == 0.95 && run.ppo.hiddenSizes == [32, 16] && run.ppo.learningRateSchedule == .constant)
+        #expect(run.totalSteps == 100_000 && run.ppo.valueClipCoef == nil)
+        #expect(throws: ConfigurationError.self) { try run.set("gama", yaml: "0.9") }
+        #expect(throws: ConfigurationError.badValue(key: "activation", value: "sigmoid", expected: "one of tanh, relu")) {
+            try run.set("activation", yaml: "sigmoid")
+        }
+        #expect(throws: ConfigurationError.self) { try run.set("num_envs", yaml: "-2") }
+        #expect(throws: ConfigurationError.self) { try RunConfiguration.parse(yaml: "- a list", source: "x.yaml") }
+        #expect(throws: ConfigurationError.self) { try Presets.load("NoSuchPreset") }
+        run.ppo.numEnvs = 3
+        #expect(!run.problems().isEmpty)  // 256 is not a multiple of 3
+    }
+}
