@@ -141,6 +141,7 @@ public struct Checkpoint: Sendable {
     /// Reads and checks a checkpoint: format, every tensor's presence and shape, metadata values.
     public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
         let path = url.path
+        guard FileManager.default.fileExists(atPath: path) else { throw .io(path, reason: "no such file") }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -49,10 +49,10 @@ struct PresetsCommand: ParsableCommand {
             print(Presets.names.joined(separator: "\n"))
             return
         }
-        guard let dir = Presets.directory else { throw ValidationError("the shipped presets were not found next to the executable") }
+        guard let dir = Presets.directory else { throw CommandError("the shipped presets were not found next to the executable") }
         let url = dir.appendingPathComponent("\(name).yaml")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ValidationError("no preset named '\(name)'; the presets are: \(Presets.names.joined(separator: ", "))")
+            throw CommandError("no preset named '\(name)'; the presets are: \(Presets.names.joined(separator: ", "))")
         }
         print(text, terminator: "")
     }

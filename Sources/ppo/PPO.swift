@@ -88,3 +88,9 @@ struct BenchReport: Encodable {
     var blasCore: String
     var results: [BenchResult]
 }
+
+/// A failure while a command runs (after its arguments were accepted): printed as one `Error:` line.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

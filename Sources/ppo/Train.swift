@@ -1,4 +1,5 @@
 import ArgumentParser
+import Environments
 import Foundation
 import PPOCore
 import Training
@@ -64,6 +65,9 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if let env, !EnvironmentRegistry.ids.contains(env) {
+            throw CommandError("unknown environment '\(env)'; the environments are: \(EnvironmentRegistry.ids.joined(separator: ", "))")
+        }
         var run = try Presets.load(config ?? env ?? "")
         if let env { run.envID = env }
         if let steps { run.totalSteps = steps }
@@ -72,7 +76,7 @@ struct Train: ParsableCommand {
             try run.set(parts[0], yaml: parts.count > 1 ? parts[1] : "")
         }
         let problems = run.problems()
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else { throw CommandError(problems.joined(separator: "\n")) }
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
