@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // OpenBLAS through its C interface (cblas_sgemm / cblas_sgemv). Debian: libopenblas-dev.
@@ -32,6 +37,11 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        // zlib through its C interface (compress2 / inflate). Debian: zlib1g-dev.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Numerics: layers, heads, PPO loss, GAE, Adam, RNG, config. Nothing networked.
         .target(
@@ -55,10 +65,31 @@ let package = Package(
             ],
             resources: [.copy("Presets")]
         ),
+        // The wire: message types, binary codec, framing, compression, limits — the code twin of Protocol/PROTOCOL.md.
+        .target(
+            name: "Wire",
+            dependencies: [
+                "PPOCore",
+                "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Mutual TLS: certificate issuance (`ppo certs`), server and client TLS configurations, plaintext policy.
+        .target(
+            name: "TransportSecurity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
-            dependencies: ["PPOCore", "Environments"]
+            dependencies: ["PPOCore", "Environments", "Wire"]
         ),
         .executableTarget(
             name: "ppo",
@@ -67,6 +98,8 @@ let package = Package(
                 "Environments",
                 "PPOBench",
                 "Training",
+                "Wire",
+                "TransportSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +111,24 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Training", "Environments", "PPOCore"]
+        ),
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "Wire",
+                "PPOCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TransportSecurityTests",
+            dependencies: [
+                "TransportSecurity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .testTarget(
             name: "EnvironmentsTests",
