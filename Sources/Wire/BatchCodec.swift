@@ -1,0 +1,177 @@
+import NIOCore
+import PPOCore
+
+/// What a Batch must look like for the connection it arrives on: the run's spaces, the worker's K and the
+/// grant's version and T.
+public struct BatchExpectation: Sendable, Equatable {
+    public var envCount: Int
+    public var steps: Int
+    public var observationSize: Int
+    public var actionSpace: Space
+    public var policyVersion: UInt64
+
+    public init(envCount: Int, steps: Int, observationSize: Int, actionSpace: Space, policyVersion: UInt64) {
+        self.envCount = envCount
+        self.steps = steps
+        self.observationSize = observationSize
+        self.actionSpace = actionSpace
+        self.policyVersion = policyVersion
+    }
+}
+
+extension BatchMessage {
+    /// Checks the batch against its grant and the run (§3.2, §5.2): sizes, action encoding and range.
+    /// Decoding has already checked that every float is finite and the flags are well formed.
+    public func validate(against e: BatchExpectation) throws(WireError) {
+        let b = batch
+        guard b.policyVersion == e.policyVersion else {
+            throw WireError(.invalidVersion, "batch for policy version \(b.policyVersion), its grant was for \(e.policyVersion)")
+        }
+        guard b.envCount == e.envCount else {
+            throw WireError(b.envCount > e.envCount ? .grantExceeded : .shapeMismatch, "batch from \(b.envCount) envs, the worker announced \(e.envCount)")
+        }
+        guard b.steps == e.steps else {
+            throw WireError(b.steps > e.steps ? .grantExceeded : .shapeMismatch, "batch of \(b.steps) steps per env, the grant was for \(e.steps)")
+        }
+        guard b.observationSize == e.observationSize else {
+            throw WireError(.shapeMismatch, "observations of \(b.observationSize) floats, the environment's are \(e.observationSize)")
+        }
+        switch e.actionSpace {
+        case .discrete(let n):
+            guard actionEncoding != .float32, b.actionSize == 1 else {
+                throw WireError(.shapeMismatch, "continuous actions for a discrete action space")
+            }
+            if let bad = b.actions.firstIndex(where: { Int($0) >= n }) {
+                throw WireError(.actionOutOfRange, "action \(Int(b.actions[bad])) at transition \(bad), the environment has \(n) actions")
+            }
+        case .box(let low, _):
+            guard actionEncoding == .float32, b.actionSize == low.count else {
+                throw WireError(.shapeMismatch, "actions of \(b.actionSize) values (\(actionEncoding)), the environment's have \(low.count)")
+            }
+        }
+    }
+}
+
+extension MessageCodec {
+    static func encodeBatch(_ m: BatchMessage, into w: inout PayloadWriter) {
+        let b = m.batch
+        let n = b.count
+        w.integer(m.grantID)
+        w.integer(b.policyVersion)
+        w.integer(UInt16(clamping: b.envCount))
+        w.integer(UInt32(clamping: b.steps))
+        w.integer(UInt16(clamping: b.observationSize))
+        w.integer(m.actionEncoding.rawValue)
+        w.integer(UInt16(clamping: m.actionEncoding == .float32 ? b.actionSize : 1))
+        w.floats(b.observations)
+        switch m.actionEncoding {
+        case .uint8Index:
+            w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
+                for i in 0..<n { out[i] = UInt8(clamping: Int(b.actions[i])) }
+                return n
+            }
+        case .uint16Index:
+            for i in 0..<n { w.integer(UInt16(clamping: Int(b.actions[i]))) }
+        case .float32:
+            w.floats(b.actions)
+        }
+        w.floats(b.rewards)
+        w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
+            for i in 0..<n { out[i] = (b.terminated[i] ? 1 : 0) | (b.truncated[i] ? 2 : 0) }
+            return n
+        }
+        w.floats(b.values)
+        w.floats(b.logProbs)
+        var truncationValues: [Float] = []
+        for i in 0..<n where b.truncated[i] { truncationValues.append(b.truncationValues[i]) }
+        w.floats(truncationValues)
+        w.floats(b.bootstrapValues)
+        w.integer(UInt32(clamping: b.episodes.count))
+        for e in b.episodes {
+            w.double(e.episodeReturn)
+            w.integer(UInt32(clamping: e.length))
+        }
+    }
+
+    static func decodeBatch(_ r: inout PayloadReader) throws(WireError) -> BatchMessage {
+        let grant = try r.integer("grant_id", as: UInt32.self)
+        let version = try r.integer("policy_version", as: UInt64.self)
+        let k = Int(try r.integer("num_envs", as: UInt16.self))
+        let t = Int(try r.integer("steps", as: UInt32.self))
+        let o = Int(try r.integer("observation_size", as: UInt16.self))
+        let rawEncoding = try r.integer("action_encoding", as: UInt8.self)
+        guard let encoding = BatchMessage.ActionEncoding(rawValue: rawEncoding) else {
+            throw r.fail("action_encoding \(rawEncoding) is not 1, 2 or 3")
+        }
+        let a = Int(try r.integer("action_size", as: UInt16.self))
+        guard k >= 1, t >= 1, o >= 1, a >= 1 else { throw r.fail("num_envs, steps, observation_size and action_size must be positive") }
+        guard encoding == .float32 || a == 1 else { throw r.fail("action_size must be 1 for index actions") }
+        // Every column is at least one byte per transition: bound T·K by the payload before allocating.
+        let (n, overflow) = t.multipliedReportingOverflow(by: k)
+        guard !overflow, n <= r.buffer.readableBytes else {
+            throw r.fail("\(t) steps × \(k) envs cannot fit in \(r.buffer.readableBytes) bytes")
+        }
+        var batch = TransitionBatch(policyVersion: version, envCount: 0, steps: 0, observationSize: o, actionSize: a)
+        batch.envCount = k
+        batch.steps = t
+        let (obsCount, obsOverflow) = n.multipliedReportingOverflow(by: o)
+        guard !obsOverflow else { throw r.fail("observation column size overflows") }
+        batch.observations = try r.finiteFloats("observations", count: obsCount)
+        switch encoding {
+        case .uint8Index:
+            batch.actions = try r.bytes("actions", count: n).map { Float($0) }
+        case .uint16Index:
+            guard n <= r.buffer.readableBytes / 2 else { throw r.fail("payload ends inside actions") }
+            var actions = [Float](repeating: 0, count: n)
+            for i in 0..<n { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
+            batch.actions = actions
+        case .float32:
+            let (count, o2) = n.multipliedReportingOverflow(by: a)
+            guard !o2 else { throw r.fail("action column size overflows") }
+            batch.actions = try r.finiteFloats("actions", count: count)
+        }
+        batch.rewards = try r.finiteFloats("rewards", count: n)
+        let flags = try r.bytes("flags", count: n)
+        var terminated = [Bool](repeating: false, count: n)
+        var truncated = [Bool](repeating: false, count: n)
+        var truncatedCount = 0
+        for i in 0..<n {
+            let f = flags[i]
+            guard f & ~3 == 0, f != 3 else {
+                throw WireError(.invalidValue, "batch: flags[\(i)] = \(f): only bit 0 (terminated) or bit 1 (truncated) may be set")
+            }
+            terminated[i] = f & 1 != 0
+            truncated[i] = f & 2 != 0
+            if truncated[i] { truncatedCount += 1 }
+        }
+        batch.terminated = terminated
+        batch.truncated = truncated
+        batch.values = try r.finiteFloats("values", count: n)
+        batch.logProbs = try r.finiteFloats("log_probs", count: n)
+        let truncationValues = try r.finiteFloats("truncation_values", count: truncatedCount)
+        var expanded = [Float](repeating: 0, count: n)
+        var next = 0
+        for i in 0..<n where truncated[i] {
+            expanded[i] = truncationValues[next]
+            next += 1
+        }
+        batch.truncationValues = expanded
+        batch.bootstrapValues = try r.finiteFloats("bootstrap_values", count: k)
+        let episodeCount = Int(try r.integer("episode_count", as: UInt32.self))
+        guard episodeCount <= n, episodeCount <= r.buffer.readableBytes / 12 else {
+            throw r.fail("episode_count \(episodeCount) is more than the batch's transitions or the bytes left")
+        }
+        var episodes: [EpisodeStatistics] = []
+        episodes.reserveCapacity(episodeCount)
+        for i in 0..<episodeCount {
+            let ret = try r.double("episode return")
+            let length = try r.integer("episode length", as: UInt32.self)
+            guard ret.isFinite, length >= 1 else {
+                throw WireError(.invalidValue, "batch: episode \(i) has return \(ret) and length \(length)")
+            }
+            episodes.append(EpisodeStatistics(episodeReturn: ret, length: Int(length)))
+        }
+        batch.episodes = episodes
+        return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch)
+    }
+}

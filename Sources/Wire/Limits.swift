@@ -1,0 +1,29 @@
+/// The limits a receiver enforces (PROTOCOL.md §6). Checked before anything is allocated.
+public struct WireLimits: Sendable, Equatable {
+    /// Largest payload accepted as sent (compressed or not).
+    public var maxFrameBytes: Int
+    /// Largest payload accepted after decompression.
+    public var maxDecodedBytes: Int
+
+    public init(maxFrameBytes: Int = 64 << 20, maxDecodedBytes: Int = 64 << 20) {
+        self.maxFrameBytes = maxFrameBytes
+        self.maxDecodedBytes = maxDecodedBytes
+    }
+
+    public static let `default` = WireLimits()
+}
+
+/// Protocol constants.
+public enum WireProtocol {
+    /// `PPOW`
+    public static let magic: [UInt8] = [0x50, 0x50, 0x4F, 0x57]
+    /// The framing version in every header.
+    public static let framingVersion: UInt16 = 1
+    /// Protocol versions this implementation speaks (negotiated in Hello/Welcome).
+    public static let supportedVersions: ClosedRange<UInt16> = 1...1
+    /// Size of the frame header.
+    public static let headerSize = 20
+    /// Limits on strings.
+    public static let maxIDBytes = 64
+    public static let maxMessageBytes = 1024
+}

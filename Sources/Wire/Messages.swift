@@ -1,0 +1,232 @@
+import PPOCore
+
+#if !_endian(little)
+#error("the wire codec copies floats in memory order and assumes a little-endian host")
+#endif
+
+/// Message types (PROTOCOL.md §4).
+public enum MessageType: UInt8, Sendable, CaseIterable {
+    case hello = 1
+    case welcome = 2
+    case weights = 3
+    case ready = 4
+    case grant = 5
+    case batch = 6
+    case ack = 7
+    case heartbeat = 8
+    case error = 9
+    case goodbye = 10
+}
+
+/// Hello (worker → learner), §4.1.
+public struct Hello: Equatable, Sendable {
+    public var minVersion: UInt16
+    public var maxVersion: UInt16
+    public var workerID: String
+    public var envID: String
+    public var envSignature: UInt64
+    public var numEnvs: UInt16
+    public var capabilities: UInt32
+
+    public init(minVersion: UInt16 = WireProtocol.supportedVersions.lowerBound, maxVersion: UInt16 = WireProtocol.supportedVersions.upperBound,
+                workerID: String, envID: String, envSignature: UInt64, numEnvs: UInt16, capabilities: UInt32 = 0) {
+        self.minVersion = minVersion
+        self.maxVersion = maxVersion
+        self.workerID = workerID
+        self.envID = envID
+        self.envSignature = envSignature
+        self.numEnvs = numEnvs
+        self.capabilities = capabilities
+    }
+}
+
+/// Welcome (learner → worker), §4.2: what the worker needs to build the policy and collect.
+public struct Welcome: Equatable, Sendable {
+    public var version: UInt16
+    public var runID: String
+    public var policyVersion: UInt64
+    public var seed: UInt64
+    public var maxUnackedBatches: UInt16
+    public var heartbeatIntervalMilliseconds: UInt32
+    public var activation: Activation
+    public var hiddenSizes: [Int]
+    public var observationSize: Int
+    /// `.discrete(n)`, or `.box` with only the dimension known (bounds come from the worker's own env).
+    public var actionKind: ActionKind
+    public var parameterCount: Int
+    public var observationClip: Double
+    public var normalizeRewards: Bool
+    public var gamma: Double
+    public var rewardClip: Double
+
+    public enum ActionKind: Equatable, Sendable {
+        case discrete(Int)
+        case continuous(Int)
+    }
+
+    public init(version: UInt16, runID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
+                heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
+                actionKind: ActionKind, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
+                gamma: Double, rewardClip: Double) {
+        self.version = version
+        self.runID = runID
+        self.policyVersion = policyVersion
+        self.seed = seed
+        self.maxUnackedBatches = maxUnackedBatches
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.activation = activation
+        self.hiddenSizes = hiddenSizes
+        self.observationSize = observationSize
+        self.actionKind = actionKind
+        self.parameterCount = parameterCount
+        self.observationClip = observationClip
+        self.normalizeRewards = normalizeRewards
+        self.gamma = gamma
+        self.rewardClip = rewardClip
+    }
+}
+
+/// Weights (learner → worker), §4.3: a policy snapshot.
+public struct Weights: Equatable, Sendable {
+    public var policyVersion: UInt64
+    /// Every parameter in `ActorCritic.parameters` order.
+    public var parameters: [Float]
+    /// Observation statistics of this version (nil: observations are not normalised).
+    public var normalizer: RunningMeanStd?
+
+    public init(policyVersion: UInt64, parameters: [Float], normalizer: RunningMeanStd?) {
+        self.policyVersion = policyVersion
+        self.parameters = parameters
+        self.normalizer = normalizer
+    }
+}
+
+/// Grant (learner → worker), §4.5: collect `steps` steps of each env with `policyVersion`.
+public struct Grant: Equatable, Sendable {
+    public var grantID: UInt32
+    public var policyVersion: UInt64
+    public var steps: UInt32
+
+    public init(grantID: UInt32, policyVersion: UInt64, steps: UInt32) {
+        self.grantID = grantID
+        self.policyVersion = policyVersion
+        self.steps = steps
+    }
+}
+
+/// Batch (worker → learner), §5: the transitions of one grant.
+public struct BatchMessage: Equatable, Sendable {
+    /// How actions travel (§5.2 `action_encoding`).
+    public enum ActionEncoding: UInt8, Sendable {
+        case uint8Index = 1
+        case uint16Index = 2
+        case float32 = 3
+
+        /// The compact encoding for an action space: the smallest index type for discrete actions.
+        public init(for space: Space) {
+            switch space {
+            case .discrete(let n): self = n <= 256 ? .uint8Index : .uint16Index
+            case .box: self = .float32
+            }
+        }
+    }
+
+    public var grantID: UInt32
+    public var actionEncoding: ActionEncoding
+    /// Transitions; `batch.policyVersion` is the message's policy version.
+    public var batch: TransitionBatch
+
+    public init(grantID: UInt32, actionEncoding: ActionEncoding, batch: TransitionBatch) {
+        self.grantID = grantID
+        self.actionEncoding = actionEncoding
+        self.batch = batch
+    }
+}
+
+/// Ack (learner → worker), §4.7.
+public struct Ack: Equatable, Sendable {
+    public enum Status: UInt8, Sendable {
+        case accepted = 0
+        case stale = 1
+    }
+
+    public var grantID: UInt32
+    public var status: Status
+    public var transitions: UInt32
+
+    public init(grantID: UInt32, status: Status, transitions: UInt32) {
+        self.grantID = grantID
+        self.status = status
+        self.transitions = transitions
+    }
+}
+
+/// Goodbye, §4.10.
+public struct Goodbye: Equatable, Sendable {
+    public enum Reason: UInt8, Sendable {
+        case finished = 0
+        case shuttingDown = 1
+        case leaving = 2
+    }
+
+    public var reason: Reason
+    public var message: String
+
+    public init(reason: Reason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// Every message of the protocol.
+public enum Message: Equatable, Sendable {
+    case hello(Hello)
+    case welcome(Welcome)
+    case weights(Weights)
+    case ready(policyVersion: UInt64)
+    case grant(Grant)
+    case batch(BatchMessage)
+    case ack(Ack)
+    case heartbeat(sentAtNanoseconds: UInt64)
+    case error(code: UInt16, message: String)
+    case goodbye(Goodbye)
+
+    public var type: MessageType {
+        switch self {
+        case .hello: .hello
+        case .welcome: .welcome
+        case .weights: .weights
+        case .ready: .ready
+        case .grant: .grant
+        case .batch: .batch
+        case .ack: .ack
+        case .heartbeat: .heartbeat
+        case .error: .error
+        case .goodbye: .goodbye
+        }
+    }
+
+    /// An `Error` message for a `WireError`.
+    public static func error(_ e: WireError) -> Message {
+        .error(code: e.code.rawValue, message: String(e.detail.utf8.prefix(WireProtocol.maxMessageBytes)) ?? "")
+    }
+}
+
+/// The environment signature of PROTOCOL.md §4.11 (FNV-1a 64 of a canonical description).
+public enum EnvironmentSignature {
+    public static func canonical(envID: String, observationSize: Int, actionSpace: Space) -> String {
+        switch actionSpace {
+        case .discrete(let n): "\(envID)|obs=\(observationSize)|act=discrete:\(n)"
+        case .box(let low, _): "\(envID)|obs=\(observationSize)|act=box:\(low.count)"
+        }
+    }
+
+    public static func hash(envID: String, observationSize: Int, actionSpace: Space) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in canonical(envID: envID, observationSize: observationSize, actionSpace: actionSpace).utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import PPOCore
+import Testing
+@testable import Wire
+
+/// Messages used by the round-trip and golden-vector tests.
+enum Samples {
+    static let hello = Message.hello(Hello(workerID: "worker-1", envID: "CartPole-v1",
+        envSignature: EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2)), numEnvs: 8))
+    static let welcome = Message.welcome(Welcome(
+        version: 1, runID: "run-42", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2), parameterCount: 9155,
+        observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10))
+    static var weights: Message {
+        var rng = RNG(seed: 1)
+        let params = (0..<50).map { _ in Float(rng.normal()) }
+        return .weights(Weights(policyVersion: 3, parameters: params,
+                                normalizer: RunningMeanStd(mean: [0.5, -1, 2, 0], variance: [1, 2, 0.5, 4], count: 1000.0001)))
+    }
+    static let ready = Message.ready(policyVersion: 3)
+    static let grant = Message.grant(Grant(grantID: 12, policyVersion: 3, steps: 32))
+    static let ack = Message.ack(Ack(grantID: 12, status: .accepted, transitions: 256))
+    static let heartbeat = Message.heartbeat(sentAtNanoseconds: 123_456_789)
+    static let error = Message.error(code: WireError.Code.actionOutOfRange.rawValue, message: "action 7 at transition 3, the environment has 2 actions")
+    static let goodbye = Message.goodbye(Goodbye(reason: .shuttingDown, message: "learner stopping"))
+
+    /// A batch with every feature: terminations, truncations with their values, episodes.
+    static func batch(k: Int = 2, t: Int = 4, space: Space = .discrete(2), seed: UInt64 = 5) -> BatchMessage {
+        var rng = RNG(seed: seed)
+        let actionSize = space.flatSize
+        var b = TransitionBatch(policyVersion: 3, envCount: k, steps: t, observationSize: 4, actionSize: actionSize)
+        for i in 0..<b.observations.count { b.observations[i] = Float(rng.normal()) }
+        for i in 0..<b.actions.count {
+            switch space {
+            case .discrete(let n): b.actions[i] = Float(rng.integer(below: n))
+            case .box: b.actions[i] = Float(rng.normal() * 2)
+            }
+        }
+        for i in 0..<b.count {
+            b.rewards[i] = 1
+            b.values[i] = Float(rng.uniform(0, 20))
+            b.logProbs[i] = -Float(rng.uniform(0, 2))
+            let u = rng.uniformDouble()
+            if u < 0.1 { b.terminated[i] = true } else if u < 0.2 { b.truncated[i] = true; b.truncationValues[i] = Float(rng.uniform(0, 20)) }
+        }
+        for i in 0..<k { b.bootstrapValues[i] = Float(i) + 0.5 }
+        b.episodes = [EpisodeStatistics(episodeReturn: 21, length: 21), EpisodeStatistics(episodeReturn: 500, length: 500)]
+        return BatchMessage(grantID: 12, actionEncoding: .init(for: space), batch: b)
+    }
+
+    static var all: [(String, Message)] {
+        [("hello", hello), ("welcome", welcome), ("weights", weights), ("ready", ready), ("grant", grant),
+         ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
+         ("ack", ack), ("heartbeat", heartbeat), ("error", error), ("goodbye", goodbye)]
+    }
+}
+
+@Suite("Wire codec")
+struct WireCodecTests {
+    static func roundTrip(_ m: Message, compression: Frame.CompressionPolicy = .default) throws -> Message? {
+        var buffer = Frame.encode(m, compression: compression)
+        let decoded = try Frame.decode(from: &buffer, limits: .default)
+        #expect(buffer.readableBytes == 0)
+        return decoded
+    }
+
+    @Test("every message round-trips, compressed and not", arguments: Samples.all.map(\.0))
+    func roundTrip(name: String) throws {
+        let message = try #require(Samples.all.first { $0.0 == name }?.1)
+        #expect(try Self.roundTrip(message) == message)
+        #expect(try Self.roundTrip(message, compression: .none) == message)
+        #expect(try Self.roundTrip(message, compression: Frame.CompressionPolicy(level: 6, types: Set(MessageType.allCases))) == message)
+    }
+
+    @Test("random batches round-trip: discrete (u8, u16) and continuous, many shapes")
+    func randomBatches() throws {
+        var rng = RNG(seed: 99)
+        for trial in 0..<40 {
+            let k = 1 + rng.integer(below: 8), t = 1 + rng.integer(below: 40)
+            let space: Space = [Space.discrete(2), .discrete(300), .box(low: [-1, -1, -1], high: [1, 1, 1])][trial % 3]
+            let m = Samples.batch(k: k, t: t, space: space, seed: UInt64(trial))
+            #expect(try Self.roundTrip(.batch(m)) == .batch(m))
+            try m.validate(against: BatchExpectation(envCount: k, steps: t, observationSize: 4, actionSpace: space, policyVersion: 3))
+        }
+    }
+
+    @Test("frames arrive in pieces: the decoder waits, then delivers exactly the messages sent")
+    func streaming() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessageDecoder()))
+        var stream = ByteBuffer()
+        for (_, m) in Samples.all { Frame.encode(m, into: &stream) }
+        while stream.readableBytes > 0 {
+            let n = min(7, stream.readableBytes)
+            try channel.writeInbound(stream.readSlice(length: n) ?? ByteBuffer())
+        }
+        var received: [Message] = []
+        while let m = try channel.readInbound(as: Message.self) { received.append(m) }
+        #expect(received == Samples.all.map(\.1))
+        _ = try channel.finish()
+    }
+
+    @Test("byte shuffle round-trips and groups bytes by plane")
+    func shuffle() {
+        let values: [Float] = [1, 2, 3]
+        var planes = [UInt8](repeating: 0, count: 12)
+        values.withUnsafeBytes { src in planes.withUnsafeMutableBytes { Compression.shuffle(src.baseAddress!, count: 3, width: 4, into: $0.baseAddress!) } }
+        #expect(planes == [0, 0, 0, 0, 0, 0, 0x80, 0, 0x40, 0x3F, 0x40, 0x40])
+        var back = [Float](repeating: 0, count: 3)
+        planes.withUnsafeBytes { src in back.withUnsafeMutableBytes { Compression.unshuffle(src.baseAddress!, count: 3, width: 4, into: $0.baseAddress!) } }
+        #expect(back == values)
+    }
+
+    @Test("the environment signature is FNV-1a of the canonical description")
+    func signature() {
+        #expect(EnvironmentSignature.canonical(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2)) == "CartPole-v1|obs=4|act=discrete:2")
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test value).
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "a".utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        #expect(h == 0xaf63_dc4c_8601_ec8c)
+        #expect(EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2))
+                != EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(3)))
+    }
+
+    @Test("a Welcome's parameter count must match its architecture")
+    func welcomeParameterCount() throws {
+        guard case .welcome(var w) = Samples.welcome else { return }
+        #expect(w.impliedParameterCount == 9155)
+        w.parameterCount = 9154
+        var buffer = Frame.encode(.welcome(w))
+        #expect(throws: WireError.self) { try Frame.decode(from: &buffer, limits: .default) }
+    }
+}
