@@ -89,7 +89,7 @@ let package = Package(
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
-            dependencies: ["PPOCore", "Environments", "Wire"]
+            dependencies: ["PPOCore", "Environments", "Wire", "Training", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
             name: "ppo",

@@ -63,27 +63,29 @@ extension MessageCodec {
         w.integer(UInt16(clamping: b.observationSize))
         w.integer(m.actionEncoding.rawValue)
         w.integer(UInt16(clamping: m.actionEncoding == .float32 ? b.actionSize : 1))
-        w.floats(b.observations)
+        w.column(b.observations, envs: b.envCount, steps: b.steps, width: b.observationSize)
         switch m.actionEncoding {
         case .uint8Index:
             w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-                for i in 0..<n { out[i] = UInt8(clamping: Int(b.actions[i])) }
+                for (j, i) in segmentOrder(k: b.envCount, t: b.steps).enumerated() { out[j] = UInt8(clamping: Int(b.actions[i])) }
                 return n
             }
         case .uint16Index:
-            for i in 0..<n { w.integer(UInt16(clamping: Int(b.actions[i]))) }
+            for i in segmentOrder(k: b.envCount, t: b.steps) { w.integer(UInt16(clamping: Int(b.actions[i]))) }
         case .float32:
-            w.floats(b.actions)
+            w.column(b.actions, envs: b.envCount, steps: b.steps, width: b.actionSize)
         }
-        w.floats(b.rewards)
+        w.column(b.rewards, envs: b.envCount, steps: b.steps, width: 1)
         w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-            for i in 0..<n { out[i] = (b.terminated[i] ? 1 : 0) | (b.truncated[i] ? 2 : 0) }
+            for (j, i) in segmentOrder(k: b.envCount, t: b.steps).enumerated() {
+                out[j] = (b.terminated[i] ? 1 : 0) | (b.truncated[i] ? 2 : 0)
+            }
             return n
         }
-        w.floats(b.values)
-        w.floats(b.logProbs)
+        w.column(b.values, envs: b.envCount, steps: b.steps, width: 1)
+        w.column(b.logProbs, envs: b.envCount, steps: b.steps, width: 1)
         var truncationValues: [Float] = []
-        for i in 0..<n where b.truncated[i] { truncationValues.append(b.truncationValues[i]) }
+        for i in segmentOrder(k: b.envCount, t: b.steps) where b.truncated[i] { truncationValues.append(b.truncationValues[i]) }
         w.floats(truncationValues)
         w.floats(b.bootstrapValues)
         w.integer(UInt32(clamping: b.episodes.count))
@@ -116,22 +118,29 @@ extension MessageCodec {
         batch.steps = t
         let (obsCount, obsOverflow) = n.multipliedReportingOverflow(by: o)
         guard !obsOverflow else { throw r.fail("observation column size overflows") }
-        batch.observations = try r.finiteFloats("observations", count: obsCount)
+        guard obsCount <= r.buffer.readableBytes / 4 else { throw r.fail("observations need \(obsCount) floats, \(r.buffer.readableBytes) bytes left") }
+        batch.observations = try r.finiteColumn("observations", envs: k, steps: t, width: o)
+        let order = segmentOrder(k: k, t: t)
         switch encoding {
         case .uint8Index:
-            batch.actions = try r.bytes("actions", count: n).map { Float($0) }
+            let wire = try r.bytes("actions", count: n)
+            var actions = [Float](repeating: 0, count: n)
+            for (j, i) in order.enumerated() { actions[i] = Float(wire[j]) }
+            batch.actions = actions
         case .uint16Index:
             guard n <= r.buffer.readableBytes / 2 else { throw r.fail("payload ends inside actions") }
             var actions = [Float](repeating: 0, count: n)
-            for i in 0..<n { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
+            for i in order { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
             batch.actions = actions
         case .float32:
             let (count, o2) = n.multipliedReportingOverflow(by: a)
-            guard !o2 else { throw r.fail("action column size overflows") }
-            batch.actions = try r.finiteFloats("actions", count: count)
+            guard !o2, count <= r.buffer.readableBytes / 4 else { throw r.fail("actions need \(n) × \(a) floats") }
+            batch.actions = try r.finiteColumn("actions", envs: k, steps: t, width: a)
         }
-        batch.rewards = try r.finiteFloats("rewards", count: n)
-        let flags = try r.bytes("flags", count: n)
+        batch.rewards = try r.finiteColumn("rewards", envs: k, steps: t, width: 1)
+        let wireFlags = try r.bytes("flags", count: n)
+        var flags = [UInt8](repeating: 0, count: n)
+        for (j, i) in order.enumerated() { flags[i] = wireFlags[j] }
         var terminated = [Bool](repeating: false, count: n)
         var truncated = [Bool](repeating: false, count: n)
         var truncatedCount = 0
@@ -146,12 +155,12 @@ extension MessageCodec {
         }
         batch.terminated = terminated
         batch.truncated = truncated
-        batch.values = try r.finiteFloats("values", count: n)
-        batch.logProbs = try r.finiteFloats("log_probs", count: n)
+        batch.values = try r.finiteColumn("values", envs: k, steps: t, width: 1)
+        batch.logProbs = try r.finiteColumn("log_probs", envs: k, steps: t, width: 1)
         let truncationValues = try r.finiteFloats("truncation_values", count: truncatedCount)
         var expanded = [Float](repeating: 0, count: n)
         var next = 0
-        for i in 0..<n where truncated[i] {
+        for i in order where truncated[i] {
             expanded[i] = truncationValues[next]
             next += 1
         }
@@ -174,4 +183,14 @@ extension MessageCodec {
         batch.episodes = episodes
         return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch)
     }
+}
+
+/// Transition indices (time-major `t·K + k`) in the wire's segment-major order: env 0's T steps, then env 1's, …
+func segmentOrder(k: Int, t: Int) -> [Int] {
+    var order: [Int] = []
+    order.reserveCapacity(k * t)
+    for env in 0..<k {
+        for step in 0..<t { order.append(step * k + env) }
+    }
+    return order
 }

@@ -43,13 +43,19 @@ struct PayloadReader {
         buffer.moveReaderIndex(forwardBy: count * width)
     }
 
-    /// `count` shuffled f32 values, each required to be finite.
-    mutating func finiteFloats(_ name: String, count: Int) throws(WireError) -> [Float] {
+    /// `count` shuffled f32 values, not yet checked.
+    mutating func floats(_ name: String, count: Int) throws(WireError) -> [Float] {
         guard count >= 0, count <= buffer.readableBytes / 4 else {
             throw fail("\(name) needs \(count) floats, \(buffer.readableBytes) bytes left")
         }
         var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBytes { readShuffled(count: count, width: 4, into: $0.baseAddress) }
+        return values
+    }
+
+    /// `count` shuffled f32 values, each required to be finite.
+    mutating func finiteFloats(_ name: String, count: Int) throws(WireError) -> [Float] {
+        let values = try floats(name, count: count)
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw WireError(.invalidValue, "\(message): \(name)[\(bad)] is \(values[bad])")
         }
@@ -72,6 +78,28 @@ struct PayloadReader {
     mutating func bytes(_ name: String, count: Int) throws(WireError) -> [UInt8] {
         guard count >= 0, let b = buffer.readBytes(length: count) else { throw fail("payload ends inside \(name)") }
         return b
+    }
+
+    /// A batch column of T·K transitions × `width` floats, sent segment-major (§5.2) and shuffled; returned in
+    /// the batch's time-major order `(t·K + k)·width + d`.
+    mutating func finiteColumn(_ name: String, envs k: Int, steps t: Int, width: Int) throws(WireError) -> [Float] {
+        let wire = try floats(name, count: k * t * width)
+        var out = [Float](repeating: 0, count: wire.count)
+        var i = 0
+        for d in 0..<width {
+            for env in 0..<k {
+                for step in 0..<t {
+                    let v = wire[i]
+                    guard v.isFinite else {
+                        let component = width > 1 ? " component \(d)" : ""
+                        throw WireError(.invalidValue, "\(message): \(name)[\(step * k + env)] (env \(env), step \(step)\(component)) is \(v)")
+                    }
+                    out[(step * k + env) * width + d] = v
+                    i += 1
+                }
+            }
+        }
+        return out
     }
 
     func finish() throws(WireError) {
@@ -115,6 +143,23 @@ struct PayloadWriter {
 
     mutating func floats(_ values: [Float]) {
         values.withUnsafeBytes { shuffled($0, count: values.count, width: 4) }
+    }
+
+    /// A batch column in segment-major order: for each of the `width` components, each env's T steps in a row
+    /// (§5.2). Neighbouring values then belong to one env's trajectory and one observation dimension, so their
+    /// high bytes agree and zlib finds the repetition.
+    mutating func column(_ values: [Float], envs k: Int, steps t: Int, width: Int) {
+        var wire = [Float](repeating: 0, count: values.count)
+        var i = 0
+        for d in 0..<width {
+            for env in 0..<k {
+                for step in 0..<t {
+                    wire[i] = values[(step * k + env) * width + d]
+                    i += 1
+                }
+            }
+        }
+        floats(wire)
     }
 
     mutating func doubles(_ values: [Double]) {

@@ -21,12 +21,14 @@ struct Bench: ParsableCommand {
               act          one state → action, log-prob, value; the seed's act() takes ~94 µs
               env-step     one step of CartPole-v1 and of Acrobot-v1 with random actions, auto-reset
                            (Gymnasium: ~4.5 µs and ~22.5 µs)
+              codec        encode and decode a Batch frame of 2048 CartPole-v1 transitions (byte shuffle, zlib
+                           level 1, CRC, validation): transitions/s and wire bytes per transition (33 raw)
               all          every benchmark above
 
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
             """)
 
-    @Argument(help: "Which benchmark to run (update-step, act, env-step, all).")
+    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, all).")
     var name: String
 
     @Flag(help: "Print the results as JSON instead of a table.")
@@ -42,7 +44,7 @@ struct Bench: ParsableCommand {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
     }
 
-    static let known = ["update-step", "act", "env-step"]
+    static let known = ["update-step", "act", "env-step", "codec"]
 
     func run() throws {
         #if DEBUG
@@ -62,6 +64,17 @@ struct Bench: ParsableCommand {
                     r.name = "env-step \(id)"
                     results.append(r)
                     if !json { print(Self.row(r)) }
+                }
+                continue
+            case "codec":
+                for r in [try CodecBenchmarks.encode(repetitions: repetitions), try CodecBenchmarks.decode(repetitions: repetitions)] {
+                    results.append(r)
+                    if !json {
+                        print(Self.row(r))
+                        print(String(format: "%24@ %.2f M transitions/s, %.1f wire bytes per transition (%.0f raw)", "",
+                                     (r.extra["transitions_per_second"] ?? 0) / 1e6, r.extra["wire_bytes_per_transition"] ?? 0,
+                                     r.extra["raw_bytes_per_transition"] ?? 0))
+                    }
                 }
                 continue
             default: break
