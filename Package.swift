@@ -104,6 +104,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer target for the frame decoder; see .ci/fuzz-wire. A normal build replays files instead.
+        .executableTarget(
+            name: "WireFuzzer",
+            dependencies: [
+                "Wire",
+                "PPOCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "PPOCoreTests",
             dependencies: ["PPOCore"]
