@@ -40,6 +40,9 @@ public struct LearnerConnectionFailure: Error, Equatable, Sendable, CustomString
         case connectionRefused
         /// The TCP connection was not established in time.
         case connectTimeout
+        /// The connection was accepted but nothing (no handshake, no first message) came back before the caller's
+        /// deadline. Never produced by classification: the worker creates it when its own timer fires.
+        case noAnswer
         /// The host name did not resolve.
         case cannotResolve
         /// Another TLS failure; the payload is BoringSSL's reason (e.g. `NO_SHARED_CIPHER`).
@@ -124,6 +127,9 @@ public struct LearnerConnectionFailure: Error, Equatable, Sendable, CustomString
         case .connectTimeout:
             return "\(learner) did not accept the connection in time (is the address right? Is a firewall "
                 + "dropping packets?)"
+        case .noAnswer:
+            return "\(learner) accepted the connection but did not answer in time (is it overloaded or stuck, or "
+                + "is another service listening on port \(port)?)"
         case .cannotResolve:
             return "cannot resolve the learner host \(host) (check the name, or use its IP address)"
         case .handshakeFailed(let reason):

@@ -1,13 +1,5 @@
-import NIOCore
-import NIOPosix
 import Testing
 import TransportSecurity
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 @Suite("Plaintext policy and host parsing")
 struct PlaintextPolicyTests {
@@ -55,20 +47,5 @@ struct PlaintextPolicyTests {
         for bad in ["10.0.5", "256.1.1.1", "a_b.example", "-a.example", "a..example", "*.example", "fe80::1%eth0"] {
             #expect(throws: TransportSecurityError.self, "\(bad) parsed") { _ = try HostAddress(parsing: bad) }
         }
-    }
-
-    @Test("connection errors that need no TLS peer are classified")
-    func plainErrors() {
-        func kind(_ error: any Error) -> LearnerConnectionFailure.Kind {
-            LearnerConnectionFailure(error, host: "10.0.0.5", port: 7000).kind
-        }
-        #expect(kind(IOError(errnoCode: ECONNREFUSED, reason: "connect")) == .connectionRefused)
-        #expect(kind(IOError(errnoCode: ECONNRESET, reason: "read")) == .connectionClosed)
-        #expect(kind(ChannelError.connectTimeout(.seconds(5))) == .connectTimeout)
-        #expect(kind(ChannelError.eof) == .connectionClosed)
-        let timeout = LearnerConnectionFailure(ChannelError.connectTimeout(.seconds(5)), host: "10.0.0.5", port: 7000)
-        #expect(timeout.description.hasPrefix("the learner at 10.0.0.5:7000 did not accept the connection in time"))
-        let v6 = LearnerConnectionFailure(kind: .connectionRefused, host: "fe80::1", port: 7000)
-        #expect(v6.description.hasPrefix("nothing is listening at [fe80::1]:7000"))
     }
 }
