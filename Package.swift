@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "Environments", targets: ["Environments"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "ppo", targets: ["ppo"]),
+        .executable(name: "ppo-learner", targets: ["ppo-learner"]),
+        .executable(name: "ppo-worker", targets: ["ppo-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -86,6 +88,30 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The learner: sessions, scheduler (grants), the on-policy rule, trainer loop, broadcast, checkpoints, metrics.
+        .target(
+            name: "Learner",
+            dependencies: [
+                "PPOCore", "Environments", "Training", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The worker: connection with reconnect/backoff, rollout loop over a VectorEnv, snapshot swap.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "PPOCore", "Environments", "Training", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
@@ -100,6 +126,24 @@ let package = Package(
                 "Training",
                 "Wire",
                 "TransportSecurity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ppo-learner",
+            dependencies: [
+                "Learner", "Training", "PPOCore", "Wire", "TransportSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ppo-worker",
+            dependencies: [
+                "Worker", "TransportSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

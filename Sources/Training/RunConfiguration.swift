@@ -1,4 +1,5 @@
 import Foundation
+import Environments
 import PPOCore
 import Yams
 
@@ -183,5 +184,31 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
         case .unknownPreset(let name, let known):
             "no preset named '\(name)'; the presets are: \(known.joined(separator: ", ")) (or pass a YAML file path)"
         }
+    }
+}
+
+extension RunConfiguration {
+    /// The configuration a command line describes: the preset (`config`, or the environment's own preset),
+    /// then `env`, `steps` and each `key=value` override, checked.
+    public static func resolve(env: String?, config: String?, steps: Int?, overrides: [String]) throws(ConfigurationError) -> RunConfiguration {
+        if let env, config == nil, !EnvironmentRegistry.ids.contains(env) {
+            throw .badValue(key: "env", value: env, expected: "one of " + EnvironmentRegistry.ids.joined(separator: ", "))
+        }
+        guard let name = config ?? env else {
+            throw .badValue(key: "env", value: "", expected: "an environment (--env ID) or a preset (--config NAME_OR_FILE)")
+        }
+        var run = try Presets.load(name)
+        if let env { run.envID = env }
+        if let steps { run.totalSteps = steps }
+        for o in overrides {
+            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw .badValue(key: o, value: o, expected: "key=value") }
+            try run.set(parts[0], yaml: parts[1])
+        }
+        let problems = run.problems()
+        guard problems.isEmpty else {
+            throw .badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration")
+        }
+        return run
     }
 }

@@ -21,6 +21,7 @@ public enum MessageCodec {
         case .welcome(let m):
             w.integer(m.version)
             w.string(m.runID, maxBytes: WireProtocol.maxIDBytes)
+            w.string(m.envID, maxBytes: WireProtocol.maxIDBytes)
             w.integer(m.policyVersion)
             w.integer(m.seed)
             w.integer(m.maxUnackedBatches)
@@ -91,8 +92,8 @@ public enum MessageCodec {
                 throw r.fail("worker_id must be 1–64 characters of A–Z a–z 0–9 . _ -")
             }
             let env = try r.string("env_id", maxBytes: WireProtocol.maxIDBytes)
-            guard !env.isEmpty else { throw r.fail("env_id is empty") }
             let signature = try r.integer("env_signature", as: UInt64.self)
+            guard !env.isEmpty || signature == 0 else { throw r.fail("env_signature must be 0 when env_id is empty") }
             let k = try r.integer("num_envs", as: UInt16.self)
             guard (1...4096).contains(k) else { throw r.fail("num_envs \(k) is outside 1–4096") }
             let caps = try r.integer("capabilities", as: UInt32.self)
@@ -102,6 +103,8 @@ public enum MessageCodec {
             let version = try r.integer("version", as: UInt16.self)
             let run = try r.string("run_id", maxBytes: WireProtocol.maxIDBytes)
             guard !run.isEmpty else { throw r.fail("run_id is empty") }
+            let envID = try r.string("env_id", maxBytes: WireProtocol.maxIDBytes)
+            guard !envID.isEmpty else { throw r.fail("env_id is empty") }
             let policyVersion = try r.integer("policy_version", as: UInt64.self)
             let seed = try r.integer("seed", as: UInt64.self)
             let maxUnacked = try r.integer("max_unacked_batches", as: UInt16.self)
@@ -146,7 +149,7 @@ public enum MessageCodec {
             let rewardClip = try r.double("reward_clip")
             guard rewardClip.isFinite, rewardClip > 0 else { throw WireError(.invalidValue, "welcome: reward_clip is \(rewardClip)") }
             let welcome = Welcome(
-                version: version, runID: run, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
+                version: version, runID: run, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
                 heartbeatIntervalMilliseconds: heartbeat, activation: activation, hiddenSizes: hidden,
                 observationSize: obs, actionKind: actionKind, parameterCount: parameterCount,
                 observationClip: observationClip, normalizeRewards: normalizeFlag == 1, gamma: gamma, rewardClip: rewardClip)

@@ -44,6 +44,8 @@ public struct Hello: Equatable, Sendable {
 public struct Welcome: Equatable, Sendable {
     public var version: UInt16
     public var runID: String
+    /// The environment of the run (Gymnasium id).
+    public var envID: String
     public var policyVersion: UInt64
     public var seed: UInt64
     public var maxUnackedBatches: UInt16
@@ -64,12 +66,13 @@ public struct Welcome: Equatable, Sendable {
         case continuous(Int)
     }
 
-    public init(version: UInt16, runID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
+    public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
                 heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
                 actionKind: ActionKind, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
                 gamma: Double, rewardClip: Double) {
         self.version = version
         self.runID = runID
+        self.envID = envID
         self.policyVersion = policyVersion
         self.seed = seed
         self.maxUnackedBatches = maxUnackedBatches

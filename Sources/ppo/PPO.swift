@@ -8,7 +8,7 @@ struct PPO: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
         abstract: "Proximal Policy Optimization in Swift: training, evaluation and benchmarks.",
-        subcommands: [Train.self, Eval.self, Envs.self, PresetsCommand.self, Bench.self])
+        subcommands: [Train.self, Eval.self, Certs.self, Envs.self, PresetsCommand.self, Bench.self])
 }
 
 struct Bench: ParsableCommand {

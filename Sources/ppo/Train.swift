@@ -65,18 +65,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        if let env, !EnvironmentRegistry.ids.contains(env) {
-            throw CommandError("unknown environment '\(env)'; the environments are: \(EnvironmentRegistry.ids.joined(separator: ", "))")
-        }
-        var run = try Presets.load(config ?? env ?? "")
-        if let env { run.envID = env }
-        if let steps { run.totalSteps = steps }
-        for o in overrides {
-            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
-            try run.set(parts[0], yaml: parts.count > 1 ? parts[1] : "")
-        }
-        let problems = run.problems()
-        guard problems.isEmpty else { throw CommandError(problems.joined(separator: "\n")) }
+        var run = try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")

@@ -10,7 +10,7 @@ enum Samples {
     static let hello = Message.hello(Hello(workerID: "worker-1", envID: "CartPole-v1",
         envSignature: EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2)), numEnvs: 8))
     static let welcome = Message.welcome(Welcome(
-        version: 1, runID: "run-42", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        version: 1, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
         activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2), parameterCount: 9155,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10))
     static var weights: Message {

@@ -1,0 +1,336 @@
+import Dispatch
+import Environments
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PPOCore
+import Training
+import Wire
+
+/// What the console shows after each update of a learner.
+public struct LearnerProgress: Sendable {
+    public var update: Int
+    public var totalUpdates: Int
+    public var version: UInt64
+    public var envSteps: Int
+    public var stepsPerSecond: Double
+    public var recentReturn: Double?
+    public var statistics: UpdateStatistics
+    public var workers: Int
+    public var dropped: Int
+    public var rejected: Int
+}
+
+/// Owns a non-Sendable value that is only ever used by one thread at a time: the learner hands its trainer to
+/// a training thread and does not touch it until that thread has finished.
+final class Exclusive<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The learner's state and rules: sessions, the scheduler, the batches of the current version, the trainer,
+/// checkpoints and metrics. Connection tasks call into it; it answers with messages put on each session's
+/// outbound queue, so it never waits on a socket.
+actor LearnerCore {
+    struct Session {
+        var workerID: String
+        var envs: Int
+        var holding: UInt64?
+        var outbound: AsyncStream<Message>.Continuation
+    }
+
+    /// What a connection should do after its message was handled.
+    enum Verdict: Sendable {
+        case keepOpen
+        case close(WireError)
+    }
+
+    let options: LearnerOptions
+    let spec: EnvironmentSpec
+    private let trainer: Exclusive<Trainer>
+    private var scheduler: Scheduler
+    private var sessions: [Int: Session] = [:]
+    private var nextSession = 1
+    private var batches: [TransitionBatch] = []
+    private var training = false
+    private var weights: Weights
+    private(set) var metrics = LearnerMetrics()
+    private var recent: [Double] = []
+    private let logger: Logger
+    private let started = ContinuousClock.now
+    private var envStepsAtStart: Int
+    private var stopping = false
+    private var finishedContinuation: CheckedContinuation<Void, Never>?
+    private var finished = false
+
+    init(options: LearnerOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        spec = try EnvironmentRegistry.spec(id: options.run.envID)
+        let t: Trainer
+        if let resume = options.resume {
+            t = resume.makeTrainer()
+            metrics.envSteps = resume.envSteps
+        } else {
+            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed)
+        }
+        trainer = Exclusive(t)
+        metrics.policyVersion = t.version
+        metrics.updates = t.updates
+        envStepsAtStart = metrics.envSteps
+        scheduler = Scheduler(version: t.version, rolloutSize: t.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant)
+        weights = Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
+    }
+
+    var totalUpdates: Int { options.run.totalUpdates }
+    var isFinished: Bool { finished }
+
+    /// Waits until the run has made all its updates (or was stopped).
+    func waitUntilFinished() async {
+        if finished { return }
+        await withCheckedContinuation { finishedContinuation = $0 }
+    }
+
+    // MARK: Sessions
+
+    /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
+    func register(hello: Hello, outbound: AsyncStream<Message>.Continuation) -> Result<Int, WireError> {
+        guard !stopping, !finished else { return .failure(WireError(.shuttingDown, "the learner is stopping")) }
+        guard sessions.count < options.maxConnections else {
+            return .failure(WireError(.tooManyConnections, "the learner serves at most \(options.maxConnections) workers"))
+        }
+        let supported = WireProtocol.supportedVersions
+        guard hello.minVersion <= supported.upperBound, hello.maxVersion >= supported.lowerBound else {
+            return .failure(WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)"))
+        }
+        let signature = EnvironmentSignature.hash(envID: spec.id, observationSize: spec.observationSize, actionSpace: spec.actionSpace)
+        guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
+            return .failure(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, observationSize: spec.observationSize, actionSpace: spec.actionSpace)))"))
+        }
+        let id = nextSession
+        nextSession += 1
+        sessions[id] = Session(workerID: hello.workerID, envs: Int(hello.numEnvs), holding: nil, outbound: outbound)
+        metrics.workersConnected = sessions.count
+        metrics.connectionsTotal += 1
+        let config = trainer.value.config
+        let actionKind: Welcome.ActionKind
+        switch spec.actionSpace {
+        case .discrete(let n): actionKind = .discrete(n)
+        case .box(let low, _): actionKind = .continuous(low.count)
+        }
+        outbound.yield(.welcome(Welcome(
+            version: min(hello.maxVersion, supported.upperBound), runID: options.runID, envID: spec.id, policyVersion: weights.policyVersion, seed: options.seed,
+            maxUnackedBatches: UInt16(options.maxUnackedBatches), heartbeatIntervalMilliseconds: UInt32(options.heartbeatIntervalMilliseconds),
+            activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
+            actionKind: actionKind, parameterCount: weights.parameters.count, observationClip: config.observationClip,
+            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip)))
+        outbound.yield(.weights(weights))
+        logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
+        return .success(id)
+    }
+
+    /// A connection ended: its open grants return to the pool.
+    func unregister(session id: Int, reason: String) {
+        guard let s = sessions.removeValue(forKey: id) else { return }
+        s.outbound.finish()
+        scheduler.release(session: id)
+        metrics.workersConnected = sessions.count
+        logger.info("worker \(s.workerID) disconnected (\(reason)); \(sessions.count) connected")
+        // Its credit is free again: offer it to the others.
+        for other in sessions.keys { offerGrant(to: other) }
+    }
+
+    func countRejected(_ error: WireError) {
+        metrics.framesRejected["\(error.code)", default: 0] += 1
+    }
+
+    /// Bytes received on every connection (counted on the event loop, read here).
+    nonisolated let bytesIn = NIOLockedValueBox(0)
+
+    /// The counters now.
+    func currentMetrics() -> LearnerMetrics {
+        var m = metrics
+        m.bytesIn = bytesIn.withLockedValue { $0 }
+        return m
+    }
+
+    // MARK: Messages
+
+    func handle(_ message: Message, session id: Int) -> Verdict {
+        guard sessions[id] != nil else { return .close(WireError(.unexpectedMessage, "session is closed")) }
+        switch message {
+        case .ready(let v):
+            if v > weights.policyVersion {
+                return .close(WireError(.invalidVersion, "Ready for version \(v), the learner is at \(weights.policyVersion)"))
+            }
+            sessions[id]?.holding = v
+            offerGrant(to: id)
+            return .keepOpen
+        case .batch(let b):
+            return receive(b, session: id)
+        case .heartbeat:
+            return .keepOpen
+        case .goodbye:
+            return .close(WireError(.shuttingDown, "worker said goodbye"))
+        case .error(let code, let text):
+            logger.warning("worker \(sessions[id]?.workerID ?? "?") reported error \(code): \(text)")
+            return .close(WireError(.shuttingDown, "worker reported an error"))
+        case .hello:
+            return .close(WireError(.unexpectedMessage, "a second Hello on an established connection"))
+        case .welcome, .weights, .grant, .ack:
+            return .close(WireError(.unexpectedMessage, "\(message.type) is a learner-to-worker message"))
+        }
+    }
+
+    private func receive(_ message: BatchMessage, session id: Int) -> Verdict {
+        guard let session = sessions[id] else { return .keepOpen }
+        let b = message.batch
+        if let grant = scheduler.openGrant(message.grantID, session: id) {
+            let expectation = BatchExpectation(
+                envCount: grant.envs, steps: grant.steps, observationSize: spec.observationSize,
+                actionSpace: spec.actionSpace, policyVersion: grant.version)
+            do {
+                try message.validate(against: expectation)
+            } catch {
+                countRejected(error)
+                return .close(error)
+            }
+        }
+        switch scheduler.receive(session: id, grantID: message.grantID) {
+        case .ungranted:
+            let e = WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold")
+            countRejected(e)
+            return .close(e)
+        case .stale(let n):
+            metrics.transitionsReceived += b.count
+            metrics.transitionsDropped["stale", default: 0] += b.count
+            session.outbound.yield(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n))))
+            return .keepOpen
+        case .accepted:
+            metrics.transitionsReceived += b.count
+            batches.append(b)
+            for e in b.episodes {
+                recent.append(e.episodeReturn)
+                if recent.count > 20 { recent.removeFirst() }
+                metrics.episodes += 1
+            }
+            metrics.recentReturn = recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
+            session.outbound.yield(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count))))
+            if scheduler.isComplete && !training { startTraining() }
+            return .keepOpen
+        }
+    }
+
+    private func offerGrant(to id: Int) {
+        guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
+              let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
+        s.outbound.yield(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps))))
+    }
+
+    // MARK: Training
+
+    private func startTraining() {
+        training = true
+        let taken = batches
+        batches = []
+        let box = trainer
+        let update = metrics.updates + 1
+        let total = totalUpdates
+        let envID = spec.id
+        let envSteps = metrics.envSteps + taken.reduce(0) { $0 + $1.count }
+        let logger = self.logger
+        let checkpointURL = (options.checkpointEvery > 0 && (update % options.checkpointEvery == 0 || update == total)) ? options.checkpointURL : nil
+        Task {
+            let outcome: Result<(Trainer.UpdateReport, Weights), Error> = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    do {
+                        let report = try box.value.train(on: taken, update: update, totalUpdates: total)
+                        let t = box.value
+                        let next = Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
+                        if let url = checkpointURL {
+                            // A failed checkpoint does not undo the update; the next one tries again.
+                            do {
+                                try Checkpoint(trainer: t, envID: envID, envSteps: envSteps).write(to: url)
+                            } catch {
+                                logger.error("checkpoint failed: \(error)")
+                            }
+                        }
+                        continuation.resume(returning: .success((report, next)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+            self.finishTraining(outcome, transitions: taken.reduce(0) { $0 + $1.count })
+        }
+    }
+
+    private func finishTraining(_ outcome: Result<(Trainer.UpdateReport, Weights), Error>, transitions: Int) {
+        training = false
+        switch outcome {
+        case .failure(let error):
+            // Every batch was checked against its grant on arrival, so the trainer refusing them is a bug.
+            logger.critical("the trainer refused the collected batches: \(error); stopping")
+            finish(reason: .shuttingDown, message: "learner error")
+            return
+        case .success(let (report, next)):
+            weights = next
+            metrics.updates += 1
+            metrics.policyVersion = next.policyVersion
+            metrics.transitionsTrained += transitions
+            metrics.envSteps += transitions
+            metrics.lastUpdateSeconds = report.seconds
+            metrics.updateSecondsTotal += report.seconds
+            scheduler.advance(to: next.policyVersion)
+            let elapsed = started.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            options.progress(LearnerProgress(
+                update: metrics.updates, totalUpdates: totalUpdates, version: next.policyVersion, envSteps: metrics.envSteps,
+                stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,
+                statistics: report.statistics, workers: sessions.count, dropped: metrics.droppedTotal,
+                rejected: metrics.framesRejected.values.reduce(0, +)))
+            if metrics.updates >= totalUpdates {
+                finish(reason: .finished, message: "training complete")
+                return
+            }
+            for s in sessions.values {
+                s.outbound.yield(.weights(next))
+            }
+        }
+    }
+
+    // MARK: Ending
+
+    /// Stops the run: no more grants; waits for an update in progress, checkpoints, says Goodbye.
+    func stop() async {
+        guard !finished, !stopping else { return }
+        stopping = true
+        while training { try? await Task.sleep(for: .milliseconds(20)) }
+        if let url = options.checkpointURL {
+            do {
+                try Checkpoint(trainer: trainer.value, envID: spec.id, envSteps: metrics.envSteps).write(to: url)
+                logger.info("checkpoint written to \(url.path) at version \(trainer.value.version)")
+            } catch {
+                logger.error("final checkpoint failed: \(error)")
+            }
+        }
+        finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
+    }
+
+    private func finish(reason: Goodbye.Reason, message: String) {
+        guard !finished else { return }
+        finished = true
+        let leftover = batches.reduce(0) { $0 + $1.count }
+        if leftover > 0 { metrics.transitionsDropped["unfinished", default: 0] += leftover }
+        batches = []
+        for s in sessions.values {
+            s.outbound.yield(.goodbye(Goodbye(reason: reason, message: message)))
+            s.outbound.finish()
+        }
+        finishedContinuation?.resume()
+        finishedContinuation = nil
+    }
+
+    /// The current state as a checkpoint (for tests and the final summary).
+    func currentWeights() -> Weights { weights }
+}

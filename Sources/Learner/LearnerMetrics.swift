@@ -1,0 +1,55 @@
+/// Counters of a learner run, exported on `/metrics` in the Prometheus text format and summarised at the end.
+///
+/// Accounting: every transition of a decoded, valid Batch is *received*; it is then either *trained* on or
+/// *dropped* with a reason (`stale`: its version had moved on; `unfinished`: the run ended before its version
+/// trained). So `received = trained + dropped` once a run is over. Batches refused for bad content are
+/// *rejected* (by error code) and never counted as received.
+public struct LearnerMetrics: Sendable, Equatable {
+    public var policyVersion: UInt64 = 0
+    public var updates = 0
+    public var envSteps = 0
+    public var workersConnected = 0
+    public var connectionsTotal = 0
+    public var transitionsReceived = 0
+    public var transitionsTrained = 0
+    public var transitionsDropped: [String: Int] = [:]
+    public var framesRejected: [String: Int] = [:]
+    public var bytesIn = 0
+    public var lastUpdateSeconds = 0.0
+    public var updateSecondsTotal = 0.0
+    public var episodes = 0
+    public var recentReturn: Double?
+
+    public init() {}
+
+    public var droppedTotal: Int { transitionsDropped.values.reduce(0, +) }
+
+    /// The Prometheus exposition text.
+    public func prometheusText() -> String {
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for (labels, value) in samples {
+                lines.append("\(name)\(labels) \(value.isFinite ? String(value) : "NaN")")
+            }
+        }
+        metric("ppo_policy_version", "gauge", "Current policy version (one per update).", [("", Double(policyVersion))])
+        metric("ppo_updates_total", "counter", "PPO updates completed.", [("", Double(updates))])
+        metric("ppo_env_steps_total", "counter", "Environment steps trained on.", [("", Double(envSteps))])
+        metric("ppo_workers_connected", "gauge", "Workers connected now.", [("", Double(workersConnected))])
+        metric("ppo_connections_total", "counter", "Connections accepted.", [("", Double(connectionsTotal))])
+        metric("ppo_transitions_received_total", "counter", "Transitions in valid batches received.", [("", Double(transitionsReceived))])
+        metric("ppo_transitions_trained_total", "counter", "Transitions trained on.", [("", Double(transitionsTrained))])
+        let dropped = transitionsDropped.isEmpty ? [("{reason=\"stale\"}", 0.0)] : transitionsDropped.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) }
+        metric("ppo_transitions_dropped_total", "counter", "Transitions received but not trained on, by reason.", dropped)
+        let rejected = framesRejected.isEmpty ? [("{reason=\"none\"}", 0.0)] : framesRejected.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) }
+        metric("ppo_frames_rejected_total", "counter", "Frames refused with a protocol error, by error.", rejected)
+        metric("ppo_received_bytes_total", "counter", "Bytes of frames received.", [("", Double(bytesIn))])
+        metric("ppo_update_duration_seconds", "gauge", "Duration of the last update (GAE and PPO epochs).", [("", lastUpdateSeconds)])
+        metric("ppo_update_duration_seconds_total", "counter", "Time spent in updates.", [("", updateSecondsTotal)])
+        metric("ppo_episodes_total", "counter", "Episodes finished by the workers.", [("", Double(episodes))])
+        metric("ppo_episode_return", "gauge", "Mean return of the last 20 episodes.", [("", recentReturn ?? .nan)])
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import NIOSSL
+import Training
+import Wire
+
+/// Everything a learner is configured by.
+public struct LearnerOptions: Sendable {
+    public var run: RunConfiguration
+    public var seed: UInt64
+    /// Address to listen on and port (0: any free port).
+    public var host: String
+    public var port: Int
+    /// Mutual TLS (nil: plaintext, allowed on loopback only).
+    public var tls: NIOSSLContext?
+    public var limits: WireLimits
+    public var helloTimeout: Duration
+    public var idleTimeout: Duration
+    public var maxConnections: Int
+    public var maxUnackedBatches: Int
+    public var heartbeatIntervalMilliseconds: Int
+    /// Largest grant, in steps of each of a worker's envs.
+    public var maxStepsPerGrant: Int
+    public var checkpointURL: URL?
+    public var checkpointEvery: Int
+    public var resume: Checkpoint?
+    public var runID: String
+    /// Port of the Prometheus `/metrics` endpoint (nil: none).
+    public var metricsPort: Int?
+    public var metricsHost: String
+    /// Called after every update (on the learner's executor; keep it quick).
+    public var progress: @Sendable (LearnerProgress) -> Void
+
+    public init(
+        run: RunConfiguration, seed: UInt64, host: String = "0.0.0.0", port: Int = 9000, tls: NIOSSLContext?,
+        limits: WireLimits = .default, helloTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
+        maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
+        maxStepsPerGrant: Int? = nil, checkpointURL: URL? = nil, checkpointEvery: Int = 10, resume: Checkpoint? = nil,
+        runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0",
+        progress: @escaping @Sendable (LearnerProgress) -> Void = { _ in }
+    ) {
+        self.run = run
+        self.seed = seed
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.limits = limits
+        self.helloTimeout = helloTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+        self.maxUnackedBatches = maxUnackedBatches
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        // Default: a quarter of what one collector of the preset's size would collect per update, so a rollout
+        // is spread over several grants and fast workers take more of them.
+        self.maxStepsPerGrant = maxStepsPerGrant ?? max(1, run.ppo.rolloutSteps / max(run.ppo.numEnvs, 1) / 4)
+        self.checkpointURL = checkpointURL
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.runID = runID ?? "\(run.envID)-\(seed)"
+        self.metricsPort = metricsPort
+        self.metricsHost = metricsHost
+        self.progress = progress
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Wire
+
+/// `ppo-learner`: accepts workers over (mutual) TLS, speaks the protocol of `Protocol/PROTOCOL.md` with each,
+/// and trains with what they collect.
+public final class LearnerServer: Sendable {
+    public let options: LearnerOptions
+    let core: LearnerCore
+    let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let bound = NIOLockedValueBox<(listen: Int?, metrics: Int?)>((nil, nil))
+
+    public init(options: LearnerOptions, logger: Logger = Logger(label: "ppo.learner")) throws {
+        self.options = options
+        self.logger = logger
+        core = try LearnerCore(options: options, logger: logger)
+        // One event loop: every connection's I/O and codec; the training runs on its own thread.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// The port the learner listens on, once `run` has bound it.
+    public var listeningPort: Int? { bound.withLockedValue { $0.listen } }
+    public var metricsPort: Int? { bound.withLockedValue { $0.metrics } }
+
+    /// Counters so far.
+    public func metrics() async -> LearnerMetrics { await core.currentMetrics() }
+
+    /// Stops the run gracefully: finishes an update in progress, checkpoints, says Goodbye to every worker.
+    public func stop() async { await core.stop() }
+
+    /// Serves until the run has made all its updates (or `stop` was called); returns the final counters.
+    public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws -> LearnerMetrics {
+        let core = self.core
+        let options = self.options
+        let logger = self.logger
+        let tally = core.bytesIn
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: options.host, port: options.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    if let tls = options.tls {
+                        try ops.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    try ops.addHandler(ByteCounter(tally: tally))
+                    try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(nanoseconds(options.idleTimeout))))
+                    try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
+                    try ops.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try ops.addHandler(IdleToError())
+                    return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? options.port
+        bound.withLockedValue { $0.listen = port }
+        logger.info("listening on \(options.host):\(port) (\(options.tls == nil ? "plaintext" : "mutual TLS"))")
+        onListening(port)
+
+        var metricsChannel: Channel?
+        if let metricsPort = options.metricsPort {
+            let channel = try await MetricsEndpoint.start(group: group, host: options.metricsHost, port: metricsPort, core: core)
+            metricsChannel = channel
+            bound.withLockedValue { $0.metrics = channel.localAddress?.port }
+            logger.info("metrics on http://\(options.metricsHost):\(channel.localAddress?.port ?? metricsPort)/metrics")
+        }
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                await core.waitUntilFinished()
+                // Give the Goodbyes a moment to leave, then stop accepting.
+                try? await Task.sleep(for: .milliseconds(200))
+                try? await server.channel.close()
+            }
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask {
+                        await Self.serve(connection, core: core, options: options, logger: logger)
+                    }
+                }
+            }
+        }
+        try? await metricsChannel?.close()
+        let final = await core.currentMetrics()
+        try? await self.group.shutdownGracefully()
+        return final
+    }
+
+    /// One connection, start to end (§3.2).
+    static func serve(_ connection: NIOAsyncChannel<Message, Message>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
+        let (queue, outbound) = AsyncStream<Message>.makeStream()
+        var sessionID: Int?
+        var endReason = "closed by the worker"
+        do {
+            try await connection.executeThenClose { inbound, writer in
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    // Writer: drains the session's queue; ends after an Error or Goodbye, or when the queue ends.
+                    tasks.addTask {
+                        for await message in queue {
+                            try await writer.write(message)
+                            if case .error = message { break }
+                            if case .goodbye = message { break }
+                        }
+                    }
+                    var messages = inbound.makeAsyncIterator()
+                    // Hello deadline: if no Hello has arrived by then, say so and close.
+                    let helloSeen = NIOLockedValueBox(false)
+                    let channel = connection.channel
+                    let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(options.helloTimeout))) {
+                        guard !helloSeen.withLockedValue({ $0 }) else { return }
+                        logger.warning("\(peer): no Hello within \(options.helloTimeout); closing the connection")
+                        Task { await core.countRejected(WireError(.timeout, "hello deadline")) }
+                        channel.writeAndFlush(Message.error(WireError(.timeout, "no Hello within \(options.helloTimeout)")))
+                            .whenComplete { _ in channel.close(promise: nil) }
+                    }
+                    defer { deadline.cancel() }
+                    do {
+                        let first = try await messages.next()
+                        helloSeen.withLockedValue { $0 = true }
+                        guard case .hello(let hello)? = first else {
+                            throw WireError(first == nil ? .timeout : .unexpectedMessage,
+                                            first == nil ? "no Hello" : "the first message must be Hello, got \(first.map { "\($0.type)" } ?? "none")")
+                        }
+                        switch await core.register(hello: hello, outbound: outbound) {
+                        case .failure(let error): throw error
+                        case .success(let id): sessionID = id
+                        }
+                        while let message = try await messages.next() {
+                            guard let id = sessionID else { break }
+                            if case .close(let error) = await core.handle(message, session: id) {
+                                if error.code != .shuttingDown { throw error }
+                                endReason = error.detail
+                                break
+                            }
+                        }
+                        outbound.finish()
+                    } catch let error as WireError {
+                        endReason = "\(error)"
+                        if error.code != .truncated && error.code != .shuttingDown {
+                            logger.warning("\(peer): \(error); closing the connection")
+                            await core.countRejected(error)
+                        }
+                        outbound.yield(.error(error))
+                        outbound.finish()
+                    }
+                    try await tasks.next()
+                    tasks.cancelAll()
+                }
+            }
+        } catch {
+            endReason = Self.describe(error)
+            if sessionID == nil {
+                logger.warning("\(peer): connection failed before Hello: \(endReason)")
+            }
+        }
+        if let id = sessionID {
+            await core.unregister(session: id, reason: endReason)
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        return "\(error)"
+    }
+}
+
+/// Turns a read timeout into a `timeout` protocol error on the inbound stream.
+final class IdleToError: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Message
+    typealias InboundOut = Message
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.fireErrorCaught(WireError(.timeout, "nothing received for the idle timeout"))
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// Counts the bytes received on every connection, for `/metrics`.
+final class ByteCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let tally: NIOLockedValueBox<Int>
+
+    init(tally: NIOLockedValueBox<Int>) { self.tally = tally }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let n = Self.unwrapInboundIn(data).readableBytes
+        tally.withLockedValue { $0 += n }
+        context.fireChannelRead(data)
+    }
+}
+
+func nanoseconds(_ d: Duration) -> Int64 {
+    d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+}

@@ -1,0 +1,100 @@
+/// Pull-based grants (DESIGN §6): the learner needs `rolloutSize` transitions collected by policy version `v`;
+/// a worker that holds `v` and says Ready is granted a chunk of what `v` still needs. Data is on-policy by
+/// construction: only granted batches of the current version are accepted for training.
+///
+/// A plain value: the learner's connection code drives it and acts on what it returns.
+public struct Scheduler: Sendable {
+    /// One open grant.
+    public struct OpenGrant: Sendable, Equatable {
+        public var id: UInt32
+        public var session: Int
+        public var version: UInt64
+        public var steps: Int
+        public var envs: Int
+        public var transitions: Int { steps * envs }
+    }
+
+    /// What became of a batch.
+    public enum Receipt: Equatable, Sendable {
+        /// For an open grant of the current version: will be trained on.
+        case accepted(OpenGrant)
+        /// For a grant that was revoked or of a past version: dropped, never trained on.
+        case stale(transitions: Int)
+        /// For no grant this session holds.
+        case ungranted
+    }
+
+    public private(set) var version: UInt64
+    public let rolloutSize: Int
+    /// Largest grant in steps per env (smaller grants spread work over more workers).
+    public let maxStepsPerGrant: Int
+    /// Transitions of the current version received.
+    public private(set) var received = 0
+    public private(set) var open: [UInt32: OpenGrant] = [:]
+    /// Grants that were open when their version ended or their session closed, by id: a late batch is stale.
+    private var revoked: [UInt32: Int] = [:]
+    private var nextID: UInt32 = 1
+
+    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int) {
+        self.version = version
+        self.rolloutSize = rolloutSize
+        self.maxStepsPerGrant = max(1, maxStepsPerGrant)
+    }
+
+    /// Transitions granted but not received yet.
+    public var outstanding: Int { open.values.reduce(0) { $0 + $1.transitions } }
+
+    /// Whether the current version has all it needs (train now).
+    public var isComplete: Bool { received >= rolloutSize }
+
+    /// A grant for `session` (which holds `holding` and runs `envs` environments), or nil if the current version
+    /// needs nothing more, or the session holds another version.
+    public mutating func grant(session: Int, holding: UInt64, envs: Int) -> OpenGrant? {
+        guard holding == version, envs > 0 else { return nil }
+        let remaining = rolloutSize - received - outstanding
+        guard remaining > 0 else { return nil }
+        let steps = min(maxStepsPerGrant, (remaining + envs - 1) / envs)
+        let g = OpenGrant(id: nextID, session: session, version: version, steps: steps, envs: envs)
+        nextID &+= 1
+        if nextID == 0 { nextID = 1 }
+        open[g.id] = g
+        return g
+    }
+
+    /// Records the arrival of the batch for `grantID` from `session`.
+    public mutating func receive(session: Int, grantID: UInt32) -> Receipt {
+        if let g = open[grantID], g.session == session {
+            open[grantID] = nil
+            received += g.transitions
+            return .accepted(g)
+        }
+        if let transitions = revoked.removeValue(forKey: grantID), open[grantID] == nil {
+            return .stale(transitions: transitions)
+        }
+        return .ungranted
+    }
+
+    /// The grant `grantID` if `session` holds it (to validate a batch before accepting it).
+    public func openGrant(_ grantID: UInt32, session: Int) -> OpenGrant? {
+        guard let g = open[grantID], g.session == session else { return nil }
+        return g
+    }
+
+    /// A session closed: its open grants go back to the pool.
+    public mutating func release(session: Int) {
+        for (id, g) in open where g.session == session {
+            open[id] = nil
+            revoked[id] = g.transitions
+        }
+    }
+
+    /// Moves to the next version after training: every open grant of the old version is revoked.
+    public mutating func advance(to newVersion: UInt64) {
+        for (id, g) in open { revoked[id] = g.transitions }
+        open = [:]
+        version = newVersion
+        received = 0
+        // Forget revoked grants far in the past (ids are per learner, a late batch arrives within seconds).
+        if revoked.count > 10_000 { revoked = [:] }
+    }
+}

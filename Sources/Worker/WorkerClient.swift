@@ -1,0 +1,269 @@
+import Dispatch
+import Environments
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PPOCore
+import Training
+import Wire
+
+/// Owns a non-Sendable value used by one thread at a time (the collector runs on a collection thread while
+/// the connection task waits for it).
+final class Exclusive<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// `ppo-worker`: connects to the learner, receives the policy snapshot, collects what it is granted and sends
+/// it back (PROTOCOL.md §3.1); reconnects with exponential backoff and jitter when the connection drops.
+public final class WorkerClient: Sendable {
+    public let options: WorkerOptions
+    let logger: Logger
+    /// Describes a connection failure in one sentence (TLS-aware, supplied by the executable).
+    let describeFailure: @Sendable (Error) -> String
+    /// Whether a connection failure is permanent (a refused certificate): no point in retrying.
+    let isPermanent: @Sendable (Error) -> Bool
+
+    public init(
+        options: WorkerOptions, logger: Logger = Logger(label: "ppo.worker"),
+        describeFailure: @escaping @Sendable (Error) -> String = { "\($0)" },
+        isPermanent: @escaping @Sendable (Error) -> Bool = { _ in false }
+    ) {
+        self.options = options
+        self.logger = logger
+        self.describeFailure = describeFailure
+        self.isPermanent = isPermanent
+    }
+
+    /// How a connection ended.
+    enum Ending: Sendable {
+        case finished
+        /// The connection ended; `afterWelcome`: it had been established (the backoff starts over).
+        case reconnect(String, afterWelcome: Bool = false)
+        case refused(String)
+    }
+
+    /// Runs until the learner says the run is finished (returns) or refuses this worker / stays unreachable
+    /// (throws `WorkerError`).
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await runSessions(group: group)
+            try? await group.shutdownGracefully()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func runSessions(group: EventLoopGroup) async throws {
+        var failures = 0
+        var sessions: UInt64 = 0
+        var rng = RNG(seed: UInt64(truncatingIfNeeded: options.workerID.hashValue))
+        while true {
+            let ending: Ending
+            do {
+                ending = try await session(group: group, index: sessions)
+            } catch {
+                let sentence = describeFailure(error)
+                if isPermanent(error) { throw WorkerError.refused(sentence) }
+                ending = .reconnect(sentence)
+            }
+            sessions += 1
+            if case .reconnect(_, true) = ending { failures = 0 }
+            switch ending {
+            case .finished:
+                logger.info("the learner says training is finished; exiting")
+                return
+            case .refused(let why):
+                throw WorkerError.refused(why)
+            case .reconnect(let why, _):
+                failures += 1
+                if let max = options.maxAttempts, failures >= max {
+                    throw WorkerError.unreachable("\(why) (\(failures) attempts)")
+                }
+                // Exponential backoff with full jitter.
+                let base = Double(nanoseconds(options.initialBackoff)) * pow(2, Double(min(failures - 1, 16)))
+                let capped = min(base, Double(nanoseconds(options.maxBackoff)))
+                let delay = capped * (0.5 + 0.5 * rng.uniformDouble())
+                logger.warning("\(why); reconnecting in \(String(format: "%.1f", delay / 1e9)) s")
+                try await Task.sleep(for: .nanoseconds(Int64(delay)))
+            }
+        }
+    }
+
+    /// One connection: Hello, Welcome, Weights, then grants until the learner ends it.
+    func session(group: EventLoopGroup, index: UInt64) async throws -> Ending {
+        let options = self.options
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: options.host, port: options.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    if let tls = options.tls {
+                        try ops.addHandler(NIOSSLClientHandler(context: tls, serverHostname: options.serverHostname))
+                    }
+                    try ops.addHandler(ByteToMessageHandler(MessageDecoder()))
+                    try ops.addHandler(MessageToByteHandler(MessageEncoder()))
+                    return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let wanted = try options.envID.map { (id) throws(EnvironmentError) in try EnvironmentRegistry.spec(id: id) }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(
+                workerID: options.workerID, envID: wanted?.id ?? "",
+                envSignature: wanted.map { EnvironmentSignature.hash(envID: $0.id, observationSize: $0.observationSize, actionSpace: $0.actionSpace) } ?? 0,
+                numEnvs: UInt16(options.envs))))
+            var messages = inbound.makeAsyncIterator()
+            // Under TLS 1.3 a refused certificate shows only now, at the first read: wait for the Welcome.
+            let welcomeDeadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(options.welcomeTimeout))) {
+                channel.channel.close(promise: nil)
+            }
+            let first: Message?
+            do {
+                first = try await messages.next()
+            } catch {
+                welcomeDeadline.cancel()
+                throw error
+            }
+            welcomeDeadline.cancel()
+            guard let first else { return .reconnect("the learner at \(options.host):\(options.port) closed the connection before its Welcome (no answer within \(options.welcomeTimeout))") }
+            let welcome: Welcome
+            switch first {
+            case .welcome(let w): welcome = w
+            case .error(let code, let text):
+                let refusal = "\(WireError.Code(rawValue: code).map { "\($0)" } ?? "error \(code)"): \(text)"
+                return code == WireError.Code.tooManyConnections.rawValue || code == WireError.Code.shuttingDown.rawValue
+                    ? .reconnect(refusal) : .refused(refusal)
+            case .goodbye(let g):
+                return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)")
+            default:
+                return .refused("the learner sent \(first.type) before Welcome")
+            }
+            guard let spec = try? EnvironmentRegistry.spec(id: welcome.envID) else {
+                return .refused("the learner trains \(welcome.envID), which this worker does not know (it knows \(EnvironmentRegistry.ids.joined(separator: ", ")))")
+            }
+            let worker = try WorkerState(welcome: welcome, spec: spec, options: options, session: index)
+            self.logger.info("connected to \(options.host):\(options.port) (run \(welcome.runID), policy version \(welcome.policyVersion), \(options.envs) envs)")
+            var unacked = 0
+            let maxUnacked = Int(welcome.maxUnackedBatches)
+            var readySent = false
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(Int(welcome.heartbeatIntervalMilliseconds)))
+                    try await outbound.write(.heartbeat(sentAtNanoseconds: DispatchTime.now().uptimeNanoseconds))
+                }
+            }
+            defer { heartbeat.cancel() }
+            while let message = try await messages.next() {
+                switch message {
+                case .weights(let w):
+                    try worker.load(w)
+                    try await outbound.write(.ready(policyVersion: w.policyVersion))
+                    readySent = true
+                case .grant(let g):
+                    guard g.policyVersion == worker.version else { continue }  // new weights are on their way
+                    readySent = false
+                    let batch = try await worker.collect(grant: g)
+                    try await outbound.write(.batch(batch))
+                    unacked += 1
+                    if unacked < maxUnacked {
+                        try await outbound.write(.ready(policyVersion: worker.version))
+                        readySent = true
+                    }
+                case .ack:
+                    unacked = max(0, unacked - 1)
+                    if !readySent && unacked < maxUnacked {
+                        try await outbound.write(.ready(policyVersion: worker.version))
+                        readySent = true
+                    }
+                case .heartbeat:
+                    continue
+                case .goodbye(let g):
+                    return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)", afterWelcome: true)
+                case .error(let code, let text):
+                    return .refused("\(WireError.Code(rawValue: code).map { "\($0)" } ?? "error \(code)"): \(text)")
+                case .welcome, .hello, .ready, .batch:
+                    try await outbound.write(.error(WireError(.unexpectedMessage, "\(message.type) after Welcome")))
+                    return .reconnect("the learner sent an unexpected \(message.type)", afterWelcome: true)
+                }
+            }
+            return .reconnect("the learner closed the connection", afterWelcome: true)
+        }
+    }
+}
+
+/// The worker's policy snapshot and collector for one connection.
+final class WorkerState: @unchecked Sendable {
+    let model: ActorCritic
+    let collector: Exclusive<RolloutCollector>
+    private(set) var version: UInt64
+    private var normalizer: RunningMeanStd?
+    private var rng: RNG
+    let welcome: Welcome
+    let actionEncoding: BatchMessage.ActionEncoding
+
+    init(welcome: Welcome, spec: EnvironmentSpec, options: WorkerOptions, session: UInt64) throws {
+        self.welcome = welcome
+        switch (welcome.actionKind, spec.actionSpace) {
+        case (.discrete(let n), .discrete(let m)) where n == m: break
+        case (.continuous(let d), .box(let low, _)) where d == low.count: break
+        default: throw WorkerError.local("the learner's action space does not match \(spec.id)'s")
+        }
+        guard welcome.observationSize == spec.observationSize else {
+            throw WorkerError.local("the learner's observation size \(welcome.observationSize) does not match \(spec.id)'s \(spec.observationSize)")
+        }
+        var config = PPOConfig.default
+        config.hiddenSizes = welcome.hiddenSizes
+        config.activation = welcome.activation
+        var initRNG = RNG(seed: 0)
+        model = ActorCritic(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: config, rng: &initRNG)
+        guard model.parameterCount == welcome.parameterCount else {
+            throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
+        }
+        // Streams depend on the run seed, the worker's name and the connection: distinct per worker, reproducible.
+        let nameHash = options.workerID.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        let root = RNG(seed: welcome.seed).split(nameHash).split(session)
+        let env = try VectorEnv(id: spec.id, count: options.envs, seed: root.split(0).seed)
+        collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
+        rng = root.split(1)
+        version = welcome.policyVersion
+        actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
+    }
+
+    func load(_ w: Weights) throws {
+        guard w.parameters.count == model.parameterCount else {
+            throw WorkerError.local("weights with \(w.parameters.count) parameters, the network has \(model.parameterCount)")
+        }
+        model.flatParameters = w.parameters
+        normalizer = w.normalizer
+        version = w.policyVersion
+    }
+
+    /// Collects the grant on a collection thread (environment stepping and inference are CPU work).
+    func collect(grant: Grant) async throws -> BatchMessage {
+        let steps = Int(grant.steps)
+        let job = Exclusive(self)
+        let result: Result<TransitionBatch, Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let s = job.value
+                do {
+                    let batch = try s.collector.value.collect(
+                        steps: steps, policy: s.model, normalizer: s.normalizer, observationClip: s.welcome.observationClip,
+                        version: s.version, rng: &s.rng)
+                    continuation.resume(returning: .success(batch))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return BatchMessage(grantID: grant.grantID, actionEncoding: actionEncoding, batch: try result.get())
+    }
+}
+
+func nanoseconds(_ d: Duration) -> Int64 {
+    d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+}

@@ -1,0 +1,57 @@
+import NIOSSL
+
+/// Everything a worker is configured by.
+public struct WorkerOptions: Sendable {
+    public var host: String
+    public var port: Int
+    /// Mutual TLS (nil: plaintext, loopback only).
+    public var tls: NIOSSLContext?
+    /// The name the learner's certificate must carry (defaults to `host`).
+    public var serverHostname: String?
+    public var workerID: String
+    /// The environment this worker insists on (nil: whatever the learner trains).
+    public var envID: String?
+    public var envs: Int
+    /// Reconnect backoff: first delay, cap, and how many failed attempts in a row before giving up (nil: never).
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+    public var maxAttempts: Int?
+    /// How long to wait for the learner's Welcome after connecting.
+    public var welcomeTimeout: Duration
+
+    public init(
+        host: String, port: Int, tls: NIOSSLContext?, serverHostname: String? = nil, workerID: String, envID: String? = nil,
+        envs: Int = 8, initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(10),
+        maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10)
+    ) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.serverHostname = serverHostname
+        self.workerID = workerID
+        self.envID = envID
+        self.envs = envs
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.maxAttempts = maxAttempts
+        self.welcomeTimeout = welcomeTimeout
+    }
+}
+
+/// Why a worker stopped for good.
+public enum WorkerError: Error, CustomStringConvertible, Sendable {
+    /// The learner refused this worker (bad certificate, wrong environment, unsupported version…).
+    case refused(String)
+    /// The learner could not be reached within the allowed attempts.
+    case unreachable(String)
+    /// The worker's own environment or configuration cannot run.
+    case local(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let s): "the learner refused this worker: \(s)"
+        case .unreachable(let s): "cannot reach the learner: \(s)"
+        case .local(let s): s
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Learner
+import Logging
+import NIOSSL
+import PPOCore
+import Training
+import TransportSecurity
+import Wire
+
+@main
+struct LearnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppo-learner",
+        abstract: "The PPO learner: workers connect to it, collect on its policy, and it trains on what they send.",
+        discussion: """
+            Workers (`ppo-worker --learner HOST:PORT`) connect over mutual TLS, receive the current policy and are
+            granted steps to collect with it; when the version's rollout is complete the learner runs the PPO
+            epochs and sends the new weights to every worker. Only data collected by the current version is
+            trained on.
+
+            Certificates: create them once with
+              ppo certs --out certs --learner-host HOSTNAME_OR_IP --workers 4
+            then start the learner with --tls-dir certs and each worker with --tls-dir certs --cert-name worker-N.
+
+            Examples:
+              ppo-learner --env CartPole-v1 --tls-dir certs
+              ppo-learner --config Pendulum-v1 --port 9000 --metrics-port 9100 --tls-dir certs --checkpoint-dir runs/pendulum
+              ppo-learner --env CartPole-v1 --tls-dir certs --checkpoint-dir runs/cp --resume
+            SIGINT/SIGTERM: the learner finishes an update in progress, writes a checkpoint and says goodbye.
+            """)
+
+    @Option(help: "Port to listen on.")
+    var port = 9000
+
+    @Option(help: "Address to listen on (0.0.0.0: every interface).")
+    var host = "0.0.0.0"
+
+    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
+    var env: String?
+
+    @Option(help: "A preset name (an environment id or 'seed') or a YAML file. Default: the environment's preset.")
+    var config: String?
+
+    @Option(help: "Random seed of the run.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Environment steps to train for (overrides the preset).")
+    var steps: Int?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter (repeatable), e.g. --set gamma=0.98.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Folder with ca.pem, learner.pem and learner-key.pem (from `ppo certs`).")
+    var tlsDir: String?
+
+    @Flag(help: "Serve without TLS. Allowed only on a loopback address (--host 127.0.0.1).")
+    var plaintext = false
+
+    @Option(help: "Folder for checkpoint.safetensors and summary.json. Default: runs/<env>-seed<seed>.")
+    var checkpointDir: String?
+
+    @Option(help: "Write a checkpoint every N updates (0: only at the end and on shutdown).")
+    var checkpointEvery = 10
+
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir (weights, Adam, normaliser, version, counters, RNG).")
+    var resume = false
+
+    @Option(help: "Serve Prometheus metrics on this port (GET /metrics).")
+    var metricsPort: Int?
+
+    @Option(help: "Most workers connected at once.")
+    var maxConnections = 256
+
+    @Option(help: "Seconds a new connection has to send its Hello.")
+    var helloTimeout = 10.0
+
+    @Option(help: "Seconds without any frame from a worker before its connection is closed.")
+    var idleTimeout = 60.0
+
+    @Option(help: "Largest frame accepted, in bytes (as sent).")
+    var maxFrameBytes = 64 << 20
+
+    @Option(help: "Largest frame accepted after decompression, in bytes.")
+    var maxDecodedBytes = 64 << 20
+
+    @Option(help: "Largest grant, in steps of each of a worker's environments. Default: a quarter of a preset collector's share.")
+    var grantSteps: Int?
+
+    @Flag(help: "Only log warnings and the summary, not a line per update.")
+    var quiet = false
+
+    func validate() throws {
+        guard env != nil || config != nil else { throw ValidationError("say what to train: --env ID or --config PRESET_OR_FILE") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+        guard tlsDir != nil || plaintext else {
+            throw ValidationError("give --tls-dir DIR (create one with `ppo certs --out DIR --learner-host NAME --workers N`), or --plaintext on a loopback address")
+        }
+        guard !(tlsDir != nil && plaintext) else { throw ValidationError("--tls-dir and --plaintext exclude each other") }
+        if plaintext {
+            do { try PlaintextPolicy.check(host: host, use: .listen) } catch { throw ValidationError("\(error)") }
+        }
+        guard helloTimeout > 0, idleTimeout > 0, maxConnections > 0, maxFrameBytes > 0, maxDecodedBytes > 0 else {
+            throw ValidationError("timeouts and limits must be positive")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        var run = try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
+        let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
+        let checkpointURL = dir.appendingPathComponent("checkpoint.safetensors")
+        var resumeFrom: Checkpoint?
+        if resume {
+            resumeFrom = try Checkpoint.read(from: checkpointURL)
+            if let r = resumeFrom {
+                guard r.envID == run.envID else { throw CommandFailure("\(checkpointURL.path) was trained on \(r.envID), not \(run.envID)") }
+                run.ppo = r.config
+            }
+        }
+        let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
+        let quiet = self.quiet
+        let options = LearnerOptions(
+            run: run, seed: seed, host: host, port: port, tls: tls,
+            limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
+            helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
+            maxConnections: maxConnections, maxStepsPerGrant: grantSteps, checkpointURL: checkpointURL,
+            checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort,
+            progress: { p in
+                guard !quiet else { return }
+                print(LearnerProgressLine.format(p))
+                fflush(nil)
+            })
+        let server = try LearnerServer(options: options)
+        if let r = resumeFrom {
+            print("resuming \(run.envID) from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps")
+        }
+        print("learner: \(run.envID), \(run.totalUpdates) updates of \(run.ppo.rolloutSteps) transitions, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+        fflush(nil)
+
+        // Graceful stop on SIGINT / SIGTERM.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        for source in signals {
+            source.setEventHandler {
+                print("stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers")
+                fflush(nil)
+                Task { await server.stop() }
+            }
+            source.resume()
+        }
+        let metrics = try await server.run { port in
+            print("listening on \(options.host):\(port)")
+            fflush(nil)
+        }
+        let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); frames rejected \(metrics.framesRejected.values.reduce(0, +)); checkpoint \(checkpointURL.path)")
+    }
+}
+
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum LearnerProgressLine {
+    static func format(_ p: LearnerProgress) -> String {
+        let s = p.statistics
+        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
+        return String(
+            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f  workers %d  stale %d",
+            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
+            s.approxKL, s.clipFraction, s.explainedVariance, p.workers, p.dropped)
+    }
+}

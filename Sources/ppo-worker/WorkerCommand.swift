@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOSSL
+import TransportSecurity
+import Worker
+
+@main
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppo-worker",
+        abstract: "A PPO worker: runs environments with the learner's current policy and sends what it collects.",
+        discussion: """
+            The worker connects to the learner over mutual TLS, learns the environment and the network from it,
+            and collects exactly the steps it is granted with the policy version it holds. If the connection
+            drops it reconnects with exponential backoff; it exits when the learner says training is finished,
+            and at once (status 1) if the learner refuses it (a certificate from another CA, say).
+
+            Examples:
+              ppo-worker --learner learner.example:9000 --tls-dir certs --cert-name worker-3
+              ppo-worker --learner 127.0.0.1:9000 --plaintext --envs 16
+            """)
+
+    @Option(help: "The learner's address, HOST:PORT.")
+    var learner: String
+
+    @Option(help: "Folder with ca.pem and this worker's certificate and key (from `ppo certs`).")
+    var tlsDir: String?
+
+    @Option(help: "Which worker certificate of --tls-dir to use: NAME.pem and NAME-key.pem.")
+    var certName = "worker-1"
+
+    @Flag(help: "Connect without TLS. Allowed only to a loopback learner.")
+    var plaintext = false
+
+    @Option(help: "Environments stepped together by this worker.")
+    var envs = 8
+
+    @Option(help: "Name of this worker in the learner's logs. Default: the host name and process id.")
+    var id: String?
+
+    @Option(help: "Give up after this many failed connection attempts in a row (default: keep trying).")
+    var maxAttempts: Int?
+
+    func validate() throws {
+        guard parseLearner() != nil else { throw ValidationError("--learner must be HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000") }
+        guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
+        guard tlsDir != nil || plaintext else {
+            throw ValidationError("give --tls-dir DIR (the bundle from `ppo certs`) and --cert-name, or --plaintext for a loopback learner")
+        }
+        if plaintext, let (host, _) = parseLearner() {
+            do { try PlaintextPolicy.check(host: host, use: .connect) } catch { throw ValidationError("\(error)") }
+        }
+        if let id, id.isEmpty || id.count > 64 || !id.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
+            throw ValidationError("--id must be 1–64 characters of letters, digits, . _ -")
+        }
+    }
+
+    func parseLearner() -> (String, Int)? {
+        var text = Substring(learner)
+        var host: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            text = text[text.index(after: close)...]
+            guard text.hasPrefix(":") else { return nil }
+            text = text.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            text = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(text), (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        guard let (host, port) = parseLearner() else { throw ValidationError("bad --learner") }
+        var context: NIOSSLContext?
+        var serverHostname: String?
+        if let tlsDir {
+            context = try WorkerTLS.load(directory: URL(fileURLWithPath: tlsDir), certName: certName).context
+            serverHostname = try WorkerTLS.serverHostname(forDialling: host)
+        }
+        let name = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }.reduce("") { $0 + String($1) }
+        let options = WorkerOptions(
+            host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envs: envs, maxAttempts: maxAttempts)
+        let client = WorkerClient(
+            options: options,
+            describeFailure: { LearnerConnectionFailure($0, host: host, port: port).description },
+            isPermanent: { error in
+                switch LearnerConnectionFailure(error, host: host, port: port).kind {
+                case .workerCertificateRefused, .learnerCertificateNotValidForHost, .learnerCertificateUntrusted: true
+                default: false
+                }
+            })
+        do {
+            try await client.run()
+        } catch let error as WorkerError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
