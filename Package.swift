@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "Learner",
             dependencies: [
-                "PPOCore", "Environments", "Training", "Wire",
+                "PPOCore", "Environments", "Training", "Wire", "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -126,6 +126,7 @@ let package = Package(
                 "Training",
                 "Wire",
                 "TransportSecurity",
+                "Learner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -182,6 +183,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        // Real processes: ppo-learner and ppo-worker over mutual TLS on loopback.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ppo-learner", "ppo-worker", "Training", "TransportSecurity"]
         ),
         .testTarget(
             name: "EnvironmentsTests",

@@ -23,7 +23,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for s in "${seeds[@]}"; do
   "$py" "$driver" --env CartPole-v1 --seed "$s" --steps 100000 --threads 1 --out "$out/torch-$s.json" >/dev/null
-  .build/release/ppo train --config seed --seed "$s" --out "$out/swift-$s" --json --eval-episodes 0 >"$out/swift-$s.json"
+  .build/release/ppo train --workers 0 --config seed --seed "$s" --out "$out/swift-$s" --json --eval-episodes 0 >"$out/swift-$s.json"
 done
 python3 - "$out" "${seeds[@]}" <<'PY'
 import json, sys

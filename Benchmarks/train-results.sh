@@ -13,7 +13,7 @@ trap 'rm -rf "$out"' EXIT
 envs=(CartPole-v1 Acrobot-v1 MountainCar-v0 Pendulum-v1 MountainCarContinuous-v0)
 for env in "${envs[@]}"; do
   for s in "${seeds[@]}"; do
-    .build/release/ppo train --env "$env" --seed "$s" --out "$out/$env-$s" --json >"$out/$env-$s.json"
+    .build/release/ppo train --workers 0 --env "$env" --seed "$s" --out "$out/$env-$s" --json >"$out/$env-$s.json"
   done
 done
 python3 - "$out" "${seeds[*]}" "${envs[@]}" <<'PY'

@@ -37,6 +37,19 @@ public struct TrainingSummary: Sendable, Codable {
     public var recentReturn: Double?
     public var firstReach: FirstReach?
     public var checkpoint: String?
+
+    public init(envID: String, envSteps: Int, updates: Int, episodes: Int, wallSeconds: Double, stepsPerSecond: Double,
+                recentReturn: Double?, firstReach: FirstReach?, checkpoint: String?) {
+        self.envID = envID
+        self.envSteps = envSteps
+        self.updates = updates
+        self.episodes = episodes
+        self.wallSeconds = wallSeconds
+        self.stepsPerSecond = stepsPerSecond
+        self.recentReturn = recentReturn
+        self.firstReach = firstReach
+        self.checkpoint = checkpoint
+    }
 }
 
 /// Training in one process: a `RolloutCollector` and a `Trainer` taking turns (`ppo train --workers 0`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import Foundation
+import Learner
 import PPOCore
 import Training
 
@@ -53,11 +54,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Only print the summary, not a line per update.")
     var quiet = false
 
+    @Option(help: "Worker processes: 0 trains in this process; N > 0 runs this process as the learner and N `ppo-worker` processes, over mutual TLS on loopback with certificates made for the run.")
+    var workers = 2
+
     func validate() throws {
         guard env != nil || config != nil else {
             throw ValidationError("say what to train: --env ID (see `ppo envs`) or --config PRESET_OR_FILE")
         }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard checkpointEvery >= 0, evalEpisodes >= 0 else { throw ValidationError("--checkpoint-every and --eval-episodes must not be negative") }
         for o in overrides where !o.contains("=") {
             throw ValidationError("--set takes key=value, got '\(o)'")
@@ -73,6 +78,10 @@ struct Train: ParsableCommand {
         if resume {
             resumeFrom = try Checkpoint.read(from: checkpointURL)
             if let r = resumeFrom { run.ppo = r.config }
+        }
+        if workers > 0 {
+            try runDistributed(run: run, checkpointURL: checkpointURL, outDir: outDir, resume: resumeFrom)
+            return
         }
         let training = try LocalTraining(
             run: run, seed: seed, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery, resume: resumeFrom)
@@ -134,4 +143,76 @@ enum ProgressLine {
         if let c = s.checkpoint { lines.append("checkpoint: \(c)") }
         return lines.joined(separator: "\n")
     }
+}
+
+extension Train {
+    /// `--workers N`: this process is the learner, N `ppo-worker` processes collect.
+    func runDistributed(run: RunConfiguration, checkpointURL: URL, outDir: URL, resume: Checkpoint?) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("ppo-worker")
+        let quiet = self.quiet || json
+        if !json {
+            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+        }
+        let cluster = LocalCluster(
+            run: run, seed: seed, workers: workers, workerExecutable: executable, checkpointURL: checkpointURL,
+            checkpointEvery: max(checkpointEvery, 1), resume: resume,
+            progress: { p in
+                guard !quiet else { return }
+                print(DistributedProgressLine.format(p))
+                fflush(nil)
+            })
+        let clock = ContinuousClock()
+        let start = clock.now
+        let metrics = try blockingAwait { try await cluster.train() }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        var evaluation: EvaluationResult?
+        if evalEpisodes > 0 {
+            evaluation = try EvaluationResult.run(checkpoint: try Checkpoint.read(from: checkpointURL), episodes: evalEpisodes, seed: seed &+ 1_000_000)
+        }
+        let summary = TrainingSummary(
+            envID: run.envID, envSteps: metrics.envSteps, updates: metrics.updates, episodes: metrics.episodes,
+            wallSeconds: seconds, stepsPerSecond: Double(metrics.envSteps) / max(seconds, 1e-9),
+            recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path)
+        let report = TrainReport(summary: summary, evaluation: evaluation)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(report)
+        try data.write(to: outDir.appendingPathComponent("summary.json"))
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(ProgressLine.summary(report))
+            print("transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received")
+        }
+    }
+}
+
+enum DistributedProgressLine {
+    static func format(_ p: LearnerProgress) -> String {
+        let s = p.statistics
+        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
+        return String(
+            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f  workers %d  stale %d",
+            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
+            s.approxKL, s.clipFraction, s.explainedVariance, p.workers, p.dropped)
+    }
+}
+
+/// Runs async work from a synchronous command and waits for it.
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let semaphore = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    guard let result = box.result else { throw CommandError("the run ended without a result") }
+    return try result.get()
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
 }

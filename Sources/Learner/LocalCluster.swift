@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import Training
+import TransportSecurity
+
+/// A whole distributed run on one machine: ephemeral certificates, this process as the learner on a loopback
+/// port with mutual TLS, and `workers` real `ppo-worker` processes. What `ppo train --workers N` runs.
+public struct LocalCluster: Sendable {
+    public var run: RunConfiguration
+    public var seed: UInt64
+    public var workers: Int
+    /// The `ppo-worker` executable.
+    public var workerExecutable: URL
+    public var checkpointURL: URL?
+    public var checkpointEvery: Int
+    public var resume: Checkpoint?
+    public var progress: @Sendable (LearnerProgress) -> Void
+
+    public init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpointURL: URL?, checkpointEvery: Int,
+                resume: Checkpoint? = nil, progress: @escaping @Sendable (LearnerProgress) -> Void) {
+        self.run = run
+        self.seed = seed
+        self.workers = workers
+        self.workerExecutable = workerExecutable
+        self.checkpointURL = checkpointURL
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.progress = progress
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs to the end of training; returns the learner's final counters.
+    public func train(logger: Logger = Logger(label: "ppo.train")) async throws -> LearnerMetrics {
+        guard FileManager.default.isExecutableFile(atPath: workerExecutable.path) else {
+            throw Failure(description: "\(workerExecutable.path) is missing: build the workers with `swift build -c release` (it builds ppo, ppo-learner and ppo-worker)")
+        }
+        let certs = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-certs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: certs) }
+        _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: workers, validityDays: 2)
+        let tls = try LearnerTLS.load(directory: certs)
+        let options = LearnerOptions(
+            run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpointURL: checkpointURL,
+            checkpointEvery: checkpointEvery, resume: resume, progress: progress)
+        let server = try LearnerServer(options: options, logger: logger)
+        let processes = ProcessGroup()
+        defer { processes.terminateAll() }
+        let envs = run.ppo.numEnvs
+        let workerCount = workers
+        let executable = workerExecutable
+        let metrics = try await server.run { port in
+            for i in 1...workerCount {
+                let p = Process()
+                p.executableURL = executable
+                p.arguments = ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)",
+                               "--envs", "\(envs)", "--id", "worker-\(i)", "--max-attempts", "20"]
+                p.standardOutput = FileHandle.nullDevice
+                do {
+                    try p.run()
+                    processes.add(p)
+                } catch {
+                    logger.error("cannot start \(executable.path): \(error)")
+                }
+            }
+        }
+        return metrics
+    }
+}
+
+/// Child processes that must not outlive the run.
+final class ProcessGroup: @unchecked Sendable {
+    private let lock = NSLock()
+    private var processes: [Process] = []
+
+    func add(_ p: Process) {
+        lock.lock()
+        processes.append(p)
+        lock.unlock()
+    }
+
+    /// SIGTERM, a short grace period, then SIGKILL.
+    func terminateAll() {
+        lock.lock()
+        let all = processes
+        processes = []
+        lock.unlock()
+        for p in all where p.isRunning { p.terminate() }
+        let deadline = Date().addingTimeInterval(3)
+        for p in all {
+            while p.isRunning && Date() < deadline { usleep(20_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
+    }
+}

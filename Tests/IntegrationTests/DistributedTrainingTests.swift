@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import Training
+import TransportSecurity
+
+/// ppo-learner and ppo-worker as real processes over mutual TLS on loopback.
+@Suite("Distributed training (real processes)", .serialized)
+struct DistributedTrainingTests {
+    static func accounting(_ text: String) -> (received: Int, trained: Int, dropped: Int)? {
+        guard let line = text.split(separator: "\n").last(where: { $0.contains("transitions received") }) else { return nil }
+        let numbers = line.components(separatedBy: "transitions received ")[1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count >= 3 else { return nil }
+        return (numbers[0], numbers[1], numbers[2])
+    }
+
+    @Test("a learner and 3 workers train CartPole-v1 to 500; a worker killed with SIGKILL mid-run does not stop it", .timeLimit(.minutes(10)))
+    func threeWorkersAndAKill() throws {
+        let dir = temporaryDirectory("train")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let certs = dir.appendingPathComponent("certs")
+        _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 3)
+        let port = freePort()
+        let learner = try Spawned("ppo-learner", [
+            "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3"], name: "learner")
+        defer { learner.kill9() }
+        #expect(learner.wait(for: 30) { $0.contains("listening on") }, "learner did not start: \(learner.stderr)")
+        var workers: [Spawned] = []
+        for i in 1...3 {
+            workers.append(try Spawned("ppo-worker", [
+                "--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)", "--id", "w\(i)"], name: "w\(i)"))
+        }
+        defer { workers.forEach { $0.kill9() } }
+        // Kill one worker once training is under way.
+        #expect(learner.wait(for: 120) { _ in learner.lastUpdate >= 60 }, "no progress: \(learner.stdout.suffix(500)) \(learner.stderr.suffix(500))")
+        workers[1].kill9()
+        let progressAtKill = learner.lastUpdate
+        let status = learner.waitForExit(timeout: 480)
+        #expect(status == 0, "learner: \(learner.stderr.suffix(1500))")
+        #expect(learner.lastUpdate == 390 && progressAtKill < 390, "updates \(learner.lastUpdate), killed at \(progressAtKill)")
+        #expect(learner.stderr.contains("worker w2 disconnected"))
+        let counts = try #require(Self.accounting(learner.stdout))
+        #expect(counts.received == counts.trained + counts.dropped, "\(counts)")
+        #expect(counts.trained == 390 * 256)
+        let checkpoint = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
+        #expect(checkpoint.version == 390)
+        let eval = try EvaluationResult.run(checkpoint: checkpoint, episodes: 10, seed: 5)
+        #expect(eval.mean >= 500, "deterministic return \(eval.mean)")
+        for (i, w) in workers.enumerated() where i != 1 {
+            #expect(w.waitForExit(timeout: 30) == 0, "worker \(i + 1) should exit when training is finished: \(w.stderr.suffix(300))")
+        }
+    }
+
+    @Test("SIGKILL the learner, restart it with --resume: the version continues and the workers come back by themselves", .timeLimit(.minutes(10)))
+    func learnerCrashAndResume() throws {
+        let dir = temporaryDirectory("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let certs = dir.appendingPathComponent("certs")
+        _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 2)
+        let port = freePort()
+        let args = ["--env", "CartPole-v1", "--steps", "40000", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+                    "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "5"]
+        let first = try Spawned("ppo-learner", args, name: "learner-1")
+        defer { first.kill9() }
+        #expect(first.wait(for: 30) { $0.contains("listening on") })
+        let workers = try (1...2).map { i in
+            try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)", "--id", "w\(i)"], name: "w\(i)")
+        }
+        defer { workers.forEach { $0.kill9() } }
+        #expect(first.wait(for: 120) { _ in first.lastUpdate >= 40 })
+        first.kill9()
+        let reached = first.lastUpdate
+        let saved = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
+        #expect(saved.version >= 40 && saved.version <= UInt64(reached) && saved.version % 5 == 0, "checkpoint at \(saved.version), reached \(reached)")
+        // Workers keep retrying while the learner is down.
+        usleep(500_000)
+        #expect(workers.allSatisfy { $0.process.isRunning })
+
+        let second = try Spawned("ppo-learner", args + ["--resume"], name: "learner-2")
+        defer { second.kill9() }
+        #expect(second.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(saved.version),") })
+        // Both workers reconnect within a few seconds (backoff is capped at 10 s).
+        #expect(second.wait(for: 60) { _ in second.stderr.components(separatedBy: "connected (session").count - 1 >= 2 }, "\(second.stderr.suffix(800))")
+        #expect(second.waitForExit(timeout: 400) == 0, "\(second.stderr.suffix(800))")
+        let firstResumed = second.stdout.split(separator: "\n").first { $0.hasPrefix("update ") }
+        #expect(firstResumed?.contains("update \(String(repeating: " ", count: max(0, 4 - String(saved.version + 1).count)))\(saved.version + 1)/") == true, "first update after resume: \(String(describing: firstResumed))")
+        #expect(second.lastUpdate == 156)
+        for w in workers { #expect(w.waitForExit(timeout: 30) == 0) }
+    }
+
+    @Test("workers without a valid certificate are turned away with one clear error and exit status 1; the learner carries on", .timeLimit(.minutes(3)))
+    func refusedCertificate() throws {
+        let dir = temporaryDirectory("auth")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let certs = dir.appendingPathComponent("certs")
+        let other = dir.appendingPathComponent("other")
+        _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 1)
+        _ = try CertificateBundle.create(in: other, learnerHosts: ["127.0.0.1"], workers: 1)
+        // The impostor has the run's CA (so it trusts the learner) but its own certificate is from another CA.
+        let impostor = dir.appendingPathComponent("impostor")
+        try FileManager.default.createDirectory(at: impostor, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: certs.appendingPathComponent("ca.pem"), to: impostor.appendingPathComponent("ca.pem"))
+        for f in ["worker-1.pem", "worker-1-key.pem"] {
+            try FileManager.default.copyItem(at: other.appendingPathComponent(f), to: impostor.appendingPathComponent(f))
+        }
+        let port = freePort()
+        let learner = try Spawned("ppo-learner", ["--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+                                                  "--checkpoint-dir", dir.appendingPathComponent("run").path], name: "learner")
+        defer { learner.kill9() }
+        #expect(learner.wait(for: 30) { $0.contains("listening on") })
+        // The worker checks its own files first: a certificate that its ca.pem did not issue never leaves the host.
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", impostor.path, "--cert-name", "worker-1"], name: "impostor")
+        #expect(worker.waitForExit(timeout: 60) == 1)
+        let errors = worker.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
+        #expect(errors.count == 1 && errors.first?.contains("was not issued by the CA") == true, "\(worker.stderr)")
+
+        // A worker that speaks plaintext to the TLS learner is refused there; it gives up after its attempts.
+        let plain = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--max-attempts", "2"], name: "plain")
+        #expect(plain.waitForExit(timeout: 60) == 1)
+        let plainErrors = plain.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
+        #expect(plainErrors.count == 1 && plainErrors.first?.contains("cannot reach the learner") == true, "\(plain.stderr)")
+        #expect(learner.wait(for: 10) { _ in learner.stderr.contains("connection failed before Hello") }, "\(learner.stderr)")
+        #expect(learner.process.isRunning)
+    }
+}
