@@ -186,6 +186,11 @@ let package = Package(
         ),
         // Real processes: ppo-learner and ppo-worker over mutual TLS on loopback.
         .testTarget(
+            name: "LearnerTests",
+            dependencies: ["Learner", "Worker", "Training", "Wire", "PPOCore", "Environments",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["ppo-learner", "ppo-worker", "Training", "TransportSecurity"]
         ),

@@ -86,14 +86,13 @@ public final class LocalTraining {
             trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed)
             envSteps = 0
         }
-        let root = RNG(seed: seed)
-        // A resumed run continues with fresh episodes from streams that depend on how far it got.
-        let envSeed = root.split(2).split(UInt64(trainer.updates)).seed
-        let env = try VectorEnv(id: run.envID, count: trainer.config.numEnvs, seed: envSeed)
+        // A resumed run continues with fresh episodes: its streams depend on how far it got.
+        let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(trainer.updates))
+        let env = try VectorEnv(id: run.envID, count: trainer.config.numEnvs, seed: streams.environmentSeed)
         collector = RolloutCollector(
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
             rewardClip: trainer.config.rewardClip)
-        actionRNG = root.split(3).split(UInt64(trainer.updates))
+        actionRNG = streams.actions
     }
 
     /// Runs the remaining updates; `progress` is called after each one.

@@ -61,7 +61,7 @@ public final class WorkerClient: Sendable {
     private func runSessions(group: EventLoopGroup) async throws {
         var failures = 0
         var sessions: UInt64 = 0
-        var rng = RNG(seed: UInt64(truncatingIfNeeded: options.workerID.hashValue))
+        var rng = RNG(seed: CollectorStreams(runSeed: 0, collector: options.workerID, session: 0).environmentSeed)
         while true {
             let ending: Ending
             do {
@@ -225,11 +225,10 @@ final class WorkerState: @unchecked Sendable {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
         }
         // Streams depend on the run seed, the worker's name and the connection: distinct per worker, reproducible.
-        let nameHash = options.workerID.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
-        let root = RNG(seed: welcome.seed).split(nameHash).split(session)
-        let env = try VectorEnv(id: spec.id, count: options.envs, seed: root.split(0).seed)
+        let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: session)
+        let env = try VectorEnv(id: spec.id, count: options.envs, seed: streams.environmentSeed)
         collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
-        rng = root.split(1)
+        rng = streams.actions
         version = welcome.policyVersion
         actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
     }
