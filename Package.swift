@@ -115,7 +115,7 @@ let package = Package(
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
-            dependencies: ["PPOCore", "Environments", "Wire", "Training", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["PPOCore", "Environments", "Wire", "Training", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .executableTarget(
             name: "ppo",

@@ -101,17 +101,20 @@ public final class LearnerServer: Sendable {
             try await connection.executeThenClose { inbound, writer in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     // Writer: drains the session's queue; ends after an Error or Goodbye, or when the queue ends.
+                    let channel = connection.channel
                     tasks.addTask {
                         for await message in queue {
                             try await writer.write(message)
                             if case .error = message { break }
                             if case .goodbye = message { break }
                         }
+                        // The session is over (Goodbye, Error, or the worker left): close, so that a peer that
+                        // stays silent cannot keep the connection open.
+                        try? await channel.close()
                     }
                     var messages = inbound.makeAsyncIterator()
                     // Hello deadline: if no Hello has arrived by then, say so and close.
                     let helloSeen = NIOLockedValueBox(false)
-                    let channel = connection.channel
                     let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(options.helloTimeout))) {
                         guard !helloSeen.withLockedValue({ $0 }) else { return }
                         logger.warning("\(peer): no Hello within \(options.helloTimeout); closing the connection")

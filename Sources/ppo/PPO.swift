@@ -4,11 +4,11 @@ import PPOBench
 import PPOCore
 
 @main
-struct PPO: ParsableCommand {
+struct PPO: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
         abstract: "Proximal Policy Optimization in Swift: training, evaluation and benchmarks.",
-        subcommands: [Train.self, Eval.self, Certs.self, Envs.self, PresetsCommand.self, Bench.self])
+        subcommands: [Train.self, Eval.self, Certs.self, Envs.self, PresetsCommand.self, Bench.self, FloodCommand.self])
 }
 
 struct Bench: ParsableCommand {

@@ -123,3 +123,30 @@ struct DistributedTrainingTests {
         #expect(learner.process.isRunning)
     }
 }
+
+@Suite("Learner shutdown (real processes)", .serialized)
+struct LearnerShutdownTests {
+    @Test("SIGTERM: the learner finishes its update, checkpoints the version it reached and exits 0; workers stay to reconnect",
+          .timeLimit(.minutes(5)))
+    func gracefulStop() throws {
+        let dir = temporaryDirectory("sigterm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let learner = try Spawned("ppo-learner", [
+            "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)",
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "1000"], name: "learner")
+        defer { learner.kill9() }
+        #expect(learner.wait(for: 30) { $0.contains("listening on") })
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1", "--max-attempts", "3"], name: "w1")
+        defer { worker.kill9() }
+        #expect(learner.wait(for: 120) { _ in learner.lastUpdate >= 20 })
+        kill(learner.process.processIdentifier, SIGTERM)
+        #expect(learner.waitForExit(timeout: 30) == 0, "\(learner.stderr.suffix(600))")
+        let reached = learner.lastUpdate
+        let checkpoint = try Training.Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
+        #expect(checkpoint.version == UInt64(reached), "checkpoint \(checkpoint.version), last update \(reached)")
+        #expect(learner.stderr.contains("checkpoint written"))
+        // The worker was told the learner is shutting down: it tries to reconnect rather than exiting 0.
+        #expect(worker.wait(for: 10) { _ in worker.stderr.contains("reconnecting") }, "\(worker.stderr.suffix(400))")
+    }
+}
