@@ -3,6 +3,7 @@ import Environments
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import PPOCore
 import Training
 import Wire
@@ -36,7 +37,7 @@ actor LearnerCore {
         var workerID: String
         var envs: Int
         var holding: UInt64?
-        var outbound: AsyncStream<Message>.Continuation
+        var outbound: AsyncStream<OutboundFrame>.Continuation
     }
 
     /// What a connection should do after its message was handled.
@@ -54,6 +55,8 @@ actor LearnerCore {
     private var batches: [TransitionBatch] = []
     private var training = false
     private var weights: Weights
+    /// `weights` as a frame, encoded (and compressed) once for every worker.
+    private var weightsFrame: ByteBuffer
     private(set) var metrics = LearnerMetrics()
     private var recent: [Double] = []
     private let logger: Logger
@@ -80,6 +83,7 @@ actor LearnerCore {
         envStepsAtStart = metrics.envSteps
         scheduler = Scheduler(version: t.version, rolloutSize: t.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant)
         weights = Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
+        weightsFrame = Frame.encode(.weights(weights))
     }
 
     var totalUpdates: Int { options.run.totalUpdates }
@@ -94,7 +98,7 @@ actor LearnerCore {
     // MARK: Sessions
 
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
-    func register(hello: Hello, outbound: AsyncStream<Message>.Continuation) -> Result<Int, WireError> {
+    func register(hello: Hello, outbound: AsyncStream<OutboundFrame>.Continuation) -> Result<Int, WireError> {
         guard !stopping, !finished else { return .failure(WireError(.shuttingDown, "the learner is stopping")) }
         guard sessions.count < options.maxConnections else {
             return .failure(WireError(.tooManyConnections, "the learner serves at most \(options.maxConnections) workers"))
@@ -118,13 +122,13 @@ actor LearnerCore {
         case .discrete(let n): actionKind = .discrete(n)
         case .box(let low, _): actionKind = .continuous(low.count)
         }
-        outbound.yield(.welcome(Welcome(
+        outbound.yield(.message(.welcome(Welcome(
             version: min(hello.maxVersion, supported.upperBound), runID: options.runID, envID: spec.id, policyVersion: weights.policyVersion, seed: options.seed,
             maxUnackedBatches: UInt16(options.maxUnackedBatches), heartbeatIntervalMilliseconds: UInt32(options.heartbeatIntervalMilliseconds),
             activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
             actionKind: actionKind, parameterCount: weights.parameters.count, observationClip: config.observationClip,
-            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip)))
-        outbound.yield(.weights(weights))
+            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip))))
+        outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
         return .success(id)
     }
@@ -204,7 +208,7 @@ actor LearnerCore {
         case .stale(let n):
             metrics.transitionsReceived += b.count
             metrics.transitionsDropped["stale", default: 0] += b.count
-            session.outbound.yield(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n))))
+            session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n)))))
             return .keepOpen
         case .accepted:
             metrics.transitionsReceived += b.count
@@ -215,7 +219,7 @@ actor LearnerCore {
                 metrics.episodes += 1
             }
             metrics.recentReturn = recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
-            session.outbound.yield(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count))))
+            session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
             if scheduler.isComplete && !training { startTraining() }
             return .keepOpen
         }
@@ -224,7 +228,7 @@ actor LearnerCore {
     private func offerGrant(to id: Int) {
         guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
-        s.outbound.yield(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps))))
+        s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
     }
 
     // MARK: Training
@@ -241,7 +245,7 @@ actor LearnerCore {
         let logger = self.logger
         let checkpointURL = (options.checkpointEvery > 0 && (update % options.checkpointEvery == 0 || update == total)) ? options.checkpointURL : nil
         Task {
-            let outcome: Result<(Trainer.UpdateReport, Weights), Error> = await withCheckedContinuation { continuation in
+            let outcome: Result<(Trainer.UpdateReport, Weights, ByteBuffer), Error> = await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
                     do {
                         let report = try box.value.train(on: taken, update: update, totalUpdates: total)
@@ -255,7 +259,8 @@ actor LearnerCore {
                                 logger.error("checkpoint failed: \(error)")
                             }
                         }
-                        continuation.resume(returning: .success((report, next)))
+                        // Encoded (and compressed) here, once, off the event loop.
+                        continuation.resume(returning: .success((report, next, Frame.encode(.weights(next)))))
                     } catch {
                         continuation.resume(returning: .failure(error))
                     }
@@ -265,7 +270,7 @@ actor LearnerCore {
         }
     }
 
-    private func finishTraining(_ outcome: Result<(Trainer.UpdateReport, Weights), Error>, transitions: Int) {
+    private func finishTraining(_ outcome: Result<(Trainer.UpdateReport, Weights, ByteBuffer), Error>, transitions: Int) {
         training = false
         switch outcome {
         case .failure(let error):
@@ -273,8 +278,9 @@ actor LearnerCore {
             logger.critical("the trainer refused the collected batches: \(error); stopping")
             finish(reason: .shuttingDown, message: "learner error")
             return
-        case .success(let (report, next)):
+        case .success(let (report, next, frame)):
             weights = next
+            weightsFrame = frame
             metrics.updates += 1
             metrics.policyVersion = next.policyVersion
             metrics.transitionsTrained += transitions
@@ -294,7 +300,7 @@ actor LearnerCore {
                 return
             }
             for s in sessions.values {
-                s.outbound.yield(.weights(next))
+                s.outbound.yield(.encoded(frame))
             }
         }
     }
@@ -324,7 +330,7 @@ actor LearnerCore {
         if leftover > 0 { metrics.transitionsDropped["unfinished", default: 0] += leftover }
         batches = []
         for s in sessions.values {
-            s.outbound.yield(.goodbye(Goodbye(reason: reason, message: message)))
+            s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
             s.outbound.finish()
         }
         finishedContinuation?.resume()

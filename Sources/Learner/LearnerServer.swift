@@ -52,9 +52,9 @@ public final class LearnerServer: Sendable {
                     try ops.addHandler(ByteCounter(tally: tally))
                     try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(nanoseconds(options.idleTimeout))))
                     try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
-                    try ops.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try ops.addHandler(MessageToByteHandler(OutboundFrameEncoder()))
                     try ops.addHandler(IdleToError())
-                    return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<Message, OutboundFrame>(wrappingChannelSynchronously: channel)
                 }
             }
         let port = server.channel.localAddress?.port ?? options.port
@@ -92,9 +92,9 @@ public final class LearnerServer: Sendable {
     }
 
     /// One connection, start to end (§3.2).
-    static func serve(_ connection: NIOAsyncChannel<Message, Message>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
+    static func serve(_ connection: NIOAsyncChannel<Message, OutboundFrame>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
-        let (queue, outbound) = AsyncStream<Message>.makeStream()
+        let (queue, outbound) = AsyncStream<OutboundFrame>.makeStream()
         var sessionID: Int?
         var endReason = "closed by the worker"
         do {
@@ -103,10 +103,10 @@ public final class LearnerServer: Sendable {
                     // Writer: drains the session's queue; ends after an Error or Goodbye, or when the queue ends.
                     let channel = connection.channel
                     tasks.addTask {
-                        for await message in queue {
-                            try await writer.write(message)
-                            if case .error = message { break }
-                            if case .goodbye = message { break }
+                        for await frame in queue {
+                            try await writer.write(frame)
+                            if case .message(.error) = frame { break }
+                            if case .message(.goodbye) = frame { break }
                         }
                         // The session is over (Goodbye, Error, or the worker left): close, so that a peer that
                         // stays silent cannot keep the connection open.
@@ -119,7 +119,7 @@ public final class LearnerServer: Sendable {
                         guard !helloSeen.withLockedValue({ $0 }) else { return }
                         logger.warning("\(peer): no Hello within \(options.helloTimeout); closing the connection")
                         Task { await core.countRejected(WireError(.timeout, "hello deadline")) }
-                        channel.writeAndFlush(Message.error(WireError(.timeout, "no Hello within \(options.helloTimeout)")))
+                        channel.writeAndFlush(OutboundFrame.message(.error(WireError(.timeout, "no Hello within \(options.helloTimeout)"))))
                             .whenComplete { _ in channel.close(promise: nil) }
                     }
                     defer { deadline.cancel() }
@@ -149,7 +149,7 @@ public final class LearnerServer: Sendable {
                             logger.warning("\(peer): \(error); closing the connection")
                             await core.countRejected(error)
                         }
-                        outbound.yield(.error(error))
+                        outbound.yield(.message(.error(error)))
                         outbound.finish()
                     }
                     try await tasks.next()

@@ -160,3 +160,27 @@ public struct MessageEncoder: MessageToByteEncoder {
         Frame.encode(data, compression: compression, into: &out)
     }
 }
+
+/// What a sender writes: a message to encode, or a frame already encoded — the same Weights frame goes to every
+/// worker, so the learner compresses it once per version instead of once per connection.
+public enum OutboundFrame: Sendable {
+    case message(Message)
+    case encoded(ByteBuffer)
+}
+
+/// The outbound half for `OutboundFrame`s.
+public struct OutboundFrameEncoder: MessageToByteEncoder {
+    public typealias OutboundIn = OutboundFrame
+    public let compression: Frame.CompressionPolicy
+
+    public init(compression: Frame.CompressionPolicy = .default) {
+        self.compression = compression
+    }
+
+    public func encode(data: OutboundFrame, out: inout ByteBuffer) throws {
+        switch data {
+        case .message(let m): Frame.encode(m, compression: compression, into: &out)
+        case .encoded(var bytes): out.writeBuffer(&bytes)
+        }
+    }
+}
