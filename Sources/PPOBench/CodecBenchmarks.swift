@@ -61,3 +61,22 @@ public enum CodecBenchmarks {
         return r
     }
 }
+
+/// A worker's collection alone: 8 CartPole-v1 envs × 256 steps with the 4-64-64 policy (batched inference,
+/// sampling, stepping, recording, V(s_T)).
+public enum CollectBenchmarks {
+    public static func collect(repetitions: Int = 30) throws -> BenchResult {
+        let env = try VectorEnv(id: "CartPole-v1", count: 8, seed: 1)
+        var rng = RNG(seed: 2)
+        let model = ActorCritic(observationSize: 4, actionSpace: .discrete(2), config: .default, rng: &rng)
+        let collector = RolloutCollector(env: env)
+        var failures = 0
+        let samples = measure(repetitions: repetitions, inner: 5, warmup: 2) {
+            do { _ = try collector.collect(steps: 256, policy: model, normalizer: nil, version: 0, rng: &rng) } catch { failures += 1 }
+        }
+        precondition(failures == 0, "CartPole refused the policy's actions")
+        var r = BenchResult(name: "collect", description: "collect 2048 CartPole-v1 transitions: 8 envs × 256 steps, batched 4-64-64 policy", samples: samples, callsPerRepetition: 5)
+        r.extra = ["transitions_per_second": 2048 / (r.medianMicroseconds * 1e-6)]
+        return r
+    }
+}

@@ -23,12 +23,13 @@ struct Bench: ParsableCommand {
                            (Gymnasium: ~4.5 µs and ~22.5 µs)
               codec        encode and decode a Batch frame of 2048 CartPole-v1 transitions (byte shuffle, zlib
                            level 1, CRC, validation): transitions/s and wire bytes per transition (33 raw)
+              collect      a worker's collection: 2048 CartPole-v1 transitions (8 envs × 256 steps) with the policy
               all          every benchmark above
 
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
             """)
 
-    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, all).")
+    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, collect, all).")
     var name: String
 
     @Flag(help: "Print the results as JSON instead of a table.")
@@ -44,7 +45,7 @@ struct Bench: ParsableCommand {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
     }
 
-    static let known = ["update-step", "act", "env-step", "codec"]
+    static let known = ["update-step", "act", "env-step", "codec", "collect"]
 
     func run() throws {
         #if DEBUG
@@ -58,6 +59,14 @@ struct Bench: ParsableCommand {
             switch benchmark {
             case "update-step": results.append(CoreBenchmarks.updateStep(repetitions: repetitions))
             case "act": results.append(CoreBenchmarks.act(repetitions: repetitions))
+            case "collect":
+                let r = try CollectBenchmarks.collect(repetitions: repetitions)
+                results.append(r)
+                if !json {
+                    print(Self.row(r))
+                    print(String(format: "%24@ %.2f M transitions/s", "", (r.extra["transitions_per_second"] ?? 0) / 1e6))
+                }
+                continue
             case "env-step":
                 for id in ["CartPole-v1", "Acrobot-v1"] {
                     var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)
