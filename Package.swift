@@ -112,6 +112,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the command lines share: the options that say what to train, the progress line.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "Training", "Learner", "PPOCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
@@ -127,6 +135,7 @@ let package = Package(
                 "Wire",
                 "TransportSecurity",
                 "Learner",
+                "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -134,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "ppo-learner",
             dependencies: [
-                "Learner", "Training", "PPOCore", "Wire", "TransportSecurity",
+                "Learner", "Training", "PPOCore", "Wire", "TransportSecurity", "CommandSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
 import Foundation
 import Learner
@@ -15,10 +16,7 @@ struct LearnerCommand: AsyncParsableCommand {
         commandName: "ppo-learner",
         abstract: "The PPO learner: workers connect to it, collect on its policy, and it trains on what they send.",
         discussion: """
-            Workers (`ppo-worker --learner HOST:PORT`) connect over mutual TLS, receive the current policy and are
-            granted steps to collect with it; when the version's rollout is complete the learner runs the PPO
-            epochs and sends the new weights to every worker. Only data collected by the current version is
-            trained on.
+            Workers (`ppo-worker --learner HOST:PORT`) connect over mutual TLS, receive the current policy and are granted steps to collect with it; when the version's rollout is complete the learner runs the PPO epochs and sends the new weights to every worker. Only data collected by the current version is trained on.
 
             Certificates: create them once with
               ppo certs --out certs --learner-host HOSTNAME_OR_IP --workers 4
@@ -37,20 +35,7 @@ struct LearnerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (0.0.0.0: every interface).")
     var host = "0.0.0.0"
 
-    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
-    var env: String?
-
-    @Option(help: "A preset name (an environment id or 'seed') or a YAML file. Default: the environment's preset.")
-    var config: String?
-
-    @Option(help: "Random seed of the run.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Environment steps to train for (overrides the preset).")
-    var steps: Int?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter (repeatable), e.g. --set gamma=0.98.", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var runOptions: RunOptions
 
     @Option(help: "Folder with ca.pem, learner.pem and learner-key.pem (from `ppo certs`).")
     var tlsDir: String?
@@ -92,7 +77,6 @@ struct LearnerCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard env != nil || config != nil else { throw ValidationError("say what to train: --env ID or --config PRESET_OR_FILE") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
         guard tlsDir != nil || plaintext else {
             throw ValidationError("give --tls-dir DIR (create one with `ppo certs --out DIR --learner-host NAME --workers N`), or --plaintext on a loopback address")
@@ -112,7 +96,8 @@ struct LearnerCommand: AsyncParsableCommand {
             handler.logLevel = .info
             return handler
         }
-        var run = try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
+        let seed = runOptions.seed
+        var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
         let checkpointURL = dir.appendingPathComponent("checkpoint.safetensors")
         var resumeFrom: Checkpoint?
@@ -133,7 +118,7 @@ struct LearnerCommand: AsyncParsableCommand {
             checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort,
             progress: { p in
                 guard !quiet else { return }
-                print(LearnerProgressLine.format(p))
+                print(ProgressLine.format(p))
                 fflush(nil)
             })
         let server = try LearnerServer(options: options)
@@ -167,15 +152,4 @@ struct LearnerCommand: AsyncParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-enum LearnerProgressLine {
-    static func format(_ p: LearnerProgress) -> String {
-        let s = p.statistics
-        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
-        return String(
-            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f  workers %d  stale %d",
-            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
-            s.approxKL, s.clipFraction, s.explainedVariance, p.workers, p.dropped)
-    }
 }

@@ -11,10 +11,7 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "ppo-worker",
         abstract: "A PPO worker: runs environments with the learner's current policy and sends what it collects.",
         discussion: """
-            The worker connects to the learner over mutual TLS, learns the environment and the network from it,
-            and collects exactly the steps it is granted with the policy version it holds. If the connection
-            drops it reconnects with exponential backoff; it exits when the learner says training is finished,
-            and at once (status 1) if the learner refuses it (a certificate from another CA, say).
+            The worker connects to the learner over mutual TLS, learns the environment and the network from it, and collects exactly the steps it is granted with the policy version it holds. If the connection drops it reconnects with exponential backoff; it exits when the learner says training is finished, and at once (status 1) if the learner refuses it (a certificate from another CA, say).
 
             Examples:
               ppo-worker --learner learner.example:9000 --tls-dir certs --cert-name worker-3

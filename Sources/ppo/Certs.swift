@@ -14,10 +14,7 @@ struct Certs: ParsableCommand {
                                               --learner-host names and addresses
               worker-N.pem, worker-N-key.pem  one client certificate per worker
 
-            The learner accepts only workers whose certificate is signed by this
-            CA; a worker accepts only a learner whose certificate names the host it
-            dials. So give every DNS name and IP address workers will use:
-            localhost and 127.0.0.1 are not added for you.
+            The learner accepts only workers whose certificate is signed by this CA; a worker accepts only a learner whose certificate names the host it dials. So give every DNS name and IP address workers will use: localhost and 127.0.0.1 are not added for you.
 
             Examples:
               ppo certs --out tls --learner-host localhost --learner-host 127.0.0.1 \\

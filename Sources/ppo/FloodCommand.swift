@@ -7,8 +7,7 @@ struct FloodCommand: AsyncParsableCommand {
         commandName: "flood",
         abstract: "Load test: synthetic workers answer every grant at once with recorded CartPole-v1 transitions.",
         discussion: """
-            Start a learner with --plaintext on 127.0.0.1 first; this measures how many transitions per second it
-            takes in (and trains on) when collection costs nothing. Benchmarks/learner-ingest.sh runs both.
+            Start a learner with --plaintext on 127.0.0.1 first; this measures how many transitions per second it takes in (and trains on) when collection costs nothing. Benchmarks/learner-ingest.sh runs both.
             """)
 
     @Option(help: "The learner, HOST:PORT (plaintext, loopback).")

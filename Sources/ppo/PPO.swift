@@ -16,14 +16,14 @@ struct Bench: ParsableCommand {
         abstract: "Micro-benchmarks (build with -c release: debug builds are hundreds of times slower).",
         discussion: """
             Benchmarks:
-              update-step  one PPO minibatch-64 step of the 4-64-64 actor + critic (forward, loss, backward,
-                           grad-norm clip, Adam); PyTorch's seed takes ~975 µs for the same step
-              act          one state → action, log-prob, value; the seed's act() takes ~94 µs
-              env-step     one step of CartPole-v1 and of Acrobot-v1 with random actions, auto-reset
+              update-step  one PPO minibatch-64 step of the 4-64-64 actor + critic
+                           (forward, loss, backward, clip, Adam); PyTorch: ~975 µs
+              act          one state → action, log-prob, value; PyTorch: ~94 µs
+              env-step     one CartPole-v1 / Acrobot-v1 step, random actions
                            (Gymnasium: ~4.5 µs and ~22.5 µs)
-              codec        encode and decode a Batch frame of 2048 CartPole-v1 transitions (byte shuffle, zlib
-                           level 1, CRC, validation): transitions/s and wire bytes per transition (33 raw)
-              collect      a worker's collection: 2048 CartPole-v1 transitions (8 envs × 256 steps) with the policy
+              codec        encode / decode a Batch of 2048 CartPole-v1 transitions:
+                           transitions/s, wire bytes per transition (33 raw)
+              collect      a worker's collection of 2048 CartPole-v1 transitions
               all          every benchmark above
 
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import Foundation
+import CommandSupport
 import Learner
 import PPOCore
 import Training
@@ -9,32 +10,16 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a policy with PPO.",
         discussion: """
-            Hyper-parameters come from a preset (a YAML file; by default the one shipped for the environment, see
-            `ppo presets`), and any of them can be overridden with --set KEY=VALUE (same names as in the YAML).
-            One progress line is printed per update; the run writes DIR/checkpoint.safetensors every
-            --checkpoint-every updates and at the end, then evaluates the policy deterministically.
+            Hyper-parameters come from a preset (a YAML file; by default the one shipped for the environment, see `ppo presets`), and any of them can be overridden with --set KEY=VALUE (same names as in the YAML). One progress line is printed per update; the run writes DIR/checkpoint.safetensors every --checkpoint-every updates and at the end, then evaluates the policy deterministically.
 
             Examples:
               ppo train --env CartPole-v1
               ppo train --config seed --seed 3
-              ppo train --env Pendulum-v1 --steps 300000 --set learning_rate=0.0005 --out runs/pendulum
+              ppo train --env Pendulum-v1 --workers 0 --set learning_rate=0.0005
               ppo train --env CartPole-v1 --out runs/cp --resume
             """)
 
-    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
-    var env: String?
-
-    @Option(help: "A preset name (an environment id or 'seed') or a path to a YAML file. Default: the environment's preset.")
-    var config: String?
-
-    @Option(help: "Random seed of the run (network initialisation, environments, sampling).")
-    var seed: UInt64 = 1
-
-    @Option(help: "Environment steps to train for (overrides the preset's total_steps).")
-    var steps: Int?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var runOptions: RunOptions
 
     @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
     var out: String?
@@ -58,19 +43,13 @@ struct Train: ParsableCommand {
     var workers = 2
 
     func validate() throws {
-        guard env != nil || config != nil else {
-            throw ValidationError("say what to train: --env ID (see `ppo envs`) or --config PRESET_OR_FILE")
-        }
-        if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard checkpointEvery >= 0, evalEpisodes >= 0 else { throw ValidationError("--checkpoint-every and --eval-episodes must not be negative") }
-        for o in overrides where !o.contains("=") {
-            throw ValidationError("--set takes key=value, got '\(o)'")
-        }
     }
 
     func run() throws {
-        var run = try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
+        let seed = runOptions.seed
+        var run = try runOptions.resolve()
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
@@ -80,7 +59,7 @@ struct Train: ParsableCommand {
             if let r = resumeFrom { run.ppo = r.config }
         }
         if workers > 0 {
-            try runDistributed(run: run, checkpointURL: checkpointURL, outDir: outDir, resume: resumeFrom)
+            try runDistributed(run: run, seed: seed, checkpointURL: checkpointURL, outDir: outDir, resume: resumeFrom)
             return
         }
         let training = try LocalTraining(
@@ -95,9 +74,14 @@ struct Train: ParsableCommand {
             print(ProgressLine.format(p))
             fflush(nil)
         }
+        try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir)
+    }
+
+    /// Evaluates the final policy, writes summary.json and prints the summary (or the JSON).
+    func finish(summary: TrainingSummary, checkpoint: Checkpoint, seed: UInt64, outDir: URL, footer: String? = nil) throws {
         var evaluation: EvaluationResult?
         if evalEpisodes > 0 {
-            evaluation = try EvaluationResult.run(checkpoint: training.checkpoint(), episodes: evalEpisodes, seed: seed &+ 1_000_000)
+            evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000)
         }
         let report = TrainReport(summary: summary, evaluation: evaluation)
         let encoder = JSONEncoder()
@@ -107,7 +91,8 @@ struct Train: ParsableCommand {
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(ProgressLine.summary(report))
+            print(SummaryText.summary(report))
+            if let footer { print(footer) }
         }
     }
 }
@@ -118,16 +103,7 @@ struct TrainReport: Codable {
     var evaluation: EvaluationResult?
 }
 
-enum ProgressLine {
-    static func format(_ p: TrainingProgress) -> String {
-        let s = p.statistics
-        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
-        return String(
-            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f",
-            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
-            s.approxKL, s.clipFraction, s.explainedVariance)
-    }
-
+enum SummaryText {
     static func summary(_ r: TrainReport) -> String {
         let s = r.summary
         var lines = [String(
@@ -147,7 +123,7 @@ enum ProgressLine {
 
 extension Train {
     /// `--workers N`: this process is the learner, N `ppo-worker` processes collect.
-    func runDistributed(run: RunConfiguration, checkpointURL: URL, outDir: URL, resume: Checkpoint?) throws {
+    func runDistributed(run: RunConfiguration, seed: UInt64, checkpointURL: URL, outDir: URL, resume: Checkpoint?) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
@@ -159,7 +135,7 @@ extension Train {
             checkpointEvery: max(checkpointEvery, 1), resume: resume,
             progress: { p in
                 guard !quiet else { return }
-                print(DistributedProgressLine.format(p))
+                print(ProgressLine.format(p))
                 fflush(nil)
             })
         let clock = ContinuousClock()
@@ -167,36 +143,13 @@ extension Train {
         let metrics = try blockingAwait { try await cluster.train() }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        var evaluation: EvaluationResult?
-        if evalEpisodes > 0 {
-            evaluation = try EvaluationResult.run(checkpoint: try Checkpoint.read(from: checkpointURL), episodes: evalEpisodes, seed: seed &+ 1_000_000)
-        }
         let summary = TrainingSummary(
             envID: run.envID, envSteps: metrics.envSteps, updates: metrics.updates, episodes: metrics.episodes,
             wallSeconds: seconds, stepsPerSecond: Double(metrics.envSteps) / max(seconds, 1e-9),
             recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path)
-        let report = TrainReport(summary: summary, evaluation: evaluation)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
-        try data.write(to: outDir.appendingPathComponent("summary.json"))
-        if json {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(ProgressLine.summary(report))
-            print("transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received")
-        }
-    }
-}
-
-enum DistributedProgressLine {
-    static func format(_ p: LearnerProgress) -> String {
-        let s = p.statistics
-        let ret = p.recentReturn.map { String(format: "%8.1f", $0) } ?? "       -"
-        return String(
-            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f  workers %d  stale %d",
-            p.update, p.totalUpdates, p.envSteps, p.stepsPerSecond, ret, s.policyLoss, s.valueLoss, s.entropy,
-            s.approxKL, s.clipFraction, s.explainedVariance, p.workers, p.dropped)
+        try finish(
+            summary: summary, checkpoint: try Checkpoint.read(from: checkpointURL), seed: seed, outDir: outDir,
+            footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received")
     }
 }
 

@@ -1,0 +1,24 @@
+import Foundation
+import Learner
+import PPOCore
+import Training
+
+/// The console's line per update: update, env steps, throughput, mean return of the last 20 episodes, then the
+/// update's losses and diagnostics under CleanRL's names (and, for a learner, workers and stale transitions).
+public enum ProgressLine {
+    public static func format(_ p: TrainingProgress) -> String {
+        common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
+    }
+
+    public static func format(_ p: LearnerProgress) -> String {
+        common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
+            + String(format: "  workers %d  stale %d", p.workers, p.dropped)
+    }
+
+    static func common(update: Int, total: Int, steps: Int, rate: Double, ret: Double?, _ s: UpdateStatistics) -> String {
+        let r = ret.map { String(format: "%8.1f", $0) } ?? "       -"
+        return String(
+            format: "update %4d/%-4d  steps %8d  %7.0f steps/s  return %@  pg %+.4f  v %.4f  ent %.3f  kl %.4f  clip %.3f  ev %+.2f",
+            update, total, steps, rate, r, s.policyLoss, s.valueLoss, s.entropy, s.approxKL, s.clipFraction, s.explainedVariance)
+    }
+}

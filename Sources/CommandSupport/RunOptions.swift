@@ -1,0 +1,37 @@
+import ArgumentParser
+import Training
+
+/// The options that say what to train, shared by `ppo train` and `ppo-learner`.
+public struct RunOptions: ParsableArguments {
+    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
+    public var env: String?
+
+    @Option(help: "A preset name (an environment id or 'seed') or a path to a YAML file. Default: the environment's preset.")
+    public var config: String?
+
+    @Option(help: "Random seed of the run (network initialisation, environments, sampling).")
+    public var seed: UInt64 = 1
+
+    @Option(help: "Environment steps to train for (overrides the preset's total_steps).")
+    public var steps: Int?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
+    public var overrides: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        guard env != nil || config != nil else {
+            throw ValidationError("say what to train: --env ID (see `ppo envs`) or --config PRESET_OR_FILE")
+        }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        for o in overrides where !o.contains("=") {
+            throw ValidationError("--set takes key=value, got '\(o)'")
+        }
+    }
+
+    /// The run these options describe (preset, then --env, --steps and every --set), checked.
+    public func resolve() throws -> RunConfiguration {
+        try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
+    }
+}
