@@ -22,12 +22,6 @@ public struct LearnerProgress: Sendable {
     public var rejected: Int
 }
 
-/// Owns a non-Sendable value that is only ever used by one thread at a time: the learner hands its trainer to
-/// a training thread and does not touch it until that thread has finished.
-final class Exclusive<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
 
 /// The learner's state and rules: sessions, the scheduler, the batches of the current version, the trainer,
 /// checkpoints and metrics. Connection tasks call into it; it answers with messages put on each session's

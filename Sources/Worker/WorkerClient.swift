@@ -9,12 +9,6 @@ import PPOCore
 import Training
 import Wire
 
-/// Owns a non-Sendable value used by one thread at a time (the collector runs on a collection thread while
-/// the connection task waits for it).
-final class Exclusive<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
 
 /// `ppo-worker`: connects to the learner, receives the policy snapshot, collects what it is granted and sends
 /// it back (PROTOCOL.md §3.1); reconnects with exponential backoff and jitter when the connection drops.
