@@ -18,7 +18,15 @@ public struct RunOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
     public var overrides: [String] = []
 
+    @Option(help: "Write TensorBoard event files (charts/episodic_return, losses/…) into this folder.")
+    public var logdir: String?
+
     public init() {}
+
+    /// The TensorBoard log of `--logdir`, if given.
+    public func tensorBoard() throws -> TensorBoardLog? {
+        try logdir.map { try TensorBoardLog(directory: $0) }
+    }
 
     public func validate() throws {
         guard env != nil || config != nil else {

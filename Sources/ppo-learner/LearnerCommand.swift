@@ -110,6 +110,7 @@ struct LearnerCommand: AsyncParsableCommand {
         }
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
         let quiet = self.quiet
+        let board = try runOptions.tensorBoard()
         let options = LearnerOptions(
             run: run, seed: seed, host: host, port: port, tls: tls,
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
@@ -117,6 +118,7 @@ struct LearnerCommand: AsyncParsableCommand {
             maxConnections: maxConnections, maxStepsPerGrant: grantSteps, checkpointURL: checkpointURL,
             checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort,
             progress: { p in
+                board?.log(p)
                 guard !quiet else { return }
                 print(ProgressLine.format(p))
                 fflush(nil)

@@ -69,7 +69,9 @@ struct Train: ParsableCommand {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
         }
+        let board = try runOptions.tensorBoard()
         let summary = try training.train { p in
+            board?.log(p)
             guard !quiet && !json else { return }
             print(ProgressLine.format(p))
             fflush(nil)
@@ -127,6 +129,7 @@ extension Train {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
+        let board = try runOptions.tensorBoard()
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
         }
@@ -134,6 +137,7 @@ extension Train {
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpointURL: checkpointURL,
             checkpointEvery: max(checkpointEvery, 1), resume: resume,
             progress: { p in
+                board?.log(p)
                 guard !quiet else { return }
                 print(ProgressLine.format(p))
                 fflush(nil)

@@ -1,0 +1,29 @@
+import Foundation
+import Learner
+import Training
+
+/// `--logdir`: TensorBoard scalars after every update, from any thread.
+public final class TensorBoardLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private let writer: TensorBoardWriter
+
+    public init(directory: String) throws {
+        writer = try TensorBoardWriter(directory: URL(fileURLWithPath: directory))
+    }
+
+    public var path: String { writer.url.path }
+
+    public func log(_ p: TrainingProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
+    }
+
+    public func log(_ p: LearnerProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
+        try? writer.scalar("charts/workers", Double(p.workers), step: p.envSteps)
+        try? writer.scalar("charts/stale_transitions", Double(p.dropped), step: p.envSteps)
+    }
+}
