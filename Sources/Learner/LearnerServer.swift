@@ -60,7 +60,6 @@ public final class LearnerServer: Sendable {
         let port = server.channel.localAddress?.port ?? options.port
         bound.withLockedValue { $0.listen = port }
         logger.info("listening on \(options.host):\(port) (\(options.tls == nil ? "plaintext" : "mutual TLS"))")
-        onListening(port)
 
         var metricsChannel: Channel?
         if let metricsPort = options.metricsPort {
@@ -69,6 +68,7 @@ public final class LearnerServer: Sendable {
             bound.withLockedValue { $0.metrics = channel.localAddress?.port }
             logger.info("metrics on http://\(options.metricsHost):\(channel.localAddress?.port ?? metricsPort)/metrics")
         }
+        onListening(port)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
