@@ -149,6 +149,10 @@ actor LearnerCore {
     func currentMetrics() -> LearnerMetrics {
         var m = metrics
         m.bytesIn = bytesIn.withLockedValue { $0 }
+        m.grantsIssued = scheduler.issued
+        m.grantsCompleted = scheduler.completed
+        m.grantsReturned = scheduler.returned
+        m.grantsOpen = scheduler.open.count
         return m
     }
 

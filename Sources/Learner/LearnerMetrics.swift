@@ -15,6 +15,11 @@ public struct LearnerMetrics: Sendable, Equatable {
     public var transitionsDropped: [String: Int] = [:]
     public var framesRejected: [String: Int] = [:]
     public var bytesIn = 0
+    /// Grants issued, completed by their batch, returned to the pool (session closed or version ended), open now.
+    public var grantsIssued = 0
+    public var grantsCompleted = 0
+    public var grantsReturned = 0
+    public var grantsOpen = 0
     public var lastUpdateSeconds = 0.0
     public var updateSecondsTotal = 0.0
     public var episodes = 0
@@ -45,6 +50,10 @@ public struct LearnerMetrics: Sendable, Equatable {
         metric("ppo_transitions_dropped_total", "counter", "Transitions received but not trained on, by reason.", dropped)
         let rejected = framesRejected.isEmpty ? [("{reason=\"none\"}", 0.0)] : framesRejected.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) }
         metric("ppo_frames_rejected_total", "counter", "Frames refused with a protocol error, by error.", rejected)
+        metric("ppo_grants_issued_total", "counter", "Grants issued to workers.", [("", Double(grantsIssued))])
+        metric("ppo_grants_completed_total", "counter", "Grants whose batch arrived.", [("", Double(grantsCompleted))])
+        metric("ppo_grants_returned_total", "counter", "Grants returned to the pool (worker gone or version ended).", [("", Double(grantsReturned))])
+        metric("ppo_grants_open", "gauge", "Grants issued and not yet completed or returned.", [("", Double(grantsOpen))])
         metric("ppo_received_bytes_total", "counter", "Bytes of frames received.", [("", Double(bytesIn))])
         metric("ppo_update_duration_seconds", "gauge", "Duration of the last update (GAE and PPO epochs).", [("", lastUpdateSeconds)])
         metric("ppo_update_duration_seconds_total", "counter", "Time spent in updates.", [("", updateSecondsTotal)])

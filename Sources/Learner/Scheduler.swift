@@ -34,6 +34,13 @@ public struct Scheduler: Sendable {
     /// Grants that were open when their version ended or their session closed, by id: a late batch is stale.
     private var revoked: [UInt32: Int] = [:]
     private var nextID: UInt32 = 1
+    /// Grant accounting: every grant issued is completed (its batch arrived), returned to the pool (its session
+    /// closed or its version ended) or still open, so `issued = completed + returned + open.count` always.
+    public private(set) var issued = 0
+    public private(set) var completed = 0
+    public private(set) var returned = 0
+    /// Whether every grant issued is accounted for.
+    public var grantsBalance: Bool { issued == completed + returned + open.count }
 
     public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int) {
         self.version = version
@@ -58,6 +65,7 @@ public struct Scheduler: Sendable {
         nextID &+= 1
         if nextID == 0 { nextID = 1 }
         open[g.id] = g
+        issued += 1
         return g
     }
 
@@ -66,6 +74,7 @@ public struct Scheduler: Sendable {
         if let g = open[grantID], g.session == session {
             open[grantID] = nil
             received += g.transitions
+            completed += 1
             return .accepted(g)
         }
         if let transitions = revoked.removeValue(forKey: grantID), open[grantID] == nil {
@@ -85,12 +94,14 @@ public struct Scheduler: Sendable {
         for (id, g) in open where g.session == session {
             open[id] = nil
             revoked[id] = g.transitions
+            returned += 1
         }
     }
 
     /// Moves to the next version after training: every open grant of the old version is revoked.
     public mutating func advance(to newVersion: UInt64) {
         for (id, g) in open { revoked[id] = g.transitions }
+        returned += open.count
         open = [:]
         version = newVersion
         received = 0
