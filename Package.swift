@@ -201,7 +201,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ppo-learner", "ppo-worker", "Training", "TransportSecurity"]
+            dependencies: ["ppo-learner", "ppo-worker", "Training", "TransportSecurity", "Wire", "PPOCore",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
         .testTarget(
             name: "EnvironmentsTests",

@@ -1,3 +1,5 @@
+import Wire
+
 /// Counters of a learner run, exported on `/metrics` in the Prometheus text format and summarised at the end.
 ///
 /// Accounting: every transition of a decoded, valid Batch is *received*; it is then either *trained* on or
@@ -46,9 +48,12 @@ public struct LearnerMetrics: Sendable, Equatable {
         metric("ppo_connections_total", "counter", "Connections accepted.", [("", Double(connectionsTotal))])
         metric("ppo_transitions_received_total", "counter", "Transitions in valid batches received.", [("", Double(transitionsReceived))])
         metric("ppo_transitions_trained_total", "counter", "Transitions trained on.", [("", Double(transitionsTrained))])
-        let dropped = transitionsDropped.isEmpty ? [("{reason=\"stale\"}", 0.0)] : transitionsDropped.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) }
+        // Every label value is exposed from the start (at 0), so that rate() and alerts see the first increment.
+        let dropReasons = Set(["stale", "unfinished"]).union(transitionsDropped.keys).sorted()
+        let dropped = dropReasons.map { ("{reason=\"\($0)\"}", Double(transitionsDropped[$0, default: 0])) }
         metric("ppo_transitions_dropped_total", "counter", "Transitions received but not trained on, by reason.", dropped)
-        let rejected = framesRejected.isEmpty ? [("{reason=\"none\"}", 0.0)] : framesRejected.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) }
+        let rejectReasons = Set(WireError.Code.allCases.map { "\($0)" }).union(framesRejected.keys).sorted()
+        let rejected = rejectReasons.map { ("{reason=\"\($0)\"}", Double(framesRejected[$0, default: 0])) }
         metric("ppo_frames_rejected_total", "counter", "Frames refused with a protocol error, by error.", rejected)
         metric("ppo_grants_issued_total", "counter", "Grants issued to workers.", [("", Double(grantsIssued))])
         metric("ppo_grants_completed_total", "counter", "Grants whose batch arrived.", [("", Double(grantsCompleted))])

@@ -52,8 +52,11 @@ struct LearnerCommand: AsyncParsableCommand {
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir (weights, Adam, normaliser, version, counters, RNG).")
     var resume = false
 
-    @Option(help: "Serve Prometheus metrics on this port (GET /metrics).")
+    @Option(help: "Serve Prometheus metrics on this port (GET /metrics, plain HTTP, counters only).")
     var metricsPort: Int?
+
+    @Option(help: "Address the metrics endpoint listens on (127.0.0.1 keeps it to this machine).")
+    var metricsHost = "0.0.0.0"
 
     @Option(help: "Most workers connected at once.")
     var maxConnections = 256
@@ -116,7 +119,7 @@ struct LearnerCommand: AsyncParsableCommand {
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
             helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
             maxConnections: maxConnections, maxStepsPerGrant: grantSteps, checkpointURL: checkpointURL,
-            checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort,
+            checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

@@ -14,7 +14,7 @@ struct DistributedTrainingTests {
     }
 
     @Test("a learner and 3 workers train CartPole-v1 to 500; a worker killed with SIGKILL mid-run does not stop it", .timeLimit(.minutes(10)))
-    func threeWorkersAndAKill() throws {
+    func threeWorkersAndAKill() async throws {
         let dir = temporaryDirectory("train")
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
@@ -24,7 +24,7 @@ struct DistributedTrainingTests {
             "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
             "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3"], name: "learner")
         defer { learner.kill9() }
-        #expect(learner.wait(for: 30) { $0.contains("listening on") }, "learner did not start: \(learner.stderr)")
+        #expect(await learner.wait(for: 30) { $0.contains("listening on") }, "learner did not start: \(learner.stderr)")
         var workers: [Spawned] = []
         for i in 1...3 {
             workers.append(try Spawned("ppo-worker", [
@@ -32,10 +32,10 @@ struct DistributedTrainingTests {
         }
         defer { workers.forEach { $0.kill9() } }
         // Kill one worker once training is under way.
-        #expect(learner.wait(for: 120) { _ in learner.lastUpdate >= 60 }, "no progress: \(learner.stdout.suffix(500)) \(learner.stderr.suffix(500))")
+        #expect(await learner.wait(for: 120) { _ in learner.lastUpdate >= 60 }, "no progress: \(learner.stdout.suffix(500)) \(learner.stderr.suffix(500))")
         workers[1].kill9()
         let progressAtKill = learner.lastUpdate
-        let status = learner.waitForExit(timeout: 480)
+        let status = await learner.waitForExit(timeout: 480)
         #expect(status == 0, "learner: \(learner.stderr.suffix(1500))")
         #expect(learner.lastUpdate == 390 && progressAtKill < 390, "updates \(learner.lastUpdate), killed at \(progressAtKill)")
         #expect(learner.stderr.contains("worker w2 disconnected"))
@@ -47,12 +47,12 @@ struct DistributedTrainingTests {
         let eval = try EvaluationResult.run(checkpoint: checkpoint, episodes: 10, seed: 5)
         #expect(eval.mean >= 500, "deterministic return \(eval.mean)")
         for (i, w) in workers.enumerated() where i != 1 {
-            #expect(w.waitForExit(timeout: 30) == 0, "worker \(i + 1) should exit when training is finished: \(w.stderr.suffix(300))")
+            #expect(await w.waitForExit(timeout: 30) == 0, "worker \(i + 1) should exit when training is finished: \(w.stderr.suffix(300))")
         }
     }
 
     @Test("SIGKILL the learner, restart it with --resume: the version continues and the workers come back by themselves", .timeLimit(.minutes(10)))
-    func learnerCrashAndResume() throws {
+    func learnerCrashAndResume() async throws {
         let dir = temporaryDirectory("resume")
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
@@ -62,34 +62,34 @@ struct DistributedTrainingTests {
                     "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "5"]
         let first = try Spawned("ppo-learner", args, name: "learner-1")
         defer { first.kill9() }
-        #expect(first.wait(for: 30) { $0.contains("listening on") })
+        #expect(await first.wait(for: 30) { $0.contains("listening on") })
         let workers = try (1...2).map { i in
             try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)", "--id", "w\(i)"], name: "w\(i)")
         }
         defer { workers.forEach { $0.kill9() } }
-        #expect(first.wait(for: 120) { _ in first.lastUpdate >= 40 })
+        #expect(await first.wait(for: 120) { _ in first.lastUpdate >= 40 })
         first.kill9()
         let reached = first.lastUpdate
         let saved = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
         #expect(saved.version >= 40 && saved.version <= UInt64(reached) && saved.version % 5 == 0, "checkpoint at \(saved.version), reached \(reached)")
         // Workers keep retrying while the learner is down.
-        usleep(500_000)
+        await pause(0.5)
         #expect(workers.allSatisfy { $0.process.isRunning })
 
         let second = try Spawned("ppo-learner", args + ["--resume"], name: "learner-2")
         defer { second.kill9() }
-        #expect(second.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(saved.version),") })
+        #expect(await second.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(saved.version),") })
         // Both workers reconnect within a few seconds (backoff is capped at 10 s).
-        #expect(second.wait(for: 60) { _ in second.stderr.components(separatedBy: "connected (session").count - 1 >= 2 }, "\(second.stderr.suffix(800))")
-        #expect(second.waitForExit(timeout: 400) == 0, "\(second.stderr.suffix(800))")
+        #expect(await second.wait(for: 60) { _ in second.stderr.components(separatedBy: "connected (session").count - 1 >= 2 }, "\(second.stderr.suffix(800))")
+        #expect(await second.waitForExit(timeout: 400) == 0, "\(second.stderr.suffix(800))")
         let firstResumed = second.stdout.split(separator: "\n").first { $0.hasPrefix("update ") }
         #expect(firstResumed?.contains("update \(String(repeating: " ", count: max(0, 4 - String(saved.version + 1).count)))\(saved.version + 1)/") == true, "first update after resume: \(String(describing: firstResumed))")
         #expect(second.lastUpdate == 156)
-        for w in workers { #expect(w.waitForExit(timeout: 30) == 0) }
+        for w in workers { #expect(await w.waitForExit(timeout: 30) == 0) }
     }
 
     @Test("workers without a valid certificate are turned away with one clear error and exit status 1; the learner carries on", .timeLimit(.minutes(3)))
-    func refusedCertificate() throws {
+    func refusedCertificate() async throws {
         let dir = temporaryDirectory("auth")
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
@@ -107,19 +107,19 @@ struct DistributedTrainingTests {
         let learner = try Spawned("ppo-learner", ["--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
                                                   "--checkpoint-dir", dir.appendingPathComponent("run").path], name: "learner")
         defer { learner.kill9() }
-        #expect(learner.wait(for: 30) { $0.contains("listening on") })
+        #expect(await learner.wait(for: 30) { $0.contains("listening on") })
         // The worker checks its own files first: a certificate that its ca.pem did not issue never leaves the host.
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", impostor.path, "--cert-name", "worker-1"], name: "impostor")
-        #expect(worker.waitForExit(timeout: 60) == 1)
+        #expect(await worker.waitForExit(timeout: 60) == 1)
         let errors = worker.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
         #expect(errors.count == 1 && errors.first?.contains("was not issued by the CA") == true, "\(worker.stderr)")
 
         // A worker that speaks plaintext to the TLS learner is refused there; it gives up after its attempts.
         let plain = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--max-attempts", "2"], name: "plain")
-        #expect(plain.waitForExit(timeout: 60) == 1)
+        #expect(await plain.waitForExit(timeout: 60) == 1)
         let plainErrors = plain.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
         #expect(plainErrors.count == 1 && plainErrors.first?.contains("cannot reach the learner") == true, "\(plain.stderr)")
-        #expect(learner.wait(for: 10) { _ in learner.stderr.contains("connection failed before Hello") }, "\(learner.stderr)")
+        #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("connection failed before Hello") }, "\(learner.stderr)")
         #expect(learner.process.isRunning)
     }
 }
@@ -128,7 +128,7 @@ struct DistributedTrainingTests {
 struct LearnerShutdownTests {
     @Test("SIGTERM: the learner finishes its update, checkpoints the version it reached and exits 0; workers stay to reconnect",
           .timeLimit(.minutes(5)))
-    func gracefulStop() throws {
+    func gracefulStop() async throws {
         let dir = temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = freePort()
@@ -136,17 +136,17 @@ struct LearnerShutdownTests {
             "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)",
             "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "1000"], name: "learner")
         defer { learner.kill9() }
-        #expect(learner.wait(for: 30) { $0.contains("listening on") })
+        #expect(await learner.wait(for: 30) { $0.contains("listening on") })
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1", "--max-attempts", "3"], name: "w1")
         defer { worker.kill9() }
-        #expect(learner.wait(for: 120) { _ in learner.lastUpdate >= 20 })
+        #expect(await learner.wait(for: 120) { _ in learner.lastUpdate >= 20 })
         kill(learner.process.processIdentifier, SIGTERM)
-        #expect(learner.waitForExit(timeout: 30) == 0, "\(learner.stderr.suffix(600))")
+        #expect(await learner.waitForExit(timeout: 30) == 0, "\(learner.stderr.suffix(600))")
         let reached = learner.lastUpdate
         let checkpoint = try Training.Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
         #expect(checkpoint.version == UInt64(reached), "checkpoint \(checkpoint.version), last update \(reached)")
         #expect(learner.stderr.contains("checkpoint written"))
         // The worker was told the learner is shutting down: it tries to reconnect rather than exiting 0.
-        #expect(worker.wait(for: 10) { _ in worker.stderr.contains("reconnecting") }, "\(worker.stderr.suffix(400))")
+        #expect(await worker.wait(for: 10) { _ in worker.stderr.contains("reconnecting") }, "\(worker.stderr.suffix(400))")
     }
 }

@@ -47,26 +47,27 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// Waits until `predicate(stdout)` holds or the process exits or `timeout` passes; returns whether it held.
+    /// (Polls with `Task.sleep`, so a waiting test never holds one of the few threads the other tests run on.)
     @discardableResult
-    func wait(for timeout: Double, until predicate: (String) -> Bool) -> Bool {
+    func wait(for timeout: Double, until predicate: (String) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if predicate(stdout) { return true }
             if !process.isRunning { return predicate(stdout) }
-            usleep(50_000)
+            await pause(0.05)
         }
         return predicate(stdout)
     }
 
     /// Waits for the process to exit; returns its status, or nil on timeout (the process is then killed).
-    func waitForExit(timeout: Double) -> Int32? {
+    func waitForExit(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
+        while process.isRunning && Date() < deadline { await pause(0.05) }
         if process.isRunning {
             kill9()
             return nil
         }
-        usleep(100_000)  // let the pipes drain
+        await pause(0.1)  // let the pipes drain
         return process.terminationStatus
     }
 
@@ -84,6 +85,11 @@ final class Spawned: @unchecked Sendable {
         }
         return best
     }
+}
+
+/// Sleeps without holding a thread.
+func pause(_ seconds: Double) async {
+    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
 }
 
 /// A free TCP port on loopback (bind to 0, read, close).
