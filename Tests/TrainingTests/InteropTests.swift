@@ -11,7 +11,7 @@ struct InteropTests {
         #expect(CRC32C.checksum([]) == 0)
     }
 
-    @Test("TensorBoard event files: every scalar of every update, at its env step, read back from the file")
+    @Test("TensorBoard event files: every scalar of every update, at its env step, read back by our reader and by TensorBoard's own (when installed)")
     func tensorBoard() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-tb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -44,23 +44,65 @@ struct InteropTests {
         let damaged = dir.appendingPathComponent("damaged")
         try Data(bytes).write(to: damaged)
         #expect(throws: TensorBoardReader.Corrupt.self) { try TensorBoardReader.scalars(in: damaged) }
+
+        // TensorBoard's own reader, when a python3 on PATH has it, finds the same scalars at the same steps.
+        if let python = Self.python(with: "tensorboard") {
+            let script = """
+                import json, sys
+                from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+                from tensorboard.util.tensor_util import make_ndarray
+                out = []
+                for event in EventFileLoader(sys.argv[1]).Load():
+                    for v in event.summary.value:
+                        # The loader hands simple_value scalars on as scalar tensors of the scalars plugin.
+                        value = v.simple_value if v.HasField("simple_value") else float(make_ndarray(v.tensor))
+                        out.append([v.tag, event.step, value, v.metadata.plugin_data.plugin_name])
+                print(json.dumps(out))
+                """
+            let (status, output, errors) = try Self.run(python, ["-c", script, writer.url.path])
+            #expect(status == 0, "\(errors)")
+            let read = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]])
+            let theirs = read.compactMap { row -> String? in
+                guard row.count == 4, let tag = row[0] as? String, let step = row[1] as? Int, let value = row[2] as? Double,
+                      row[3] as? String == "scalars" else { return nil }
+                return "\(tag)@\(step)=\(Float(value))"
+            }
+            #expect(theirs.count == read.count, "TensorBoard did not read every value as a scalar: \(read.prefix(3))")
+            #expect(theirs.sorted() == scalars.map { "\($0.tag)@\($0.step)=\($0.value)" }.sorted())
+        }
+    }
+
+    /// The first python3 on PATH that can import `module`.
+    static func python(with module: String) -> String? {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/python3" }
+        return candidates.first { path in
+            FileManager.default.isExecutableFile(atPath: path) && (try? run(path, ["-c", "import \(module)"]).status) == 0
+        }
+    }
+
+    /// Runs a program to its end: status, standard output, standard error.
+    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        // Standard error goes to a file, so that neither stream can fill up and block the child.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errors = (try? Data(contentsOf: errorFile)) ?? Data()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
     }
 
     @Test("the numpy script reproduces the policy's action probabilities to 1e-5 on 100 observations",
           arguments: ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
     func numpyPolicy(env: String) throws {
-        // The first python3 on PATH that has numpy.
-        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/python3" }
-        guard let python = candidates.first(where: { path in
-            guard FileManager.default.isExecutableFile(atPath: path) else { return false }
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: path)
-            probe.arguments = ["-c", "import numpy"]
-            probe.standardError = FileHandle.nullDevice
-            guard (try? probe.run()) != nil else { return false }
-            probe.waitUntilExit()
-            return probe.terminationStatus == 0
-        }) else {
+        guard let python = Self.python(with: "numpy") else {
             Issue.record("this test needs python3 with numpy on PATH (pip install numpy)")
             return
         }
@@ -82,18 +124,9 @@ struct InteropTests {
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Deploy/policy_from_checkpoint.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path, checkpoint.path, dir.appendingPathComponent("obs.json").path]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errors)")
+        let (status, output, errors) = try Self.run(python, [script.path, checkpoint.path, dir.appendingPathComponent("obs.json").path])
+        #expect(status == 0, "\(errors)")
+        let data = Data(output.utf8)
         let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [[Double]]])
         let fromPython = try #require(result["probabilities"] ?? result["means"])
         #expect(fromPython.count == 100)
