@@ -63,6 +63,11 @@ actor LearnerCore {
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
         self.logger = logger
+        if let url = options.checkpointURL {
+            for name in Checkpoint.removeAbandonedWrites(of: url) {
+                logger.warning("removed \(name), a checkpoint write a previous run did not finish; \(url.lastPathComponent) is the last complete one")
+            }
+        }
         spec = try EnvironmentRegistry.spec(id: options.run.envID)
         let t: Trainer
         if let resume = options.resume {

@@ -97,6 +97,26 @@ public struct Checkpoint: Sendable {
         try Self.atomicWrite(data, to: url)
     }
 
+    /// The name of the temporary file a write to `url` goes through (one per writing process).
+    static func temporaryName(for url: URL, pid: Int32 = getpid()) -> String { ".\(url.lastPathComponent).tmp-\(pid)" }
+
+    /// Removes what writes to `url` by processes that no longer run left behind (a crash between creating the
+    /// temporary file and renaming it). Returns the names removed; the checkpoint itself is never touched.
+    @discardableResult
+    public static func removeAbandonedWrites(of url: URL) -> [String] {
+        let dir = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            // Still running (another process writing into the same folder): leave it.
+            if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if unlink(dir.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     static func atomicWrite(_ data: Data, to url: URL) throws(CheckpointError) {
         let dir = url.deletingLastPathComponent()
         do {
@@ -104,7 +124,7 @@ public struct Checkpoint: Sendable {
         } catch {
             throw .io(dir.path, reason: "cannot create the folder: \(error.localizedDescription)")
         }
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let tmp = dir.appendingPathComponent(temporaryName(for: url))
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .io(tmp.path, reason: String(cString: strerror(errno))) }
         var failure: String?

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import Training
+
+/// Sends SIGKILL to a process the `nth` time a file whose name starts with `prefix` is created in a folder
+/// (inotify, read on a thread of its own): a way to kill a learner *inside* a checkpoint write, between the
+/// creation of the temporary file and its rename.
+final class KillOnCreate: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var firedFlag = false
+    private var cancelled = false
+
+    init(directory: URL, prefix: String, nth: Int, pid: Int32) throws {
+        fd = inotify_init1(Int32(IN_CLOEXEC))
+        guard fd >= 0, inotify_add_watch(fd, directory.path, UInt32(IN_CREATE)) >= 0 else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: directory.path])
+        }
+        let thread = Thread { [self] in watch(prefix: prefix, nth: nth, pid: pid) }
+        thread.start()
+    }
+
+    var fired: Bool { lock.lock(); defer { lock.unlock() }; return firedFlag }
+
+    func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+
+    private func watch(prefix: String, nth: Int, pid: Int32) {
+        defer { close(fd) }
+        var seen = 0
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            lock.lock()
+            let stop = cancelled
+            lock.unlock()
+            if stop { return }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { continue }
+            // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; }
+            var offset = 0
+            while offset + 16 <= n {
+                let len = buffer.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)) }
+                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + len)].prefix { $0 != 0 }
+                offset += 16 + len
+                guard String(decoding: nameBytes, as: UTF8.self).hasPrefix(prefix) else { continue }
+                seen += 1
+                if seen == nth {
+                    kill(pid, SIGKILL)
+                    lock.lock()
+                    firedFlag = true
+                    lock.unlock()
+                    return
+                }
+            }
+        }
+    }
+}
+
+@Suite("Learner crash inside a checkpoint write (real processes)", .serialized)
+struct CheckpointCrashTests {
+    @Test("SIGKILL between creating a checkpoint's temporary file and renaming it: the last complete checkpoint loads, --resume continues from it, the leftover is removed, the worker comes back, the run finishes",
+          .timeLimit(.minutes(10)))
+    func killDuringWrite() async throws {
+        let dir = temporaryDirectory("ckcrash")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        let checkpointURL = run.appendingPathComponent("checkpoint.safetensors")
+        let port = freePort()
+        let args = ["--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)", "--steps", "15360",
+                    "--checkpoint-dir", run.path, "--checkpoint-every", "5"]
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1"], name: "w1")
+        defer { worker.kill9() }
+
+        var complete: UInt64 = 0  // the version of the last checkpoint known to be complete
+        var killedInside = 0
+        for cycle in 1...2 {
+            let learner = try Spawned("ppo-learner", args + (cycle > 1 ? ["--resume"] : []), name: "learner-\(cycle)")
+            defer { learner.kill9() }
+            // Each run writes one complete checkpoint (5 updates on), then is killed inside the second.
+            let killer = try KillOnCreate(directory: run, prefix: ".checkpoint.safetensors.tmp-", nth: 2, pid: learner.process.processIdentifier)
+            defer { killer.cancel() }
+            if cycle > 1 {
+                #expect(await learner.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(complete),") }, "\(learner.stdout.prefix(400))")
+                #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("a checkpoint write a previous run did not finish") }, "\(learner.stderr.prefix(600))")
+                #expect(await learner.wait(for: 20) { _ in learner.stderr.contains("w1 connected") }, "the worker did not come back: \(learner.stderr.suffix(600))")
+            }
+            _ = await learner.waitForExit(timeout: 240)
+            #expect(killer.fired, "cycle \(cycle): the learner was not killed by the watcher: \(learner.stderr.suffix(600))")
+            let leftover = run.appendingPathComponent(".checkpoint.safetensors.tmp-\(learner.process.processIdentifier)")
+            let inside = FileManager.default.fileExists(atPath: leftover.path)
+            if inside { killedInside += 1 }
+            // The checkpoint on disk is whole, whatever moment the kill hit.
+            let checkpoint = try Checkpoint.read(from: checkpointURL)
+            let first = complete + 5
+            #expect(checkpoint.version == (inside ? first : first + 5), "cycle \(cycle): checkpoint at \(checkpoint.version), killed inside the write: \(inside)")
+            complete = checkpoint.version
+        }
+        #expect(killedInside >= 1, "no kill landed inside a write (the write outran the watcher every time)")
+
+        let last = try Spawned("ppo-learner", args + ["--resume"], name: "learner-last")
+        defer { last.kill9() }
+        #expect(await last.waitForExit(timeout: 300) == 0, "\(last.stderr.suffix(800))")
+        #expect(last.lastUpdate == 60)
+        #expect(try Checkpoint.read(from: checkpointURL).version == 60)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(await worker.waitForExit(timeout: 30) == 0, "\(worker.stderr.suffix(400))")
+    }
+}
