@@ -13,6 +13,15 @@ struct DistributedTrainingTests {
         return (numbers[0], numbers[1], numbers[2])
     }
 
+    /// The learner's closing grant account: issued = completed + returned + open.
+    static func grants(_ text: String) -> (issued: Int, completed: Int, returned: Int, open: Int)? {
+        guard let line = text.split(separator: "\n").last(where: { $0.contains("grants issued ") }) else { return nil }
+        let numbers = line.components(separatedBy: "grants issued ")[1].split(separator: ";")[0]
+            .split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count == 4 else { return nil }
+        return (numbers[0], numbers[1], numbers[2], numbers[3])
+    }
+
     @Test("a learner and 3 workers train CartPole-v1 to 500; a worker killed with SIGKILL mid-run does not stop it", .timeLimit(.minutes(10)))
     func threeWorkersAndAKill() async throws {
         let dir = temporaryDirectory("train")
@@ -148,5 +157,52 @@ struct LearnerShutdownTests {
         #expect(learner.stderr.contains("checkpoint written"))
         // The worker was told the learner is shutting down: it tries to reconnect rather than exiting 0.
         #expect(await worker.wait(for: 10) { _ in worker.stderr.contains("reconnecting") }, "\(worker.stderr.suffix(400))")
+    }
+}
+
+@Suite("Worker churn (real processes)", .serialized)
+struct WorkerChurnTests {
+    @Test("4 workers over mutual TLS, one killed with SIGKILL and replaced every 2 s: the run reaches the threshold, every grant and transition is accounted for",
+          .timeLimit(.minutes(10)))
+    func churn() async throws {
+        let dir = temporaryDirectory("churn")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let certs = dir.appendingPathComponent("certs")
+        _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 4)
+        let port = freePort()
+        let learner = try Spawned("ppo-learner", [
+            "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "5"], name: "learner")
+        defer { learner.kill9() }
+        try #require(await learner.wait(for: 30) { $0.contains("listening on") }, "\(learner.stderr)")
+        func start(_ slot: Int, generation: Int) throws -> Spawned {
+            try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(slot + 1)",
+                                       "--id", "w\(slot + 1)-\(generation)", "--envs", "4"], name: "w\(slot + 1)-\(generation)")
+        }
+        var workers = try (0..<4).map { try start($0, generation: 0) }
+        var retired: [Spawned] = []
+        defer { (workers + retired).forEach { $0.kill9() } }
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        while learner.process.isRunning {
+            await pause(2)
+            guard learner.process.isRunning, learner.lastUpdate > 0 else { continue }
+            let slot = Int.random(in: 0..<4, using: &rng)
+            workers[slot].kill9()
+            retired.append(workers[slot])
+            kills += 1
+            workers[slot] = try start(slot, generation: kills)
+        }
+        #expect(await learner.waitForExit(timeout: 5) == 0, "\(learner.stderr.suffix(1000))")
+        #expect(kills >= 3, "only \(kills) workers were killed before the run ended")
+        #expect(learner.lastUpdate == 390)
+        let counts = try #require(DistributedTrainingTests.accounting(learner.stdout))
+        #expect(counts.received == counts.trained + counts.dropped && counts.trained == 390 * 256, "\(counts)")
+        let grants = try #require(DistributedTrainingTests.grants(learner.stdout), "\(learner.stdout.suffix(400))")
+        #expect(grants.issued == grants.completed + grants.returned + grants.open && grants.issued > 0, "\(grants)")
+        #expect(learner.stderr.components(separatedBy: "disconnected").count - 1 >= kills, "every killed worker was seen to go")
+        let checkpoint = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
+        let eval = try EvaluationResult.run(checkpoint: checkpoint, episodes: 10, seed: 5)
+        #expect(eval.mean >= 475, "deterministic return \(eval.mean) after \(kills) kills")
     }
 }
