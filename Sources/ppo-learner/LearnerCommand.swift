@@ -149,6 +149,9 @@ struct LearnerCommand: AsyncParsableCommand {
             print("listening on \(options.host):\(port)")
             fflush(nil)
         }
+        // Cancelling here also keeps the sources alive until here: an optimised build may otherwise release them
+        // right after `resume()`, and SIGINT/SIGTERM (ignored above) would then do nothing at all.
+        signals.forEach { $0.cancel() }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
     }
