@@ -50,7 +50,7 @@ public struct LearnerOptions: Sendable {
         self.maxUnackedBatches = maxUnackedBatches
         // Workers must speak well within the idle timeout, or an idle worker waiting for its next grant would be
         // closed as silent: at most a third of it.
-        self.heartbeatIntervalMilliseconds = max(100, min(heartbeatIntervalMilliseconds, Int(nanoseconds(idleTimeout) / 3_000_000)))
+        self.heartbeatIntervalMilliseconds = max(100, min(heartbeatIntervalMilliseconds, Int(idleTimeout.wholeNanoseconds / 3_000_000)))
         // Default: a quarter of what one collector of the preset's size would collect per update, so a rollout
         // is spread over several grants and fast workers take more of them.
         self.maxStepsPerGrant = maxStepsPerGrant ?? max(1, run.ppo.rolloutSteps / max(run.ppo.numEnvs, 1) / 4)

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Training
 import Wire
 
 /// `ppo-learner`: accepts workers over (mutual) TLS, speaks the protocol of `Protocol/PROTOCOL.md` with each,
@@ -50,7 +51,7 @@ public final class LearnerServer: Sendable {
                         try ops.addHandler(NIOSSLServerHandler(context: tls))
                     }
                     try ops.addHandler(ByteCounter(tally: tally))
-                    try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(nanoseconds(options.idleTimeout))))
+                    try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(options.idleTimeout.wholeNanoseconds)))
                     try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
                     try ops.addHandler(MessageToByteHandler(OutboundFrameEncoder()))
                     try ops.addHandler(IdleToError())
@@ -115,7 +116,7 @@ public final class LearnerServer: Sendable {
                     var messages = inbound.makeAsyncIterator()
                     // Hello deadline: if no Hello has arrived by then, say so and close.
                     let helloSeen = NIOLockedValueBox(false)
-                    let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(options.helloTimeout))) {
+                    let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(options.helloTimeout.wholeNanoseconds)) {
                         guard !helloSeen.withLockedValue({ $0 }) else { return }
                         logger.warning("\(peer): no Hello within \(options.helloTimeout); closing the connection")
                         Task { await core.countRejected(WireError(.timeout, "hello deadline")) }
@@ -201,8 +202,4 @@ final class ByteCounter: ChannelInboundHandler, Sendable {
         tally.withLockedValue { $0 += n }
         context.fireChannelRead(data)
     }
-}
-
-func nanoseconds(_ d: Duration) -> Int64 {
-    d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
 }

@@ -79,8 +79,8 @@ public final class WorkerClient: Sendable {
                     throw WorkerError.unreachable("\(why) (\(failures) attempts)")
                 }
                 // Exponential backoff with full jitter.
-                let base = Double(nanoseconds(options.initialBackoff)) * pow(2, Double(min(failures - 1, 16)))
-                let capped = min(base, Double(nanoseconds(options.maxBackoff)))
+                let base = Double(options.initialBackoff.wholeNanoseconds) * pow(2, Double(min(failures - 1, 16)))
+                let capped = min(base, Double(options.maxBackoff.wholeNanoseconds))
                 let delay = capped * (0.5 + 0.5 * rng.uniformDouble())
                 logger.warning("\(why); reconnecting in \(String(format: "%.1f", delay / 1e9)) s")
                 try await Task.sleep(for: .nanoseconds(Int64(delay)))
@@ -113,7 +113,7 @@ public final class WorkerClient: Sendable {
                 numEnvs: UInt16(options.envs))))
             var messages = inbound.makeAsyncIterator()
             // Under TLS 1.3 a refused certificate shows only now, at the first read: wait for the Welcome.
-            let welcomeDeadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(options.welcomeTimeout))) {
+            let welcomeDeadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(options.welcomeTimeout.wholeNanoseconds)) {
                 channel.channel.close(promise: nil)
             }
             let first: Message?
@@ -255,8 +255,4 @@ final class WorkerState: @unchecked Sendable {
         }
         return BatchMessage(grantID: grant.grantID, actionEncoding: actionEncoding, batch: try result.get())
     }
-}
-
-func nanoseconds(_ d: Duration) -> Int64 {
-    d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
 }
