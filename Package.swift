@@ -123,7 +123,8 @@ let package = Package(
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
-            dependencies: ["PPOCore", "Environments", "Wire", "Training", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["PPOCore", "Environments", "Wire", "Training", "TransportSecurity",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .executableTarget(
             name: "ppo",

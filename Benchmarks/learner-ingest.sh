@@ -16,7 +16,7 @@ port=$((20000 + RANDOM % 20000))
   --set rollout_steps=32768 --set update_epochs=1 --set minibatch_size=4096 --grant-steps 64 \
   --checkpoint-dir "$out/run" --checkpoint-every 0 --quiet >"$out/learner.log" 2>&1 &
 learner=$!
-trap 'kill -9 $learner 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill -9 $learner 2>/dev/null || true; rm -rf "$out"' EXIT
 sleep 1
 cpu_before=$(awk '{print $14 + $15}' /proc/$learner/stat)
 rss_peak=0

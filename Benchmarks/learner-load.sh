@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load test: a ppo-learner flooded for minutes by synthetic workers (one process, many connections, each answering
-# every grant at once with recorded CartPole-v1 transitions). Fails, with the reason, when
+# Load test: a ppo-learner flooded for minutes by synthetic workers over mutual TLS (one process, many connections,
+# each answering every grant at once with recorded CartPole-v1 transitions). Fails, with the reason, when
 #   - the learner dies, or its resident memory goes over MAX_RSS_MIB (default 256),
 #   - training stalls: no update for STALL_SECONDS (default 20) while the workers are sending (a lost grant
 #     would leave its version's rollout unfinished forever),
@@ -22,14 +22,15 @@ port=$((20000 + RANDOM % 20000))
 metrics_port=$((port + 1))
 fail() { echo "FAIL: $*"; echo "--- learner log (end)"; tail -20 "$out/learner.log"; exit 1; }
 
+"$bin/ppo" certs --out "$out/certs" --learner-host 127.0.0.1 --workers 1 >/dev/null
 # Small grants and a rollout of 64 × 8 envs × 64 steps, so that many grants are open at once and versions turn
 # over every few seconds while every connection keeps sending.
-"$bin/ppo-learner" --env CartPole-v1 --plaintext --host 127.0.0.1 --port "$port" --steps 1000000000 \
+"$bin/ppo-learner" --env CartPole-v1 --tls-dir "$out/certs" --host 127.0.0.1 --port "$port" --steps 1000000000 \
   --metrics-port "$metrics_port" --metrics-host 127.0.0.1 \
   --set rollout_steps=32768 --set update_epochs=1 --set minibatch_size=4096 --grant-steps 64 \
   --checkpoint-dir "$out/run" --checkpoint-every 0 --quiet >"$out/learner.log" 2>&1 &
 learner=$!
-trap 'kill -9 $learner $flood 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill -9 $learner $flood 2>/dev/null || true; rm -rf "$out"' EXIT
 flood=""
 for _ in $(seq 1 100); do grep -q "listening on" "$out/learner.log" && break; sleep 0.1; done
 grep -q "listening on" "$out/learner.log" || fail "the learner did not start"
@@ -42,7 +43,7 @@ print(next(int(float(l.split()[1])) for l in body.splitlines() if l.startswith("
 PY
 }
 
-"$bin/ppo" flood --learner 127.0.0.1:"$port" --connections "$connections" --seconds "$seconds" --json >"$out/flood.json" &
+"$bin/ppo" flood --learner 127.0.0.1:"$port" --tls-dir "$out/certs" --connections "$connections" --seconds "$seconds" --json >"$out/flood.json" &
 flood=$!
 start=$(date +%s)
 rss_peak=0 rss_quarter=0 rss_now=0

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PPOCore
+import TransportSecurity
 import Wire
 
 /// Synthetic workers for load tests: each connection says Hello, takes the Welcome and Weights, and answers
@@ -26,8 +27,9 @@ public enum Flood {
         }
     }
 
-    /// Floods `host:port` (plaintext, loopback) with `connections` synthetic workers of `envs` envs for `seconds`.
-    public static func run(host: String, port: Int, connections: Int, envs: Int, seconds: Double) async throws -> Report {
+    /// Floods `host:port` with `connections` synthetic workers of `envs` envs for `seconds`, over mutual TLS with
+    /// `tls` (every connection with the same certificate), or in plaintext when it is nil.
+    public static func run(host: String, port: Int, connections: Int, envs: Int, seconds: Double, tls: WorkerTLS? = nil) async throws -> Report {
         let template = try CodecBenchmarks.cartPoleBatch().batch  // 8 envs × 256 steps of real transitions
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let tally = Tally()
@@ -41,6 +43,8 @@ public enum Flood {
                         .channelOption(.socketOption(.tcp_nodelay), value: 1)
                         .connect(host: host, port: port) { channel in
                             channel.eventLoop.makeCompletedFuture {
+                                if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeClientHandler(learnerHost: host)) }
+                                try channel.pipeline.syncOperations.addHandler(SentBytes(tally: tally))
                                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder()))
                                 try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
                                 return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
@@ -84,6 +88,19 @@ public enum Flood {
         try? await group.shutdownGracefully()
         return Report(connections: connections, seconds: secs, batchesSent: tally.batches, transitionsSent: tally.sent,
                       transitionsAcked: tally.acked, transitionsPerSecond: Double(tally.acked) / secs, bytesSent: tally.bytes)
+    }
+
+    /// Counts the bytes of the frames written (before TLS).
+    final class SentBytes: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let tally: Tally
+        init(tally: Tally) { self.tally = tally }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            tally.add(bytes: Self.unwrapOutboundIn(data).readableBytes)
+            context.write(data, promise: promise)
+        }
     }
 
     /// A batch of `steps` × `envs` taken from the recorded template (cycling through it).

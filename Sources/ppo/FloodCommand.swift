@@ -1,17 +1,28 @@
 import ArgumentParser
 import Foundation
 import PPOBench
+import TransportSecurity
 
 struct FloodCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flood",
         abstract: "Load test: synthetic workers answer every grant at once with recorded CartPole-v1 transitions.",
         discussion: """
-            Start a learner with --plaintext on 127.0.0.1 first; this measures how many transitions per second it takes in (and trains on) when collection costs nothing. Benchmarks/learner-ingest.sh runs both.
+            Measures how many transitions per second a learner takes in (and trains on) when collection costs nothing. Every connection uses the same worker certificate (--tls-dir, --cert-name), or plaintext to a loopback learner started with --plaintext. Benchmarks/learner-ingest.sh and Benchmarks/learner-load.sh run both.
+
+            Example:
+              ppo-learner --env CartPole-v1 --tls-dir certs --port 9000 &
+              ppo flood --learner 127.0.0.1:9000 --tls-dir certs --connections 64 --seconds 60
             """)
 
-    @Option(help: "The learner, HOST:PORT (plaintext, loopback).")
+    @Option(help: "The learner, HOST:PORT.")
     var learner: String
+
+    @Option(help: "Folder with ca.pem and the worker certificate every connection presents (from `ppo certs`).")
+    var tlsDir: String?
+
+    @Option(help: "Which worker certificate of --tls-dir to use.")
+    var certName = "worker-1"
 
     @Option(help: "Synthetic worker connections.")
     var connections = 32
@@ -30,15 +41,19 @@ struct FloodCommand: AsyncParsableCommand {
             throw ValidationError("--learner must be HOST:PORT")
         }
         let host = String(learner[..<colon])
-        let report = try await Flood.run(host: host, port: port, connections: connections, envs: envs, seconds: seconds)
+        let tls = try tlsDir.map { try WorkerTLS.load(directory: URL(fileURLWithPath: $0), certName: certName) }
+        if tls == nil {
+            do { try PlaintextPolicy.check(host: host, use: .connect) } catch { throw ValidationError("\(error) (or give --tls-dir)") }
+        }
+        let report = try await Flood.run(host: host, port: port, connections: connections, envs: envs, seconds: seconds, tls: tls)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(String(format: "%d connections for %.1f s: %d batches, %d transitions sent, %d acknowledged: %.0f transitions/s",
-                         report.connections, report.seconds, report.batchesSent, report.transitionsSent, report.transitionsAcked,
-                         report.transitionsPerSecond))
+            print(String(format: "%d connections for %.1f s: %d batches, %d transitions sent (%d bytes), %d acknowledged: %.0f transitions/s",
+                         report.connections, report.seconds, report.batchesSent, report.transitionsSent, report.bytesSent,
+                         report.transitionsAcked, report.transitionsPerSecond))
         }
     }
 }
