@@ -66,6 +66,8 @@ done
 wait $flood || fail "the flood failed"
 kill -0 $learner 2>/dev/null || fail "the learner died"
 kill -TERM $learner
+for _ in $(seq 1 600); do kill -0 $learner 2>/dev/null || break; sleep 0.1; done
+kill -0 $learner 2>/dev/null && fail "the learner was still running 60 s after SIGTERM"
 status=0
 wait $learner || status=$?
 [ "$status" -eq 0 ] || fail "the learner exited with status $status after SIGTERM"

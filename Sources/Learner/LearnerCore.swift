@@ -215,6 +215,11 @@ actor LearnerCore {
             return .keepOpen
         case .accepted:
             metrics.transitionsReceived += b.count
+            guard !finished else {
+                // Granted before the run ended, arrived after: nothing more is trained.
+                metrics.transitionsDropped["unfinished", default: 0] += b.count
+                return .keepOpen
+            }
             batches.append(b)
             for e in b.episodes {
                 recent.append(e.episodeReturn)

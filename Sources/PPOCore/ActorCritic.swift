@@ -19,7 +19,6 @@ public final class ActorCritic {
         observationSize: Int, actionSpace: Space, hiddenSizes: [Int], activation: Activation,
         initialization: Initialization, initialLogStd: Double = 0, rng: inout RNG
     ) {
-        Kernels.configureBLAS()
         self.observationSize = observationSize
         self.actionSpace = actionSpace
         actor = MLP(

@@ -8,6 +8,9 @@ public final class Linear {
     public let bias: Parameter
 
     public init(inFeatures: Int, outFeatures: Int, name: String) {
+        // Every BLAS call goes through a Linear: choosing the OpenBLAS kernels here, once per process, means no
+        // call can run while they are being switched, and every layer computes with the same kernels.
+        Kernels.configureBLAS()
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         weight = Parameter(name: "\(name).weight", shape: [outFeatures, inFeatures])
