@@ -40,31 +40,49 @@ public final class LearnerServer: Sendable {
         let options = self.options
         let logger = self.logger
         let tally = core.bytesIn
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: options.host, port: options.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ops = channel.pipeline.syncOperations
-                    if let tls = options.tls {
-                        try ops.addHandler(NIOSSLServerHandler(context: tls))
+        let group = self.group
+        let server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>
+        do {
+            server = try await ListenFailure.describing(what: "workers", flag: "--port", host: options.host, port: options.port) {
+                try await ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 256)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .bind(host: options.host, port: options.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            let ops = channel.pipeline.syncOperations
+                            if let tls = options.tls {
+                                try ops.addHandler(NIOSSLServerHandler(context: tls))
+                            }
+                            try ops.addHandler(ByteCounter(tally: tally))
+                            try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(options.idleTimeout.wholeNanoseconds)))
+                            try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
+                            try ops.addHandler(MessageToByteHandler(OutboundFrameEncoder()))
+                            try ops.addHandler(IdleToError())
+                            return try NIOAsyncChannel<Message, OutboundFrame>(wrappingChannelSynchronously: channel)
+                        }
                     }
-                    try ops.addHandler(ByteCounter(tally: tally))
-                    try ops.addHandler(IdleStateHandler(readTimeout: .nanoseconds(options.idleTimeout.wholeNanoseconds)))
-                    try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
-                    try ops.addHandler(MessageToByteHandler(OutboundFrameEncoder()))
-                    try ops.addHandler(IdleToError())
-                    return try NIOAsyncChannel<Message, OutboundFrame>(wrappingChannelSynchronously: channel)
-                }
             }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         let port = server.channel.localAddress?.port ?? options.port
         bound.withLockedValue { $0.listen = port }
         logger.info("listening on \(options.host):\(port) (\(options.tls == nil ? "plaintext" : "mutual TLS"))")
 
         var metricsChannel: Channel?
         if let metricsPort = options.metricsPort {
-            let channel = try await MetricsEndpoint.start(group: group, host: options.metricsHost, port: metricsPort, core: core)
+            let channel: Channel
+            do {
+                channel = try await ListenFailure.describing(what: "metrics", flag: "--metrics-port", host: options.metricsHost, port: metricsPort) {
+                    try await MetricsEndpoint.start(group: group, host: options.metricsHost, port: metricsPort, core: core)
+                }
+            } catch {
+                try? await server.channel.close()
+                try? await group.shutdownGracefully()
+                throw error
+            }
             metricsChannel = channel
             bound.withLockedValue { $0.metrics = channel.localAddress?.port }
             logger.info("metrics on http://\(options.metricsHost):\(channel.localAddress?.port ?? metricsPort)/metrics")
@@ -172,6 +190,33 @@ public final class LearnerServer: Sendable {
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
         if let e = error as? BoringSSLError { return "TLS: \(e)" }
         return "\(error)"
+    }
+}
+
+/// The learner could not listen: which address, and why in words (the port is taken, the address is not this
+/// machine's, the port needs privileges).
+public struct ListenFailure: Error, CustomStringConvertible {
+    public let what: String
+    public let host: String
+    public let port: Int
+    public let reason: String
+
+    public var description: String { "cannot listen for \(what) on \(host):\(port): \(reason)" }
+
+    static func describing<T>(what: String, flag: String, host: String, port: Int, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as IOError {
+            let reason = switch error.errnoCode {
+            case EADDRINUSE: "the port is in use (by another learner or another program); choose another with \(flag)"
+            case EADDRNOTAVAIL: "that address is not one of this machine's (use 0.0.0.0 for every interface)"
+            case EACCES: "ports below 1024 need privileges; choose a port above 1023"
+            default: "\(error)"
+            }
+            throw ListenFailure(what: what, host: host, port: port, reason: reason)
+        } catch let error as SocketAddressError {
+            throw ListenFailure(what: what, host: host, port: port, reason: "\(error) (give an IP address or a name this machine resolves)")
+        }
     }
 }
 

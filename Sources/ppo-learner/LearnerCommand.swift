@@ -105,6 +105,9 @@ struct LearnerCommand: AsyncParsableCommand {
         let checkpointURL = dir.appendingPathComponent("checkpoint.safetensors")
         var resumeFrom: Checkpoint?
         if resume {
+            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+                throw CommandFailure("--resume: there is no checkpoint at \(checkpointURL.path) (give the --checkpoint-dir of the run to continue, or start without --resume)")
+            }
             resumeFrom = try Checkpoint.read(from: checkpointURL)
             if let r = resumeFrom {
                 guard r.envID == run.envID else { throw CommandFailure("\(checkpointURL.path) was trained on \(r.envID), not \(run.envID)") }

@@ -4,13 +4,16 @@ import Training
 @testable import Learner
 @testable import Wire
 
+/// A plaintext CartPole-v1 learner on loopback that trains nothing until told (port 0: any free port).
+func cartPoleLearner(port: Int = 0) throws -> LearnerServer {
+    try LearnerServer(options: LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: port, tls: nil, checkpointEvery: 0))
+}
+
 @Suite("Learner accounting")
 struct AccountingTests {
     @Test("a batch granted before the run ended and arriving after it is received and dropped as unfinished, never lost")
     func batchAfterStop() async throws {
-        let run = try Presets.load("CartPole-v1")
-        let server = try LearnerServer(options: LearnerOptions(run: run, seed: 1, host: "127.0.0.1", port: 0, tls: nil, checkpointEvery: 0))
-        let core = server.core
+        let core = try cartPoleLearner().core
         let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
         let id = try await core.register(hello: Hello(workerID: "late", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
         guard case .keepOpen = await core.handle(.ready(policyVersion: 0), session: id) else {
@@ -31,5 +34,29 @@ struct AccountingTests {
         #expect(m.transitionsReceived == b.count)
         #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "received \(m.transitionsReceived), trained \(m.transitionsTrained), dropped \(m.transitionsDropped)")
         #expect(m.transitionsDropped["unfinished"] == b.count)
+    }
+}
+
+@Suite("Learner start-up errors")
+struct StartupErrorTests {
+    @Test("a port already in use is one sentence that names the address and the flag to change")
+    func portInUse() async throws {
+        let first = try cartPoleLearner()
+        let ports = AsyncStream<Int>.makeStream()
+        async let finished = first.run { ports.continuation.yield($0) }
+        var it = ports.stream.makeAsyncIterator()
+        let port = await it.next() ?? 0
+        let second = try cartPoleLearner(port: port)
+        var message = ""
+        do {
+            _ = try await second.run()
+        } catch let error as ListenFailure {
+            message = "\(error)"
+        } catch {
+            message = "unexpected: \(error)"
+        }
+        await first.stop()
+        _ = try await finished
+        #expect(message == "cannot listen for workers on 127.0.0.1:\(port): the port is in use (by another learner or another program); choose another with --port")
     }
 }
