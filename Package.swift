@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "Training", "Learner", "PPOCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Micro-benchmarks behind `ppo bench`.

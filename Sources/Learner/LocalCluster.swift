@@ -32,8 +32,9 @@ public struct LocalCluster: Sendable {
         public let description: String
     }
 
-    /// Runs to the end of training; returns the learner's final counters.
-    public func train(logger: Logger = Logger(label: "ppo.train")) async throws -> LearnerMetrics {
+    /// Runs to the end of training, or until `stop` is requested (the update in progress finishes, a checkpoint is
+    /// written); returns the learner's final counters.
+    public func train(logger: Logger = Logger(label: "ppo.train"), stop: StopRequest? = nil) async throws -> LearnerMetrics {
         guard FileManager.default.isExecutableFile(atPath: workerExecutable.path) else {
             throw Failure(description: "\(workerExecutable.path) is missing: build the workers with `swift build -c release` (it builds ppo, ppo-learner and ppo-worker)")
         }
@@ -45,6 +46,7 @@ public struct LocalCluster: Sendable {
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpointURL: checkpointURL,
             checkpointEvery: checkpointEvery, resume: resume, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
+        stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()
         defer { processes.terminateAll() }
         let envs = run.ppo.numEnvs

@@ -100,8 +100,9 @@ public final class LocalTraining {
         actionRNG = streams.actions
     }
 
-    /// Runs the remaining updates; `progress` is called after each one.
-    public func train(progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
+    /// Runs the remaining updates; `progress` is called after each one. When `stop` is requested, the run ends
+    /// after the update in progress, with a checkpoint.
+    public func train(stop: StopRequest? = nil, progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
         let config = trainer.config
         let stepsPerEnv = config.rolloutSteps / config.numEnvs
         let totalUpdates = run.totalUpdates
@@ -118,7 +119,7 @@ public final class LocalTraining {
         var firstReach: FirstReach?
         let window = Self.returnWindow
 
-        while trainer.updates < totalUpdates {
+        while trainer.updates < totalUpdates, stop?.isRequested != true {
             let baseSteps = envSteps
             let collectorBase = collector.envSteps
             let batch = try collector.collect(
@@ -144,6 +145,10 @@ public final class LocalTraining {
             if let url = checkpointURL, checkpointEvery > 0, trainer.updates % checkpointEvery == 0 || trainer.updates == totalUpdates {
                 try Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps).write(to: url)
             }
+        }
+        if trainer.updates < totalUpdates, let url = checkpointURL {
+            try Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps).write(to: url)
+            logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
         }
         let wall = seconds()
         return TrainingSummary(

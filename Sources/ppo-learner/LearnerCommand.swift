@@ -137,24 +137,13 @@ struct LearnerCommand: AsyncParsableCommand {
         fflush(nil)
 
         // Graceful stop on SIGINT / SIGTERM.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
-        for source in signals {
-            source.setEventHandler {
-                print("stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers")
-                fflush(nil)
-                Task { await server.stop() }
-            }
-            source.resume()
-        }
+        let stop = GracefulStop(message: "stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers")
+        stop.request.onRequest { Task { await server.stop() } }
         let metrics = try await server.run { port in
             print("listening on \(options.host):\(port)")
             fflush(nil)
         }
-        // Cancelling here also keeps the sources alive until here: an optimised build may otherwise release them
-        // right after `resume()`, and SIGINT/SIGTERM (ignored above) would then do nothing at all.
-        signals.forEach { $0.cancel() }
+        stop.end()
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
     }

@@ -70,7 +70,9 @@ struct Train: ParsableCommand {
             if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
         }
         let board = try runOptions.tensorBoard()
-        let summary = try training.train { p in
+        let stop = GracefulStop(message: "stopping: finishing the update in progress and writing a checkpoint")
+        defer { stop.end() }
+        let summary = try training.train(stop: stop.request) { p in
             board?.log(p)
             guard !quiet && !json else { return }
             print(ProgressLine.format(p))
@@ -144,7 +146,10 @@ extension Train {
             })
         let clock = ContinuousClock()
         let start = clock.now
-        let metrics = try blockingAwait { try await cluster.train() }
+        let stop = GracefulStop(message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers")
+        defer { stop.end() }
+        let request = stop.request
+        let metrics = try blockingAwait { try await cluster.train(stop: request) }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let summary = TrainingSummary(

@@ -160,6 +160,52 @@ struct LearnerShutdownTests {
     }
 }
 
+@Suite("ppo train interrupted (real processes)", .serialized)
+struct TrainInterruptTests {
+    @Test("ppo train, in one process and with 2 worker processes: SIGINT ends it after the update in progress with a checkpoint of that update and exit 0; --resume continues from it",
+          .timeLimit(.minutes(5)), arguments: [0, 2])
+    func interruptAndResume(workers: Int) async throws {
+        let dir = temporaryDirectory("interrupt-\(workers)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("run")
+        let common = ["train", "--env", "CartPole-v1", "--workers", "\(workers)", "--out", out.path, "--eval-episodes", "0"]
+        let first = try Spawned("ppo", common + ["--steps", "100000000"], name: "train-1")
+        defer { first.kill9() }
+        try #require(await first.wait(for: 120) { _ in first.lastUpdate >= 5 }, "\(first.stderr.suffix(600))")
+        let workerPIDs = try Self.children(named: "ppo-worker", of: first.process.processIdentifier)
+        #expect(workerPIDs.count == workers)
+        kill(first.process.processIdentifier, SIGINT)
+        #expect(await first.waitForExit(timeout: 60) == 0, "\(first.stderr.suffix(600))")
+        let reached = first.lastUpdate
+        let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.safetensors"))
+        #expect(checkpoint.version == UInt64(reached), "checkpoint at \(checkpoint.version), last update printed \(reached)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path))
+        let survivors = workerPIDs.filter { kill($0, 0) == 0 }
+        #expect(survivors.isEmpty, "worker processes outlived the run: \(survivors)")
+        survivors.forEach { kill($0, SIGKILL) }
+
+        let second = try Spawned("ppo", common + ["--steps", "\((reached + 3) * 256)", "--resume"], name: "train-2")
+        defer { second.kill9() }
+        #expect(await second.waitForExit(timeout: 120) == 0, "\(second.stderr.suffix(600))")
+        let firstResumed = second.stdout.split(separator: "\n").first { $0.hasPrefix("update ") }.map(String.init) ?? ""
+        #expect(firstResumed.split(separator: " ").dropFirst().first?.hasPrefix("\(reached + 1)/") == true, "first update after --resume: \(firstResumed)")
+        #expect(second.lastUpdate == reached + 3)
+    }
+
+    /// The processes named `name` whose parent is `parent` (from /proc).
+    static func children(named name: String, of parent: Int32) throws -> [Int32] {
+        var found: [Int32] = []
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") where Int32(entry) != nil {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let comm = stat[stat.index(after: open)..<close]
+            let rest = stat[stat.index(after: close)...].split(separator: " ")
+            if comm == name, rest.count > 1, Int32(rest[1]) == parent, let pid = Int32(entry) { found.append(pid) }
+        }
+        return found
+    }
+}
+
 @Suite("Worker churn (real processes)", .serialized)
 struct WorkerChurnTests {
     @Test("4 workers over mutual TLS, one killed with SIGKILL and replaced every 2 s: the run reaches the threshold, every grant and transition is accounted for",
