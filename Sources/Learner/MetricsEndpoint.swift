@@ -2,13 +2,17 @@ import NIOCore
 import NIOPosix
 
 /// A minimal HTTP/1.1 endpoint: answers any request with the learner's metrics in the Prometheus text format
-/// (`GET /metrics`), then closes the connection.
+/// (`GET /metrics`), then closes the connection. A connection that sends no request within `requestTimeout`
+/// is closed, so idle connections cannot pile up in the learner's process.
 enum MetricsEndpoint {
+    static let requestTimeout = TimeAmount.seconds(5)
+
     static func start(group: EventLoopGroup, host: String, port: Int, core: LearnerCore) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: requestTimeout))
                     try channel.pipeline.syncOperations.addHandler(MetricsHandler(core: core))
                 }
             }
@@ -17,14 +21,26 @@ enum MetricsEndpoint {
     }
 }
 
-final class MetricsHandler: ChannelInboundHandler, Sendable {
+final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     let core: LearnerCore
+    /// One answer per connection, however many reads the request takes.
+    private var answered = false
 
     init(core: LearnerCore) { self.core = core }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        answered = true
         let request = Self.unwrapInboundIn(data)
         // One read holds the request line of any sane client; only the path matters.
         let line = request.getString(at: request.readerIndex, length: min(request.readableBytes, 256)) ?? ""

@@ -95,6 +95,10 @@ struct MetricsEndpointTests {
             #expect(check.terminationStatus == 0 && report.isEmpty, "promtool check metrics: \(report)")
         }
 
+        // A connection that never sends a request is closed (after 5 s), so idle ones cannot pile up.
+        let silent = try await TLSPeer(port: metricsPort, tls: nil)
+        #expect(await silent.receive(timeout: 20) == .closed, "an idle metrics connection stayed open")
+
         kill(learner.process.processIdentifier, SIGTERM)
         #expect(await learner.waitForExit(timeout: 60) == 0)
         let counts = try #require(DistributedTrainingTests.accounting(learner.stdout))
