@@ -199,7 +199,8 @@ let package = Package(
         .testTarget(
             name: "LearnerTests",
             dependencies: ["Learner", "Worker", "Training", "Wire", "PPOCore", "Environments",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -96,10 +96,26 @@ public final class LearnerServer: Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
                 try? await server.channel.close()
             }
+            // Connections open in any state (TLS handshake, waiting for Hello, serving): at most the workers'
+            // limit plus a few in their handshake, so that connections without a certificate or a Hello cannot
+            // use up the learner's file descriptors. The rest are closed as soon as they are accepted.
+            let open = NIOLockedValueBox(0)
+            let warned = NIOLockedValueBox(false)
+            let cap = options.maxConnections + Self.handshakeAllowance
             try await server.executeThenClose { inbound in
                 for try await connection in inbound {
+                    guard open.withLockedValue({ n in n += 1; return n }) <= cap else {
+                        open.withLockedValue { $0 -= 1 }
+                        try? await connection.channel.close()
+                        await core.countRejected(WireError(.tooManyConnections, "over \(cap) connections open"))
+                        if !warned.withLockedValue({ w in defer { w = true }; return w }) {
+                            logger.warning("over \(cap) connections open (--max-connections \(options.maxConnections) and \(Self.handshakeAllowance) in their handshake): closing new ones at once; see ppo_frames_rejected_total{reason=\"tooManyConnections\"}")
+                        }
+                        continue
+                    }
                     group.addTask {
                         await Self.serve(connection, core: core, options: options, logger: logger)
+                        open.withLockedValue { $0 -= 1 }
                     }
                 }
             }
@@ -109,6 +125,9 @@ public final class LearnerServer: Sendable {
         try? await self.group.shutdownGracefully()
         return final
     }
+
+    /// Connections allowed beyond `maxConnections` while they do their TLS handshake and Hello.
+    static let handshakeAllowance = 64
 
     /// One connection, start to end (§3.2).
     static func serve(_ connection: NIOAsyncChannel<Message, OutboundFrame>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {

@@ -1,3 +1,6 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import PPOCore
 import Testing
 import Training
@@ -58,5 +61,50 @@ struct StartupErrorTests {
         await first.stop()
         _ = try await finished
         #expect(message == "cannot listen for workers on 127.0.0.1:\(port): the port is in use (by another learner or another program); choose another with --port")
+    }
+}
+
+@Suite("Connection cap")
+struct ConnectionCapTests {
+    /// A TCP connection that reads until the learner closes it.
+    final class Socket: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let closed = NIOLockedValueBox(false)
+        func channelInactive(context: ChannelHandlerContext) { closed.withLockedValue { $0 = true } }
+    }
+
+    @Test("connections beyond --max-connections plus the handshake allowance are closed at once, counted, and the others stay")
+    func cap() async throws {
+        let options = LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: 0, tls: nil,
+                                     helloTimeout: .seconds(60), maxConnections: 2, checkpointEvery: 0)
+        let server = try LearnerServer(options: options)
+        let ports = AsyncStream<Int>.makeStream()
+        async let finished = server.run { ports.continuation.yield($0) }
+        var it = ports.stream.makeAsyncIterator()
+        let port = await it.next() ?? 0
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let cap = 2 + LearnerServer.handshakeAllowance
+        var sockets: [(Channel, Socket)] = []
+        for _ in 0..<(cap + 3) {
+            let socket = Socket()
+            let channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) } }
+                .connect(host: "127.0.0.1", port: port).get()
+            sockets.append((channel, socket))
+        }
+        // The three over the cap are closed by the learner; the others (silent, within their Hello deadline) are not.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while sockets.filter({ $0.1.closed.withLockedValue { $0 } }).count < 3 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let closed = sockets.filter { $0.1.closed.withLockedValue { $0 } }.count
+        let rejected = await server.metrics().framesRejected["tooManyConnections"] ?? 0
+        for (channel, _) in sockets { try? await channel.close() }
+        await server.stop()
+        _ = try await finished
+        try? await group.shutdownGracefully()
+        #expect(closed == 3, "\(closed) of \(cap + 3) connections closed")
+        #expect(rejected == 3)
     }
 }
