@@ -199,15 +199,12 @@ actor LearnerCore {
             do {
                 try message.validate(against: expectation)
             } catch {
-                countRejected(error)
-                return .close(error)
+                return .close(error)  // logged and counted where the connection is closed
             }
         }
         switch scheduler.receive(session: id, grantID: message.grantID) {
         case .ungranted:
-            let e = WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold")
-            countRejected(e)
-            return .close(e)
+            return .close(WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold"))
         case .stale(let n):
             metrics.transitionsReceived += b.count
             metrics.transitionsDropped["stale", default: 0] += b.count
@@ -234,7 +231,10 @@ actor LearnerCore {
     }
 
     private func offerGrant(to id: Int) {
+        // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
+        // whole rollout and sit on it.
         guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
+              scheduler.open.values.count(where: { $0.session == id }) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
     }

@@ -164,9 +164,12 @@ public final class LearnerServer: Sendable {
                     do {
                         let first = try await messages.next()
                         helloSeen.withLockedValue { $0 = true }
-                        guard case .hello(let hello)? = first else {
-                            throw WireError(first == nil ? .timeout : .unexpectedMessage,
-                                            first == nil ? "no Hello" : "the first message must be Hello, got \(first.map { "\($0.type)" } ?? "none")")
+                        guard let first else {
+                            // Closed before a Hello: by the peer, or by the Hello deadline (logged and counted there).
+                            throw WireError(.truncated, "the connection closed before Hello")
+                        }
+                        guard case .hello(let hello) = first else {
+                            throw WireError(.unexpectedMessage, "the first message must be Hello, got \(first.type)")
                         }
                         switch await core.register(hello: hello, outbound: outbound) {
                         case .failure(let error): throw error

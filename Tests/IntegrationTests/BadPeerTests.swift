@@ -143,9 +143,12 @@ struct BadPeerTests {
         // The learner's own account, then a graceful stop.
         let (status, metrics) = try await httpGet(port: metricsPort, path: "/metrics")
         #expect(status == 200)
+        // Each refusal counted once. Timeouts: TLS then no Hello, plain TCP, Hello then silence — and the two
+        // fillers of the connection limit if they outlive the idle timeout before the test closes them.
         for reason in ["badMagic", "frameTooLarge", "decompressionFailed", "invalidValue", "shapeMismatch", "actionOutOfRange",
                        "ungrantedBatch", "grantExceeded", "unexpectedMessage", "timeout", "tooManyConnections"] {
-            #expect((sample("ppo_frames_rejected_total{reason=\"\(reason)\"}", in: metrics) ?? 0) >= 1, "\(reason) not counted on /metrics")
+            let count = sample("ppo_frames_rejected_total{reason=\"\(reason)\"}", in: metrics) ?? 0
+            #expect(reason == "timeout" ? (3...5).contains(count) : count == 1, "\(reason) counted \(count) times")
         }
         kill(learner.process.processIdentifier, SIGTERM)
         #expect(await learner.waitForExit(timeout: 60) == 0, "\(learner.stderr.suffix(800))")

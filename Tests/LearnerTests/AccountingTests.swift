@@ -40,6 +40,24 @@ struct AccountingTests {
     }
 }
 
+@Suite("Grants per worker")
+struct GrantCapTests {
+    @Test("a worker that keeps saying Ready holds at most maxUnackedBatches open grants")
+    func cap() async throws {
+        let core = try cartPoleLearner().core
+        let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
+        let id = try await core.register(hello: Hello(workerID: "greedy", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
+        for _ in 0..<12 { _ = await core.handle(.ready(policyVersion: 0), session: id) }
+        await core.stop()  // ends the session's stream
+        var grants = 0
+        for await frame in stream {
+            if case .message(.grant) = frame { grants += 1 }
+        }
+        let limit = await core.options.maxUnackedBatches
+        #expect(grants == limit, "\(grants) grants open at once")
+    }
+}
+
 @Suite("Learner start-up errors")
 struct StartupErrorTests {
     @Test("a port already in use is one sentence that names the address and the flag to change")
