@@ -44,6 +44,8 @@ actor LearnerCore {
     let spec: EnvironmentSpec
     private let trainer: Exclusive<Trainer>
     private var scheduler: Scheduler
+    /// When each open grant was issued (for `grantTimeout`).
+    private var grantIssued: [UInt32: ContinuousClock.Instant] = [:]
     private var sessions: [Int: Session] = [:]
     private var nextSession = 1
     private var batches: [TransitionBatch] = []
@@ -143,6 +145,21 @@ actor LearnerCore {
         for other in sessions.keys { offerGrant(to: other) }
     }
 
+    /// Closes the connections that hold a grant older than `grantTimeout`; their grants go back to the pool.
+    /// Called every second by the server.
+    func expireGrants(now: ContinuousClock.Instant = .now) {
+        grantIssued = grantIssued.filter { scheduler.open[$0.key] != nil }
+        let late = Set(grantIssued.filter { now - $0.value > options.grantTimeout }.compactMap { scheduler.open[$0.key]?.session })
+        for id in late {
+            guard let s = sessions[id] else { continue }
+            let error = WireError(.timeout, "a grant was not delivered within \(options.grantTimeout); its steps go to other workers")
+            logger.warning("worker \(s.workerID): \(error); closing the connection")
+            countRejected(error)
+            s.outbound.yield(.message(.error(error)))
+            unregister(session: id, reason: "grant not delivered in time")
+        }
+    }
+
     func countRejected(_ error: WireError) {
         metrics.framesRejected["\(error.code)", default: 0] += 1
     }
@@ -236,6 +253,7 @@ actor LearnerCore {
         guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
               scheduler.open.values.count(where: { $0.session == id }) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
+        grantIssued[g.id] = .now
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
     }
 

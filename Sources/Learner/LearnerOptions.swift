@@ -20,6 +20,9 @@ public struct LearnerOptions: Sendable {
     public var heartbeatIntervalMilliseconds: Int
     /// Largest grant, in steps of each of a worker's envs.
     public var maxStepsPerGrant: Int
+    /// Time a worker has to deliver a grant's batch; after it the learner closes the connection and grants the
+    /// steps to others (a worker that heartbeats but never delivers would otherwise stall the version).
+    public var grantTimeout: Duration
     public var checkpointURL: URL?
     public var checkpointEvery: Int
     public var resume: Checkpoint?
@@ -34,7 +37,7 @@ public struct LearnerOptions: Sendable {
         run: RunConfiguration, seed: UInt64, host: String = "0.0.0.0", port: Int = 9000, tls: NIOSSLContext?,
         limits: WireLimits = .default, helloTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
-        maxStepsPerGrant: Int? = nil, checkpointURL: URL? = nil, checkpointEvery: Int = 10, resume: Checkpoint? = nil,
+        maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpointURL: URL? = nil, checkpointEvery: Int = 10, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0",
         progress: @escaping @Sendable (LearnerProgress) -> Void = { _ in }
     ) {
@@ -54,6 +57,7 @@ public struct LearnerOptions: Sendable {
         // Default: a quarter of what one collector of the preset's size would collect per update, so a rollout
         // is spread over several grants and fast workers take more of them.
         self.maxStepsPerGrant = maxStepsPerGrant ?? max(1, run.ppo.rolloutSteps / max(run.ppo.numEnvs, 1) / 4)
+        self.grantTimeout = grantTimeout
         self.checkpointURL = checkpointURL
         self.checkpointEvery = checkpointEvery
         self.resume = resume

@@ -91,6 +91,14 @@ public final class LearnerServer: Sendable {
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
+                // Grants not delivered in time go back to the pool.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if await core.isFinished { break }
+                    await core.expireGrants()
+                }
+            }
+            group.addTask {
                 await core.waitUntilFinished()
                 // Give the Goodbyes a moment to leave, then stop accepting.
                 try? await Task.sleep(for: .milliseconds(200))

@@ -67,6 +67,9 @@ struct LearnerCommand: AsyncParsableCommand {
     @Option(help: "Seconds without any frame from a worker before its connection is closed.")
     var idleTimeout = 60.0
 
+    @Option(help: "Seconds a worker has to deliver a grant's batch before its connection is closed and the steps are granted to others.")
+    var grantTimeout = 120.0
+
     @Option(help: "Largest frame accepted, in bytes (as sent).")
     var maxFrameBytes = 64 << 20
 
@@ -88,7 +91,7 @@ struct LearnerCommand: AsyncParsableCommand {
         if plaintext {
             do { try PlaintextPolicy.check(host: host, use: .listen) } catch { throw ValidationError("\(error)") }
         }
-        guard helloTimeout > 0, idleTimeout > 0, maxConnections > 0, maxFrameBytes > 0, maxDecodedBytes > 0 else {
+        guard helloTimeout > 0, idleTimeout > 0, grantTimeout > 0, maxConnections > 0, maxFrameBytes > 0, maxDecodedBytes > 0 else {
             throw ValidationError("timeouts and limits must be positive")
         }
     }
@@ -121,7 +124,8 @@ struct LearnerCommand: AsyncParsableCommand {
             run: run, seed: seed, host: host, port: port, tls: tls,
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
             helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
-            maxConnections: maxConnections, maxStepsPerGrant: grantSteps, checkpointURL: checkpointURL,
+            maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
+            grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpointURL: checkpointURL,
             checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             progress: { p in
                 board?.log(p)

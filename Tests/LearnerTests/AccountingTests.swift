@@ -58,6 +58,30 @@ struct GrantCapTests {
     }
 }
 
+@Suite("Grant deadline")
+struct GrantTimeoutTests {
+    @Test("a worker that keeps its grant past the grant timeout is told so and closed; the grant goes back to the pool")
+    func expire() async throws {
+        let options = LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: 0, tls: nil,
+                                     grantTimeout: .milliseconds(200), checkpointEvery: 0)
+        let core = try LearnerServer(options: options).core
+        let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
+        let id = try await core.register(hello: Hello(workerID: "sitting", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
+        _ = await core.handle(.ready(policyVersion: 0), session: id)
+        await core.expireGrants()
+        #expect(await core.currentMetrics().grantsOpen == 1, "a fresh grant is not expired")
+        await core.expireGrants(now: .now + .milliseconds(300))
+        var error: UInt16?
+        for await frame in stream {  // the session's stream ends when it is closed
+            if case .message(.error(let code, _)) = frame { error = code }
+        }
+        #expect(error == WireError.Code.timeout.rawValue)
+        let m = await core.currentMetrics()
+        #expect(m.grantsOpen == 0 && m.grantsReturned == 1 && m.workersConnected == 0)
+        #expect(m.framesRejected["timeout"] == 1)
+    }
+}
+
 @Suite("Learner start-up errors")
 struct StartupErrorTests {
     @Test("a port already in use is one sentence that names the address and the flag to change")
