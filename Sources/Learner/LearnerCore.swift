@@ -44,8 +44,6 @@ actor LearnerCore {
     let spec: EnvironmentSpec
     private let trainer: Exclusive<Trainer>
     private var scheduler: Scheduler
-    /// When each open grant was issued (for `grantTimeout`).
-    private var grantIssued: [UInt32: ContinuousClock.Instant] = [:]
     private var sessions: [Int: Session] = [:]
     private var nextSession = 1
     private var batches: [TransitionBatch] = []
@@ -65,11 +63,7 @@ actor LearnerCore {
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
         self.logger = logger
-        if let url = options.checkpointURL {
-            for name in Checkpoint.removeAbandonedWrites(of: url) {
-                logger.warning("removed \(name), a checkpoint write a previous run did not finish; \(url.lastPathComponent) is the last complete one")
-            }
-        }
+        if let url = options.checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         spec = try EnvironmentRegistry.spec(id: options.run.envID)
         let t: Trainer
         if let resume = options.resume {
@@ -148,9 +142,7 @@ actor LearnerCore {
     /// Closes the connections that hold a grant older than `grantTimeout`; their grants go back to the pool.
     /// Called every second by the server.
     func expireGrants(now: ContinuousClock.Instant = .now) {
-        grantIssued = grantIssued.filter { scheduler.open[$0.key] != nil }
-        let late = Set(grantIssued.filter { now - $0.value > options.grantTimeout }.compactMap { scheduler.open[$0.key]?.session })
-        for id in late {
+        for id in scheduler.sessionsOverdue(timeout: options.grantTimeout, now: now) {
             guard let s = sessions[id] else { continue }
             let error = WireError(.timeout, "a grant was not delivered within \(options.grantTimeout); its steps go to other workers")
             logger.warning("worker \(s.workerID): \(error); closing the connection")
@@ -251,9 +243,8 @@ actor LearnerCore {
         // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
         // whole rollout and sit on it.
         guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
-              scheduler.open.values.count(where: { $0.session == id }) < options.maxUnackedBatches,
+              scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
-        grantIssued[g.id] = .now
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
     }
 

@@ -11,6 +11,8 @@ public struct Scheduler: Sendable {
         public var version: UInt64
         public var steps: Int
         public var envs: Int
+        /// When it was issued (for the learner's grant deadline).
+        public var issuedAt: ContinuousClock.Instant
         public var transitions: Int { steps * envs }
     }
 
@@ -56,12 +58,12 @@ public struct Scheduler: Sendable {
 
     /// A grant for `session` (which holds `holding` and runs `envs` environments), or nil if the current version
     /// needs nothing more, or the session holds another version.
-    public mutating func grant(session: Int, holding: UInt64, envs: Int) -> OpenGrant? {
+    public mutating func grant(session: Int, holding: UInt64, envs: Int, now: ContinuousClock.Instant = .now) -> OpenGrant? {
         guard holding == version, envs > 0 else { return nil }
         let remaining = rolloutSize - received - outstanding
         guard remaining > 0 else { return nil }
         let steps = min(maxStepsPerGrant, (remaining + envs - 1) / envs)
-        let g = OpenGrant(id: nextID, session: session, version: version, steps: steps, envs: envs)
+        let g = OpenGrant(id: nextID, session: session, version: version, steps: steps, envs: envs, issuedAt: now)
         nextID &+= 1
         if nextID == 0 { nextID = 1 }
         open[g.id] = g
@@ -87,6 +89,14 @@ public struct Scheduler: Sendable {
     public func openGrant(_ grantID: UInt32, session: Int) -> OpenGrant? {
         guard let g = open[grantID], g.session == session else { return nil }
         return g
+    }
+
+    /// How many grants `session` holds open.
+    public func openCount(session: Int) -> Int { open.values.count { $0.session == session } }
+
+    /// The sessions that hold a grant issued more than `timeout` before `now`.
+    public func sessionsOverdue(timeout: Duration, now: ContinuousClock.Instant) -> Set<Int> {
+        Set(open.values.filter { now - $0.issuedAt > timeout }.map(\.session))
     }
 
     /// A session closed: its open grants go back to the pool.

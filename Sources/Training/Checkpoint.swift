@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PPOCore
 
 /// Everything needed to resume training or to use the trained policy, stored as one safetensors file.
@@ -97,22 +98,26 @@ public struct Checkpoint: Sendable {
         try Self.atomicWrite(data, to: url)
     }
 
-    /// The name of the temporary file a write to `url` goes through (one per writing process).
-    static func temporaryName(for url: URL, pid: Int32 = getpid()) -> String { ".\(url.lastPathComponent).tmp-\(pid)" }
+    /// The temporary files of writes to `url` are named this, then the writing process's id.
+    static func temporaryPrefix(for url: URL) -> String { ".\(url.lastPathComponent).tmp-" }
 
     /// Removes what writes to `url` by processes that no longer run left behind (a crash between creating the
-    /// temporary file and renaming it). Returns the names removed; the checkpoint itself is never touched.
+    /// temporary file and renaming it), and logs each one. Returns the names removed; the checkpoint itself is
+    /// never touched.
     @discardableResult
-    public static func removeAbandonedWrites(of url: URL) -> [String] {
+    public static func removeAbandonedWrites(of url: URL, logger: Logger) -> [String] {
         let dir = url.deletingLastPathComponent()
-        let prefix = ".\(url.lastPathComponent).tmp-"
+        let prefix = temporaryPrefix(for: url)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
         var removed: [String] = []
         for name in names where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
             // Still running (another process writing into the same folder): leave it.
             if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
-            if unlink(dir.appendingPathComponent(name).path) == 0 { removed.append(name) }
+            if unlink(dir.appendingPathComponent(name).path) == 0 {
+                removed.append(name)
+                logger.warning("removed \(name), a checkpoint write a previous run did not finish; \(url.lastPathComponent) is the last complete one")
+            }
         }
         return removed
     }
@@ -124,7 +129,7 @@ public struct Checkpoint: Sendable {
         } catch {
             throw .io(dir.path, reason: "cannot create the folder: \(error.localizedDescription)")
         }
-        let tmp = dir.appendingPathComponent(temporaryName(for: url))
+        let tmp = dir.appendingPathComponent(temporaryPrefix(for: url) + "\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .io(tmp.path, reason: String(cString: strerror(errno))) }
         var failure: String?

@@ -76,11 +76,7 @@ public final class LocalTraining {
         self.seed = seed
         self.checkpointURL = checkpointURL
         self.checkpointEvery = checkpointEvery
-        if let url = checkpointURL {
-            for name in Checkpoint.removeAbandonedWrites(of: url) {
-                logger.warning("removed \(name), a checkpoint write a previous run did not finish; \(url.lastPathComponent) is the last complete one")
-            }
-        }
+        if let url = checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         if let resume {
             guard resume.envID == run.envID, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
                 throw Checkpoint.CheckpointError.content("resume", reason: "checkpoint was trained on \(resume.envID), not \(run.envID)")
