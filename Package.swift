@@ -56,12 +56,31 @@ let package = Package(
             name: "Environments",
             dependencies: ["PPOCore"]
         ),
+        // What the Gymnasium bridge needs from C: acquire/release words in shared memory, close-on-exec pipes.
+        .target(name: "CBridgeSupport"),
+        // Turns a text file into a Swift string constant at build time (the bridge's Python module).
+        .executableTarget(name: "embed-text"),
+        .plugin(
+            name: "EmbedBridgeScript",
+            capability: .buildTool(),
+            dependencies: ["embed-text"],
+            path: "Sources/EmbedBridgeScript"
+        ),
+        // Any Gymnasium environment, stepped in a Python process the worker starts (Protocol/BRIDGE.md), and the
+        // catalog that tells native ids from `gym:` ones.
+        .target(
+            name: "GymBridge",
+            dependencies: ["Environments", "PPOCore", "CBridgeSupport"],
+            exclude: ["Python"],
+            plugins: ["EmbedBridgeScript"]
+        ),
         // The trainer (GAE → PPO epochs → next version), the rollout collector, checkpoints, presets, evaluation.
         .target(
             name: "Training",
             dependencies: [
                 "PPOCore",
                 "Environments",
+                "GymBridge",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -92,7 +111,7 @@ let package = Package(
         .target(
             name: "Learner",
             dependencies: [
-                "PPOCore", "Environments", "Training", "Wire", "TransportSecurity",
+                "PPOCore", "Environments", "GymBridge", "Training", "Wire", "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -104,7 +123,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "PPOCore", "Environments", "Training", "Wire",
+                "PPOCore", "Environments", "GymBridge", "Training", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -116,7 +135,7 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Training", "Learner", "PPOCore",
+                "Training", "Learner", "PPOCore", "GymBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,7 +143,7 @@ let package = Package(
         // Micro-benchmarks behind `ppo bench`.
         .target(
             name: "PPOBench",
-            dependencies: ["PPOCore", "Environments", "Wire", "Training", "TransportSecurity",
+            dependencies: ["PPOCore", "Environments", "GymBridge", "Wire", "Training", "TransportSecurity",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .executableTarget(
@@ -132,6 +151,7 @@ let package = Package(
             dependencies: [
                 "PPOCore",
                 "Environments",
+                "GymBridge",
                 "PPOBench",
                 "Training",
                 "Wire",
@@ -145,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "ppo-learner",
             dependencies: [
-                "Learner", "Training", "PPOCore", "Wire", "TransportSecurity", "CommandSupport",
+                "Learner", "Training", "PPOCore", "GymBridge", "Wire", "TransportSecurity", "CommandSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "ppo-worker",
             dependencies: [
-                "Worker", "TransportSecurity",
+                "Worker", "GymBridge", "Environments", "CommandSupport", "TransportSecurity",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,6 +228,12 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
+        // The bridge against real Python processes (needs an interpreter with gymnasium: PPO_PYTHON).
+        .testTarget(
+            name: "GymBridgeTests",
+            dependencies: ["GymBridge", "Environments", "PPOCore", "Training"],
+            exclude: ["fixtures", "python"]
         ),
         .testTarget(
             name: "EnvironmentsTests",

@@ -3,8 +3,15 @@ import Training
 
 /// The options that say what to train, shared by `ppo train` and `ppo-learner`.
 public struct RunOptions: ParsableArguments {
-    @Option(help: "Gymnasium environment id (see `ppo envs`). Optional when the preset names one.")
+    @Option(help: ArgumentHelp(
+        "The environment: a native id (see `ppo envs`), or gym:ID for any Gymnasium environment, stepped by Python (gym:HalfCheetah-v5, gym:my_package.envs:MyEnv-v0, which imports my_package.envs first). Optional when the preset names one.",
+        valueName: "id"))
     public var env: String?
+
+    @Option(name: .customLong("env-arg"), help: ArgumentHelp(
+        "A keyword argument for gymnasium.make, e.g. --env-arg ctrl_cost_weight=0.05 (repeatable; the value is JSON, or else a string).",
+        valueName: "key=value"))
+    public var envArguments: [String] = []
 
     @Option(help: "A preset name (an environment id or 'seed') or a path to a YAML file. Default: the environment's preset.")
     public var config: String?
@@ -40,6 +47,6 @@ public struct RunOptions: ParsableArguments {
 
     /// The run these options describe (preset, then --env, --steps and every --set), checked.
     public func resolve() throws -> RunConfiguration {
-        try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides)
+        try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides, envArguments: envArguments)
     }
 }

@@ -38,6 +38,10 @@ public enum EnvironmentError: Error, Sendable, Equatable, CustomStringConvertibl
     case invalidState(envID: String, state: [Double], reason: String)
     /// A `VectorEnv` needs at least one env.
     case invalidEnvCount(Int)
+    /// An environment id or its arguments cannot be used.
+    case invalidSelection(id: String, reason: String)
+    /// Environments outside this process (the Gymnasium bridge) failed.
+    case bridge(BridgeFault)
 
     public var description: String {
         switch self {
@@ -47,11 +51,16 @@ public enum EnvironmentError: Error, Sendable, Equatable, CustomStringConvertibl
             "\(envID): the vector env needs \(expected) action floats (envs × action size), got \(got); "
                 + "pass one action per env, flattened env by env"
         case .unknownEnvironment(let id, let known):
-            "unknown environment id '\(id)'; known ids: \(known.joined(separator: ", ")) (ids are case-sensitive)"
+            "unknown environment id '\(id)'; known ids: \(known.joined(separator: ", ")) (ids are case-sensitive), "
+                + "or gym:ID for any Gymnasium environment (gym:HalfCheetah-v5, gym:my_package.envs:MyEnv-v0)"
         case .invalidState(let envID, let state, let reason):
             "\(envID): invalid state \(state): \(reason)"
         case .invalidEnvCount(let count):
             "a vector env needs at least 1 env, got \(count); pass a positive number of envs"
+        case .invalidSelection(let id, let reason):
+            "environment '\(id)': \(reason)"
+        case .bridge(let fault):
+            fault.description
         }
     }
 }

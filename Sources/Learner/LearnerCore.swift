@@ -1,6 +1,7 @@
 import Dispatch
 import Environments
 import Foundation
+import GymBridge
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -64,9 +65,12 @@ actor LearnerCore {
         self.options = options
         self.logger = logger
         if let url = options.checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
-        spec = try EnvironmentRegistry.spec(id: options.run.envID)
+        spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
         let t: Trainer
         if let resume = options.resume {
+            guard resume.environment == options.run.environment, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
+                throw Checkpoint.CheckpointError.content("resume", reason: "the checkpoint was trained on \(resume.environment) (observation \(resume.observationSize), action \(resume.actionSpace)), this run trains \(options.run.environment); give that --env, or another --checkpoint-dir")
+            }
             t = resume.makeTrainer()
             metrics.envSteps = resume.envSteps
         } else {
@@ -82,6 +86,12 @@ actor LearnerCore {
     }
 
     var totalUpdates: Int { options.run.totalUpdates }
+
+    /// §4.11 signature of the run's environment, as workers must compute it for theirs.
+    var signature: UInt64 {
+        EnvironmentSignature.hash(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace,
+                                  actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
+    }
     var isFinished: Bool { finished }
 
     /// Waits until the run has made all its updates (or was stopped).
@@ -102,9 +112,8 @@ actor LearnerCore {
         guard hello.minVersion <= supported.upperBound, hello.maxVersion >= supported.lowerBound else {
             return .failure(WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)"))
         }
-        let signature = EnvironmentSignature.hash(envID: spec.id, observationSize: spec.observationSize, actionSpace: spec.actionSpace)
         guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
-            return .failure(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, observationSize: spec.observationSize, actionSpace: spec.actionSpace)))"))
+            return .failure(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)))"))
         }
         let id = nextSession
         nextSession += 1
@@ -122,7 +131,8 @@ actor LearnerCore {
             maxUnackedBatches: UInt16(options.maxUnackedBatches), heartbeatIntervalMilliseconds: UInt32(options.heartbeatIntervalMilliseconds),
             activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
             actionKind: actionKind, parameterCount: weights.parameters.count, observationClip: config.observationClip,
-            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip))))
+            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip,
+            envArguments: options.run.envArguments, envSignature: signature))))
         outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
         return .success(id)
@@ -258,6 +268,7 @@ actor LearnerCore {
         let update = metrics.updates + 1
         let total = totalUpdates
         let envID = spec.id
+        let envArguments = options.run.envArguments
         let envSteps = metrics.envSteps + taken.reduce(0) { $0 + $1.count }
         let logger = self.logger
         let checkpointURL = (options.checkpointEvery > 0 && (update % options.checkpointEvery == 0 || update == total)) ? options.checkpointURL : nil
@@ -271,7 +282,7 @@ actor LearnerCore {
                         if let url = checkpointURL {
                             // A failed checkpoint does not undo the update; the next one tries again.
                             do {
-                                try Checkpoint(trainer: t, envID: envID, envSteps: envSteps).write(to: url)
+                                try Checkpoint(trainer: t, envID: envID, envArguments: envArguments, envSteps: envSteps).write(to: url)
                             } catch {
                                 logger.error("checkpoint failed: \(error)")
                             }
@@ -331,7 +342,7 @@ actor LearnerCore {
         while training { try? await Task.sleep(for: .milliseconds(20)) }
         if let url = options.checkpointURL {
             do {
-                try Checkpoint(trainer: trainer.value, envID: spec.id, envSteps: metrics.envSteps).write(to: url)
+                try Checkpoint(trainer: trainer.value, envID: spec.id, envArguments: options.run.envArguments, envSteps: metrics.envSteps).write(to: url)
                 logger.info("checkpoint written to \(url.path) at version \(trainer.value.version)")
             } catch {
                 logger.error("final checkpoint failed: \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import GymBridge
 import NIOSSL
 import Training
 import Wire
@@ -30,6 +31,8 @@ public struct LearnerOptions: Sendable {
     /// Port of the Prometheus `/metrics` endpoint (nil: none).
     public var metricsPort: Int?
     public var metricsHost: String
+    /// How a `gym:` environment's bridge is started (the learner starts one once, to learn the spaces).
+    public var bridge: BridgeOptions
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (LearnerProgress) -> Void
 
@@ -38,7 +41,7 @@ public struct LearnerOptions: Sendable {
         limits: WireLimits = .default, helloTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
         maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpointURL: URL? = nil, checkpointEvery: Int = 10, resume: Checkpoint? = nil,
-        runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0",
+        runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
         progress: @escaping @Sendable (LearnerProgress) -> Void = { _ in }
     ) {
         self.run = run
@@ -64,6 +67,7 @@ public struct LearnerOptions: Sendable {
         self.runID = runID ?? "\(run.envID)-\(seed)"
         self.metricsPort = metricsPort
         self.metricsHost = metricsHost
+        self.bridge = bridge
         self.progress = progress
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GymBridge
 import Logging
 import Training
 import TransportSecurity
@@ -14,10 +15,12 @@ public struct LocalCluster: Sendable {
     public var checkpointURL: URL?
     public var checkpointEvery: Int
     public var resume: Checkpoint?
+    /// How `gym:` environments are started, by the learner (once, for the spaces) and by every worker.
+    public var bridge: BridgeOptions
     public var progress: @Sendable (LearnerProgress) -> Void
 
     public init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpointURL: URL?, checkpointEvery: Int,
-                resume: Checkpoint? = nil, progress: @escaping @Sendable (LearnerProgress) -> Void) {
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, progress: @escaping @Sendable (LearnerProgress) -> Void) {
         self.run = run
         self.seed = seed
         self.workers = workers
@@ -25,6 +28,7 @@ public struct LocalCluster: Sendable {
         self.checkpointURL = checkpointURL
         self.checkpointEvery = checkpointEvery
         self.resume = resume
+        self.bridge = bridge
         self.progress = progress
     }
 
@@ -44,7 +48,7 @@ public struct LocalCluster: Sendable {
         let tls = try LearnerTLS.load(directory: certs)
         let options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpointURL: checkpointURL,
-            checkpointEvery: checkpointEvery, resume: resume, progress: progress)
+            checkpointEvery: checkpointEvery, resume: resume, bridge: bridge, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()
@@ -52,12 +56,13 @@ public struct LocalCluster: Sendable {
         let envs = run.ppo.numEnvs
         let workerCount = workers
         let executable = workerExecutable
+        let bridgeArguments = ["--python", bridge.python, "--env-timeout", "\(bridge.timeout.secondsValue)"]
         let metrics = try await server.run { port in
             for i in 1...workerCount {
                 let p = Process()
                 p.executableURL = executable
                 p.arguments = ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)",
-                               "--envs", "\(envs)", "--id", "worker-\(i)", "--max-attempts", "20"]
+                               "--envs", "\(envs)", "--id", "worker-\(i)", "--max-attempts", "20"] + bridgeArguments
                 p.standardOutput = FileHandle.nullDevice
                 do {
                     try p.run()

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Environments
 import PPOCore
 
 /// Everything needed to resume training or to use the trained policy, stored as one safetensors file.
@@ -13,6 +14,8 @@ public struct Checkpoint: Sendable {
     public static let format = "swift-ppo-checkpoint/1"
 
     public var envID: String
+    /// `gymnasium.make` keyword arguments of a `gym:` environment, a JSON object ("" for none).
+    public var envArguments: String = ""
     public var config: PPOConfig
     public var observationSize: Int
     public var actionSpace: Space
@@ -43,8 +46,9 @@ public struct Checkpoint: Sendable {
     }
 
     /// The state of `trainer` now.
-    public init(trainer: Trainer, envID: String, envSteps: Int) {
+    public init(trainer: Trainer, envID: String, envArguments: String = "", envSteps: Int) {
         self.envID = envID
+        self.envArguments = envArguments
         config = trainer.config
         observationSize = trainer.model.observationSize
         actionSpace = trainer.model.actionSpace
@@ -94,6 +98,7 @@ public struct Checkpoint: Sendable {
             "rng": rng.state.map(String.init).joined(separator: ","),
         ]
         if let n = normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
+        if !envArguments.isEmpty { metadata["env_args"] = envArguments }
         let data = SafeTensors.encode(tensors, metadata: metadata)
         try Self.atomicWrite(data, to: url)
     }
@@ -234,12 +239,17 @@ public struct Checkpoint: Sendable {
             normalizer = n
         }
         guard let version = UInt64(try value("version")) else { throw .content(path, reason: "metadata 'version' is not a whole number") }
-        return Checkpoint(
+        var checkpoint = Checkpoint(
             envID: try value("env_id"), config: config, observationSize: observationSize, actionSpace: space,
             version: version, updates: try integer("updates"), trainedTransitions: try integer("trained_transitions"),
             envSteps: try integer("env_steps"), parameters: parameters, adamStep: try integer("adam_step"),
             adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)
+        checkpoint.envArguments = decoded.metadata["env_args"] ?? ""
+        return checkpoint
     }
+
+    /// The environment the checkpoint was trained on, with its arguments.
+    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments) }
 
     init(
         envID: String, config: PPOConfig, observationSize: Int, actionSpace: Space, version: UInt64, updates: Int,

@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import GymBridge
 import Logging
 import PPOCore
 
@@ -68,18 +69,26 @@ public final class LocalTraining {
     public static let returnWindow = 20
 
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
-    public init(run: RunConfiguration, seed: UInt64, checkpointURL: URL?, checkpointEvery: Int, resume: Checkpoint? = nil) throws {
+    /// A `gym:` environment is stepped by a bridge started with `bridge`.
+    public init(
+        run: RunConfiguration, seed: UInt64, checkpointURL: URL?, checkpointEvery: Int, resume: Checkpoint? = nil,
+        bridge: BridgeOptions = .default
+    ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration") }
-        let spec = try EnvironmentRegistry.spec(id: run.envID)
         self.run = run
         self.seed = seed
         self.checkpointURL = checkpointURL
         self.checkpointEvery = checkpointEvery
         if let url = checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
+        // A resumed run continues with fresh episodes: its streams depend on how far it got.
+        let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(resume?.updates ?? 0))
+        let env = try EnvironmentCatalog.makeVector(
+            run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed, bridge: bridge)
+        let spec = env.spec
         if let resume {
-            guard resume.envID == run.envID, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
-                throw Checkpoint.CheckpointError.content("resume", reason: "checkpoint was trained on \(resume.envID), not \(run.envID)")
+            guard resume.environment == run.environment, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
+                throw Checkpoint.CheckpointError.content("resume", reason: "checkpoint was trained on \(resume.environment), not \(run.environment)")
             }
             trainer = resume.makeTrainer()
             envSteps = resume.envSteps
@@ -87,9 +96,6 @@ public final class LocalTraining {
             trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed)
             envSteps = 0
         }
-        // A resumed run continues with fresh episodes: its streams depend on how far it got.
-        let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(trainer.updates))
-        let env = try VectorEnv(id: run.envID, count: trainer.config.numEnvs, seed: streams.environmentSeed)
         collector = RolloutCollector(
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
             rewardClip: trainer.config.rewardClip)
@@ -139,11 +145,11 @@ public final class LocalTraining {
                 recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
                 episodes: episodes, statistics: report.statistics, elapsedSeconds: elapsed))
             if let url = checkpointURL, checkpointEvery > 0, trainer.updates % checkpointEvery == 0 || trainer.updates == totalUpdates {
-                try Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps).write(to: url)
+                try Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps).write(to: url)
             }
         }
         if trainer.updates < totalUpdates, let url = checkpointURL {
-            try Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps).write(to: url)
+            try Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps).write(to: url)
             logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
         }
         let wall = seconds()
@@ -156,6 +162,6 @@ public final class LocalTraining {
 
     /// A checkpoint of the current state.
     public func checkpoint() -> Checkpoint {
-        Checkpoint(trainer: trainer, envID: run.envID, envSteps: envSteps)
+        Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps)
     }
 }

@@ -1,7 +1,8 @@
 import Environments
 import PPOCore
 
-/// Collects transitions from a `VectorEnv` with a frozen policy: the worker half of PPO.
+/// Collects transitions from a vector env (native, or Gymnasium's through the bridge) with a frozen policy: the
+/// worker half of PPO.
 ///
 /// For each of `steps` vector steps: normalise the observations with the policy version's frozen statistics (if
 /// the run normalises), sample actions, log-probs and values in one batched forward, step the envs, and record.
@@ -10,7 +11,7 @@ import PPOCore
 ///
 /// The collector keeps the envs running across calls: consecutive batches continue the same episodes.
 public final class RolloutCollector {
-    public private(set) var env: VectorEnv
+    public private(set) var env: any VectorEnvironment
     /// Reward scaling is an environment-side transformation (as Gymnasium's `NormalizeReward` wrapper): each
     /// collector keeps its own running statistics.
     public private(set) var rewardScaler: RewardScaler?
@@ -25,7 +26,7 @@ public final class RolloutCollector {
     /// Episodes finished so far, with the env step (counted over this collector) at which each ended.
     public private(set) var envSteps = 0
 
-    public init(env: VectorEnv, scaleRewards: Bool = false, gamma: Double = 0.99, rewardClip: Double = 10) {
+    public init(env: any VectorEnvironment, scaleRewards: Bool = false, gamma: Double = 0.99, rewardClip: Double = 10) {
         self.env = env
         rewardScaler = scaleRewards ? RewardScaler(environments: env.count, gamma: gamma) : nil
         self.rewardClip = rewardClip
@@ -67,19 +68,7 @@ public final class RolloutCollector {
                 actions: actions, logProbs: logProbs, values: values)
             try env.step(actions: UnsafeBufferPointer(start: actions, count: k * actSize))
             envSteps += k
-
-            for i in 0..<k {
-                let index = base + i
-                for j in 0..<actSize { batch.actions[index * actSize + j] = actions[i * actSize + j] }
-                batch.logProbs[index] = logProbs[i]
-                batch.values[index] = values[i]
-                batch.rewards[index] = env.rewards[i]
-                batch.terminated[index] = env.terminated[i]
-                // Gymnasium's TimeLimit also sets `truncated` on a terminal step at the limit; a terminal state
-                // must never bootstrap, so truncation here means "cut by the limit only".
-                batch.truncated[index] = env.truncated[i] && !env.terminated[i]
-                doneBuffer[i] = env.terminated[i] || env.truncated[i]
-            }
+            record(step: base, actions: actions, logProbs: logProbs, values: values, into: &batch)
             if rewardScaler != nil {
                 batch.rewards.withUnsafeMutableBufferPointer { rewards in
                     doneBuffer.withUnsafeBufferPointer { done in
@@ -113,5 +102,30 @@ public final class RolloutCollector {
         policy.value(observations: norm, count: k, into: values)
         for i in 0..<k { batch.bootstrapValues[i] = values[i] }
         return batch
+    }
+
+    /// Writes what the envs returned for vector step `base / k` into `batch` (the env's arrays read once: it may
+    /// be an existential).
+    private func record(
+        step base: Int, actions: UnsafeMutablePointer<Float>, logProbs: UnsafeMutablePointer<Float>,
+        values: UnsafeMutablePointer<Float>, into batch: inout TransitionBatch
+    ) {
+        let k = env.count
+        let actSize = env.actionSize
+        let rewards = env.rewards
+        let terminated = env.terminated
+        let truncated = env.truncated
+        for i in 0..<k {
+            let index = base + i
+            for j in 0..<actSize { batch.actions[index * actSize + j] = actions[i * actSize + j] }
+            batch.logProbs[index] = logProbs[i]
+            batch.values[index] = values[i]
+            batch.rewards[index] = rewards[i]
+            batch.terminated[index] = terminated[i]
+            // Gymnasium's TimeLimit also sets `truncated` on a terminal step at the limit; a terminal state
+            // must never bootstrap, so truncation here means "cut by the limit only".
+            batch.truncated[index] = truncated[i] && !terminated[i]
+            doneBuffer[i] = terminated[i] || truncated[i]
+        }
     }
 }

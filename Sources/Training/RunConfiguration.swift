@@ -7,17 +7,23 @@ import Yams
 /// hyper-parameters. Read from YAML presets (one key per line, snake_case, rl-zoo style) and overridden key by key
 /// from the command line with the same names.
 public struct RunConfiguration: Sendable, Equatable {
-    /// Gymnasium id.
+    /// Gymnasium id of a native environment (`CartPole-v1`), or `gym:ID` for any Gymnasium environment.
     public var envID: String
+    /// Keyword arguments for `gymnasium.make`, a canonical JSON object ("" for none; `gym:` ids only).
+    public var envArguments: String
     /// Environment steps to train for (rounded down to whole updates, at least one).
     public var totalSteps: Int
     public var ppo: PPOConfig
 
-    public init(envID: String, totalSteps: Int, ppo: PPOConfig) {
+    public init(envID: String, envArguments: String = "", totalSteps: Int, ppo: PPOConfig) {
         self.envID = envID
+        self.envArguments = envArguments
         self.totalSteps = totalSteps
         self.ppo = ppo
     }
+
+    /// The environment and its arguments.
+    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments) }
 
     /// Number of updates the run makes.
     public var totalUpdates: Int { max(1, totalSteps / max(ppo.rolloutSteps, 1)) }
@@ -37,6 +43,7 @@ public struct RunConfiguration: Sendable, Equatable {
     public mutating func set(_ key: String, value: Any?) throws(ConfigurationError) {
         switch key {
         case "env": envID = try string(key, value)
+        case "env_args": envArguments = try arguments(key, value)
         case "total_steps": totalSteps = try positiveInt(key, value)
         case "base": break  // handled when the file is read
         case "hidden_sizes":
@@ -76,7 +83,7 @@ public struct RunConfiguration: Sendable, Equatable {
 
     /// Every key a preset or `--set` accepts.
     public static let keys = [
-        "env", "total_steps", "base", "hidden_sizes", "activation", "initialization", "initial_log_std", "num_envs",
+        "env", "env_args", "total_steps", "base", "hidden_sizes", "activation", "initialization", "initial_log_std", "num_envs",
         "rollout_steps", "gamma", "gae_lambda", "truncation", "learning_rate", "learning_rate_schedule",
         "update_epochs", "minibatch_size", "clip_coef", "value_clip_coef", "value_coef", "entropy_coef",
         "max_grad_norm", "adam_eps", "adam_beta1", "adam_beta2", "advantage_normalization", "target_kl",
@@ -117,6 +124,7 @@ public struct RunConfiguration: Sendable, Equatable {
     public func problems() -> [String] {
         var out = ppo.problems()
         if envID.isEmpty { out.append("no environment: set env (e.g. --env CartPole-v1)") }
+        do { _ = try environment.validated() } catch { out.append(error.description) }
         if totalSteps <= 0 { out.append("total_steps must be positive") }
         return out
     }
@@ -126,6 +134,15 @@ public struct RunConfiguration: Sendable, Equatable {
     private func string(_ key: String, _ value: Any?) throws(ConfigurationError) -> String {
         guard let s = value as? String, !s.isEmpty else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "a name") }
         return s
+    }
+
+    /// A YAML mapping of `gymnasium.make` keyword arguments, as a canonical JSON object.
+    private func arguments(_ key: String, _ value: Any?) throws(ConfigurationError) -> String {
+        if value == nil || value is NSNull { return "" }
+        guard let mapping = value as? [String: Any], JSONSerialization.isValidJSONObject(mapping),
+              let data = try? JSONSerialization.data(withJSONObject: mapping, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "a mapping of gymnasium.make keyword arguments") }
+        return mapping.isEmpty ? "" : String(decoding: data, as: UTF8.self)
     }
 
     private func double(_ key: String, _ value: Any?) throws(ConfigurationError) -> Double {
@@ -190,15 +207,34 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
 extension RunConfiguration {
     /// The configuration a command line describes: the preset (`config`, or the environment's own preset),
     /// then `env`, `steps` and each `key=value` override, checked.
-    public static func resolve(env: String?, config: String?, steps: Int?, overrides: [String]) throws(ConfigurationError) -> RunConfiguration {
-        if let env, config == nil, !EnvironmentRegistry.ids.contains(env) {
-            throw .badValue(key: "env", value: env, expected: "one of " + EnvironmentRegistry.ids.joined(separator: ", "))
+    ///
+    /// A Gymnasium id (`gym:ID`) takes the preset of the same id without `gym:` where one is shipped (so
+    /// `gym:CartPole-v1` trains with CartPole-v1's), else the defaults; `envArguments` are `--env-arg key=value`.
+    public static func resolve(
+        env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = []
+    ) throws(ConfigurationError) -> RunConfiguration {
+        let selection = env.map { EnvironmentSelection(id: $0) }
+        if let env, let selection, !selection.isGym, config == nil, !EnvironmentRegistry.ids.contains(env) {
+            throw .badValue(key: "env", value: env, expected: "one of " + EnvironmentRegistry.ids.joined(separator: ", ") + ", or gym:ID for any Gymnasium environment")
         }
-        guard let name = config ?? env else {
+        var run: RunConfiguration
+        if let config {
+            run = try Presets.load(config)
+        } else if let selection, selection.isGym {
+            run = Presets.names.contains(selection.gymID) ? try Presets.load(selection.gymID) : RunConfiguration(envID: "", totalSteps: 1_000_000, ppo: .default)
+        } else if let env {
+            run = try Presets.load(env)
+        } else {
             throw .badValue(key: "env", value: "", expected: "an environment (--env ID) or a preset (--config NAME_OR_FILE)")
         }
-        var run = try Presets.load(name)
         if let env { run.envID = env }
+        if !envArguments.isEmpty {
+            do {
+                run.envArguments = try EnvironmentSelection.arguments(fromPairs: envArguments)
+            } catch {
+                throw .badValue(key: "env-arg", value: envArguments.joined(separator: " "), expected: error.description)
+            }
+        }
         if let steps { run.totalSteps = steps }
         for o in overrides {
             let parts = o.split(separator: "=", maxSplits: 1).map(String.init)

@@ -20,10 +20,13 @@ public enum WireProtocol {
     /// The framing version in every header.
     public static let framingVersion: UInt16 = 1
     /// Protocol versions this implementation speaks (negotiated in Hello/Welcome).
-    public static let supportedVersions: ClosedRange<UInt16> = 1...1
+    public static let supportedVersions: ClosedRange<UInt16> = 2...2
     /// Size of the frame header.
     public static let headerSize = 20
     /// Limits on strings.
     public static let maxIDBytes = 64
+    /// Environment ids (`gym:my_package.envs:MyEnv-v0`) and their `gymnasium.make` arguments (a JSON object).
+    public static let maxEnvIDBytes = 256
+    public static let maxEnvArgumentBytes = 4096
     public static let maxMessageBytes = 1024
 }

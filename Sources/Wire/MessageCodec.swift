@@ -14,14 +14,14 @@ public enum MessageCodec {
             w.integer(h.minVersion)
             w.integer(h.maxVersion)
             w.string(h.workerID, maxBytes: WireProtocol.maxIDBytes)
-            w.string(h.envID, maxBytes: WireProtocol.maxIDBytes)
+            w.string(h.envID, maxBytes: WireProtocol.maxEnvIDBytes)
             w.integer(h.envSignature)
             w.integer(h.numEnvs)
             w.integer(h.capabilities)
         case .welcome(let m):
             w.integer(m.version)
             w.string(m.runID, maxBytes: WireProtocol.maxIDBytes)
-            w.string(m.envID, maxBytes: WireProtocol.maxIDBytes)
+            w.string(m.envID, maxBytes: WireProtocol.maxEnvIDBytes)
             w.integer(m.policyVersion)
             w.integer(m.seed)
             w.integer(m.maxUnackedBatches)
@@ -43,6 +43,8 @@ public enum MessageCodec {
             w.integer(UInt8(m.normalizeRewards ? 1 : 0))
             w.double(m.gamma)
             w.double(m.rewardClip)
+            w.string(m.envArguments, maxBytes: WireProtocol.maxEnvArgumentBytes)
+            w.integer(m.envSignature)
         case .weights(let m):
             w.integer(m.policyVersion)
             w.integer(UInt32(clamping: m.parameters.count))
@@ -91,7 +93,7 @@ public enum MessageCodec {
             guard !worker.isEmpty, worker.utf8.allSatisfy(isIDByte) else {
                 throw r.fail("worker_id must be 1–64 characters of A–Z a–z 0–9 . _ -")
             }
-            let env = try r.string("env_id", maxBytes: WireProtocol.maxIDBytes)
+            let env = try r.string("env_id", maxBytes: WireProtocol.maxEnvIDBytes)
             let signature = try r.integer("env_signature", as: UInt64.self)
             guard !env.isEmpty || signature == 0 else { throw r.fail("env_signature must be 0 when env_id is empty") }
             let k = try r.integer("num_envs", as: UInt16.self)
@@ -103,7 +105,7 @@ public enum MessageCodec {
             let version = try r.integer("version", as: UInt16.self)
             let run = try r.string("run_id", maxBytes: WireProtocol.maxIDBytes)
             guard !run.isEmpty else { throw r.fail("run_id is empty") }
-            let envID = try r.string("env_id", maxBytes: WireProtocol.maxIDBytes)
+            let envID = try r.string("env_id", maxBytes: WireProtocol.maxEnvIDBytes)
             guard !envID.isEmpty else { throw r.fail("env_id is empty") }
             let policyVersion = try r.integer("policy_version", as: UInt64.self)
             let seed = try r.integer("seed", as: UInt64.self)
@@ -148,11 +150,15 @@ public enum MessageCodec {
             guard gamma >= 0, gamma <= 1 else { throw WireError(.invalidValue, "welcome: gamma is \(gamma)") }
             let rewardClip = try r.double("reward_clip")
             guard rewardClip.isFinite, rewardClip > 0 else { throw WireError(.invalidValue, "welcome: reward_clip is \(rewardClip)") }
+            let envArguments = try r.string("env_args", maxBytes: WireProtocol.maxEnvArgumentBytes)
+            guard envArguments.isEmpty || envID.hasPrefix("gym:") else { throw r.fail("env_args given for \(envID), which is not a gym: environment") }
+            let envSignature = try r.integer("env_signature", as: UInt64.self)
             let welcome = Welcome(
                 version: version, runID: run, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
                 heartbeatIntervalMilliseconds: heartbeat, activation: activation, hiddenSizes: hidden,
                 observationSize: obs, actionKind: actionKind, parameterCount: parameterCount,
-                observationClip: observationClip, normalizeRewards: normalizeFlag == 1, gamma: gamma, rewardClip: rewardClip)
+                observationClip: observationClip, normalizeRewards: normalizeFlag == 1, gamma: gamma, rewardClip: rewardClip,
+                envArguments: envArguments, envSignature: envSignature)
             guard parameterCount == welcome.impliedParameterCount else {
                 throw WireError(.shapeMismatch, "welcome: parameter_count \(parameterCount), the architecture has \(welcome.impliedParameterCount)")
             }

@@ -60,6 +60,10 @@ public struct Welcome: Equatable, Sendable {
     public var normalizeRewards: Bool
     public var gamma: Double
     public var rewardClip: Double
+    /// `gymnasium.make` keyword arguments of a `gym:` environment, a JSON object ("" for none); version 2.
+    public var envArguments: String
+    /// §4.11 signature of the learner's environment (spaces with their bounds, time limit, arguments); version 2.
+    public var envSignature: UInt64
 
     public enum ActionKind: Equatable, Sendable {
         case discrete(Int)
@@ -69,7 +73,7 @@ public struct Welcome: Equatable, Sendable {
     public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
                 heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
                 actionKind: ActionKind, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
-                gamma: Double, rewardClip: Double) {
+                gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0) {
         self.version = version
         self.runID = runID
         self.envID = envID
@@ -86,6 +90,8 @@ public struct Welcome: Equatable, Sendable {
         self.normalizeRewards = normalizeRewards
         self.gamma = gamma
         self.rewardClip = rewardClip
+        self.envArguments = envArguments
+        self.envSignature = envSignature
     }
 }
 
@@ -215,21 +221,28 @@ public enum Message: Equatable, Sendable {
     }
 }
 
-/// The environment signature of PROTOCOL.md §4.11 (FNV-1a 64 of a canonical description).
+/// The environment signature of PROTOCOL.md §4.11 (FNV-1a 64 of a canonical description): the id, the
+/// `gymnasium.make` arguments, both spaces with their bounds, and the time limit. Two workers whose environments
+/// differ in any of these (another package version, other arguments) have different signatures.
 public enum EnvironmentSignature {
-    public static func canonical(envID: String, observationSize: Int, actionSpace: Space) -> String {
-        switch actionSpace {
-        case .discrete(let n): "\(envID)|obs=\(observationSize)|act=discrete:\(n)"
-        case .box(let low, _): "\(envID)|obs=\(observationSize)|act=box:\(low.count)"
-        }
+    public static func canonical(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> String {
+        "\(envID)|args=\(arguments)|obs=\(text(observationSpace))|act=\(text(actionSpace))|limit=\(maxEpisodeSteps)"
     }
 
-    public static func hash(envID: String, observationSize: Int, actionSpace: Space) -> UInt64 {
+    public static func hash(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonical(envID: envID, observationSize: observationSize, actionSpace: actionSpace).utf8 {
+        for byte in canonical(envID: envID, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace, maxEpisodeSteps: maxEpisodeSteps).utf8 {
             h ^= UInt64(byte)
             h = h &* 0x0000_0100_0000_01B3
         }
         return h
+    }
+
+    /// `discrete:N` or `box:D:low…:high…`, each bound as Swift prints a Float (`-inf`, `1.0`).
+    static func text(_ space: Space) -> String {
+        switch space {
+        case .discrete(let n): "discrete:\(n)"
+        case .box(let low, let high): "box:\(low.count):" + low.map { "\($0)" }.joined(separator: ",") + ":" + high.map { "\($0)" }.joined(separator: ",")
+        }
     }
 }

@@ -24,6 +24,8 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case timeout = 19
         case tooManyConnections = 20
         case shuttingDown = 21
+        /// The worker's environment failed (raised, died, hung, returned NaN); its open grants go to others.
+        case environmentFailed = 22
     }
 
     public var code: Code

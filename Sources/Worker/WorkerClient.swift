@@ -1,6 +1,7 @@
 import Dispatch
 import Environments
 import Foundation
+import GymBridge
 import Logging
 import NIOCore
 import NIOPosix
@@ -19,6 +20,8 @@ public final class WorkerClient: Sendable {
     let describeFailure: @Sendable (Error) -> String
     /// Whether a connection failure is permanent (a refused certificate): no point in retrying.
     let isPermanent: @Sendable (Error) -> Bool
+    /// A Gymnasium bridge kept from one connection to the next (starting Python and the env's module takes time).
+    let environments = EnvironmentHolder()
 
     public init(
         options: WorkerOptions, logger: Logger = Logger(label: "ppo.worker"),
@@ -37,6 +40,8 @@ public final class WorkerClient: Sendable {
         /// The connection ended; `afterWelcome`: it had been established (the backoff starts over).
         case reconnect(String, afterWelcome: Bool = false)
         case refused(String)
+        /// The environment failed (raised, died, hung, NaN); the grants went back with the connection.
+        case environmentFailed(BridgeFault)
     }
 
     /// Runs until the learner says the run is finished (returns) or refuses this worker / stays unreachable
@@ -54,12 +59,14 @@ public final class WorkerClient: Sendable {
 
     private func runSessions(group: EventLoopGroup) async throws {
         var failures = 0
+        var environmentFailures = 0
         var sessions: UInt64 = 0
+        let wanted = try wantedSignature()
         var rng = RNG(seed: CollectorStreams(runSeed: 0, collector: options.workerID, session: 0).environmentSeed)
         while true {
             let ending: Ending
             do {
-                ending = try await session(group: group, index: sessions)
+                ending = try await session(group: group, index: sessions, wanted: wanted)
             } catch {
                 let sentence = describeFailure(error)
                 if isPermanent(error) { throw WorkerError.refused(sentence) }
@@ -67,7 +74,15 @@ public final class WorkerClient: Sendable {
             }
             sessions += 1
             if case .reconnect(_, true) = ending { failures = 0 }
+            if environments.takeDelivered() { environmentFailures = 0 }
             switch ending {
+            case .environmentFailed(let fault):
+                environmentFailures += 1
+                guard environmentFailures < options.maxEnvironmentFailures else {
+                    throw WorkerError.local("the environment failed \(environmentFailures) times in a row; the last time: \(fault)")
+                }
+                logger.error("environment failed: \(fault); its grants went back to the learner; restarting it (\(environmentFailures) in a row; the worker gives up at \(options.maxEnvironmentFailures))")
+                continue
             case .finished:
                 logger.info("the learner says training is finished; exiting")
                 return
@@ -89,7 +104,17 @@ public final class WorkerClient: Sendable {
     }
 
     /// One connection: Hello, Welcome, Weights, then grants until the learner ends it.
-    func session(group: EventLoopGroup, index: UInt64) async throws -> Ending {
+    /// The environment this worker insists on (`--env`), as Hello names it, or nil.
+    private func wantedSignature() throws -> (id: String, signature: UInt64)? {
+        guard let id = options.envID else { return nil }
+        let selection = EnvironmentSelection(id: id, arguments: options.envArguments)
+        let spec = try EnvironmentCatalog.spec(for: selection, bridge: options.bridge)
+        return (spec.id, EnvironmentSignature.hash(
+            envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace,
+            actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps))
+    }
+
+    func session(group: EventLoopGroup, index: UInt64, wanted: (id: String, signature: UInt64)?) async throws -> Ending {
         let options = self.options
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
@@ -105,11 +130,9 @@ public final class WorkerClient: Sendable {
                     return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
                 }
             }
-        let wanted = try options.envID.map { (id) throws(EnvironmentError) in try EnvironmentRegistry.spec(id: id) }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(.hello(Hello(
-                workerID: options.workerID, envID: wanted?.id ?? "",
-                envSignature: wanted.map { EnvironmentSignature.hash(envID: $0.id, observationSize: $0.observationSize, actionSpace: $0.actionSpace) } ?? 0,
+                workerID: options.workerID, envID: wanted?.id ?? "", envSignature: wanted?.signature ?? 0,
                 numEnvs: UInt16(options.envs))))
             var messages = inbound.makeAsyncIterator()
             // Under TLS 1.3 a refused certificate shows only now, at the first read: wait for the Welcome.
@@ -137,10 +160,13 @@ public final class WorkerClient: Sendable {
             default:
                 return .refused("the learner sent \(first.type) before Welcome")
             }
-            guard let spec = try? EnvironmentRegistry.spec(id: welcome.envID) else {
-                return .refused("the learner trains \(welcome.envID), which this worker does not know (it knows \(EnvironmentRegistry.ids.joined(separator: ", ")))")
+            let worker: WorkerState
+            switch await prepare(welcome: welcome, session: index) {
+            case .success(let prepared): worker = prepared
+            case .failure(let refusal):
+                try? await outbound.write(.error(WireError(refusal.code, refusal.message)))
+                return refusal.ending
             }
-            let worker = try WorkerState(welcome: welcome, spec: spec, options: options, session: index)
             self.logger.info("connected to \(options.host):\(options.port) (run \(welcome.runID), policy version \(welcome.policyVersion), \(options.envs) envs)")
             var unacked = 0
             let maxUnacked = Int(welcome.maxUnackedBatches)
@@ -161,8 +187,16 @@ public final class WorkerClient: Sendable {
                 case .grant(let g):
                     guard g.policyVersion == worker.version else { continue }  // new weights are on their way
                     readySent = false
-                    let batch = try await worker.collect(grant: g)
+                    let batch: BatchMessage
+                    do {
+                        batch = try await worker.collect(grant: g)
+                    } catch EnvironmentError.bridge(let fault) where !fault.isPermanent {
+                        // Nothing of the grant is sent; closing gives it back.
+                        try? await outbound.write(.error(WireError(.environmentFailed, fault.description)))
+                        return .environmentFailed(fault)
+                    }
                     try await outbound.write(.batch(batch))
+                    environments.markDelivered()
                     unacked += 1
                     if unacked < maxUnacked {
                         try await outbound.write(.ready(policyVersion: worker.version))
@@ -188,6 +222,47 @@ public final class WorkerClient: Sendable {
             return .reconnect("the learner closed the connection", afterWelcome: true)
         }
     }
+
+    /// Why a Welcome cannot be served: the code told to the learner and how the session ends.
+    struct Refusal: Error {
+        var code: WireError.Code
+        var message: String
+        var ending: Ending
+    }
+
+    /// Builds the policy and the environments a Welcome describes, and checks the environment is the learner's.
+    private func prepare(welcome: Welcome, session index: UInt64) async -> Result<WorkerState, Refusal> {
+        let options = self.options
+        let selection = EnvironmentSelection(id: welcome.envID, arguments: welcome.envArguments)
+        let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: index)
+        let env: any VectorEnvironment
+        do {
+            env = try await environments.take(selection, count: options.envs, seed: streams.environmentSeed, bridge: options.bridge)
+        } catch let error as EnvironmentError {
+            if case .bridge(let fault) = error, !fault.isPermanent {
+                return .failure(Refusal(code: .environmentFailed, message: fault.description, ending: .environmentFailed(fault)))
+            }
+            let why = "the learner trains \(selection), which this worker cannot run: \(error)"
+            return .failure(Refusal(code: .envMismatch, message: why, ending: .refused(why)))
+        } catch {
+            return .failure(Refusal(code: .envMismatch, message: "\(error)", ending: .refused("\(error)")))
+        }
+        let spec = env.spec
+        let signature = EnvironmentSignature.hash(
+            envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace,
+            actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
+        guard welcome.envSignature == signature else {
+            let why = "this worker's \(selection) is not the learner's: here it is \(EnvironmentSignature.canonical(envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)) (install the same package versions on both machines)"
+            return .failure(Refusal(code: .envMismatch, message: why, ending: .refused(why)))
+        }
+        do {
+            let state = try WorkerState(welcome: welcome, env: env, options: options, streams: streams)
+            environments.keep(state.collector, selection: selection)
+            return .success(state)
+        } catch {
+            return .failure(Refusal(code: .shapeMismatch, message: "\(error)", ending: .refused("\(error)")))
+        }
+    }
 }
 
 /// The worker's policy snapshot and collector for one connection.
@@ -200,8 +275,9 @@ final class WorkerState: @unchecked Sendable {
     let welcome: Welcome
     let actionEncoding: BatchMessage.ActionEncoding
 
-    init(welcome: Welcome, spec: EnvironmentSpec, options: WorkerOptions, session: UInt64) throws {
+    init(welcome: Welcome, env: any VectorEnvironment, options: WorkerOptions, streams: CollectorStreams) throws {
         self.welcome = welcome
+        let spec = env.spec
         switch (welcome.actionKind, spec.actionSpace) {
         case (.discrete(let n), .discrete(let m)) where n == m: break
         case (.continuous(let d), .box(let low, _)) where d == low.count: break
@@ -218,9 +294,6 @@ final class WorkerState: @unchecked Sendable {
         guard model.parameterCount == welcome.parameterCount else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
         }
-        // Streams depend on the run seed, the worker's name and the connection: distinct per worker, reproducible.
-        let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: session)
-        let env = try VectorEnv(id: spec.id, count: options.envs, seed: streams.environmentSeed)
         collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
         rng = streams.actions
         version = welcome.policyVersion

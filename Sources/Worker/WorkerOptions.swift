@@ -1,3 +1,4 @@
+import GymBridge
 import NIOSSL
 
 /// Everything a worker is configured by.
@@ -9,8 +10,14 @@ public struct WorkerOptions: Sendable {
     /// The name the learner's certificate must carry (defaults to `host`).
     public var serverHostname: String?
     public var workerID: String
-    /// The environment this worker insists on (nil: whatever the learner trains).
+    /// The environment this worker insists on (nil: whatever the learner trains), with its `gymnasium.make`
+    /// arguments.
     public var envID: String?
+    public var envArguments: String
+    /// How Gymnasium environments are started (interpreter, timeout).
+    public var bridge: BridgeOptions
+    /// Environment failures in a row (each one restarts the environment) before the worker gives up.
+    public var maxEnvironmentFailures: Int
     public var envs: Int
     /// Reconnect backoff: first delay, cap, and how many failed attempts in a row before giving up (nil: never).
     public var initialBackoff: Duration
@@ -22,7 +29,8 @@ public struct WorkerOptions: Sendable {
     public init(
         host: String, port: Int, tls: NIOSSLContext?, serverHostname: String? = nil, workerID: String, envID: String? = nil,
         envs: Int = 8, initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(10),
-        maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10)
+        maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10), envArguments: String = "",
+        bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3
     ) {
         self.host = host
         self.port = port
@@ -35,6 +43,9 @@ public struct WorkerOptions: Sendable {
         self.maxBackoff = maxBackoff
         self.maxAttempts = maxAttempts
         self.welcomeTimeout = welcomeTimeout
+        self.envArguments = envArguments
+        self.bridge = bridge
+        self.maxEnvironmentFailures = maxEnvironmentFailures
     }
 }
 

@@ -26,6 +26,8 @@ struct LearnerCommand: AsyncParsableCommand {
               ppo-learner --env CartPole-v1 --tls-dir certs
               ppo-learner --config Pendulum-v1 --port 9000 --metrics-port 9100 --tls-dir certs --checkpoint-dir runs/pendulum
               ppo-learner --env CartPole-v1 --tls-dir certs --checkpoint-dir runs/cp --resume
+              ppo-learner --env gym:HalfCheetah-v5 --tls-dir certs --python .venv/bin/python3
+            A gym:ID learner starts Python once to learn the spaces; its workers need the same packages.
             SIGINT/SIGTERM: the learner finishes an update in progress, writes a checkpoint and says goodbye.
             """)
 
@@ -36,6 +38,8 @@ struct LearnerCommand: AsyncParsableCommand {
     var host = "0.0.0.0"
 
     @OptionGroup var runOptions: RunOptions
+
+    @OptionGroup var bridgeFlags: BridgeFlags
 
     @Option(help: "Folder with ca.pem, learner.pem and learner-key.pem (from `ppo certs`).")
     var tlsDir: String?
@@ -113,7 +117,6 @@ struct LearnerCommand: AsyncParsableCommand {
             }
             resumeFrom = try Checkpoint.read(from: checkpointURL)
             if let r = resumeFrom {
-                guard r.envID == run.envID else { throw CommandFailure("\(checkpointURL.path) was trained on \(r.envID), not \(run.envID)") }
                 run.ppo = r.config
             }
         }
@@ -127,6 +130,7 @@ struct LearnerCommand: AsyncParsableCommand {
             maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpointURL: checkpointURL,
             checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
+            bridge: bridgeFlags.options,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

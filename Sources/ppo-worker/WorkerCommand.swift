@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandSupport
+import Environments
 import Foundation
 import Logging
 import NIOSSL
@@ -16,6 +18,9 @@ struct WorkerCommand: AsyncParsableCommand {
             Examples:
               ppo-worker --learner learner.example:9000 --tls-dir certs --cert-name worker-3
               ppo-worker --learner 127.0.0.1:9000 --plaintext --envs 16
+              ppo-worker --learner learner.example:9000 --tls-dir certs --cert-name worker-3 --python .venv/bin/python3
+
+            For a gym:ID environment the worker starts one Python process (--python) that steps its --envs environments; if an environment raises, crashes, hangs past --env-timeout or returns NaN, the worker gives its grants back, restarts the Python process and carries on (at most --max-env-failures times in a row).
             """)
 
     @Option(help: "The learner's address, HOST:PORT.")
@@ -39,9 +44,24 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Give up after this many failed connection attempts in a row (default: keep trying).")
     var maxAttempts: Int?
 
+    @Option(help: ArgumentHelp(
+        "Serve only a learner that trains this environment (a native id or gym:ID). Default: whatever the learner trains; for gym: ids that means importing the module the learner names, so pin it on machines you share.",
+        valueName: "id"))
+    var env: String?
+
+    @Option(name: .customLong("env-arg"), help: ArgumentHelp("With --env gym:ID: a gymnasium.make keyword argument (repeatable).", valueName: "key=value"))
+    var envArguments: [String] = []
+
+    @Option(help: "Environment failures in a row (an exception, a crash, a hang or NaN; each restarts the environment) before the worker gives up.")
+    var maxEnvFailures = 3
+
+    @OptionGroup var bridgeFlags: BridgeFlags
+
     func validate() throws {
         guard parseLearner() != nil else { throw ValidationError("--learner must be HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000") }
         guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
+        guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
+        if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
         guard tlsDir != nil || plaintext else {
             throw ValidationError("give --tls-dir DIR (the bundle from `ppo certs`) and --cert-name, or --plaintext for a loopback learner")
         }
@@ -85,8 +105,16 @@ struct WorkerCommand: AsyncParsableCommand {
             serverHostname = try WorkerTLS.serverHostname(forDialling: host)
         }
         let name = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }.reduce("") { $0 + String($1) }
+        let envArgumentsJSON: String
+        do {
+            envArgumentsJSON = try EnvironmentSelection.arguments(fromPairs: envArguments)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let options = WorkerOptions(
-            host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envs: envs, maxAttempts: maxAttempts)
+            host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envID: env, envs: envs,
+            maxAttempts: maxAttempts, envArguments: envArgumentsJSON, bridge: bridgeFlags.options,
+            maxEnvironmentFailures: maxEnvFailures)
         let client = WorkerClient(
             options: options,
             describeFailure: { LearnerConnectionFailure($0, host: host, port: port).description },
@@ -99,6 +127,9 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             try await client.run()
         } catch let error as WorkerError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as EnvironmentError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -5,17 +5,20 @@ import PPOCore
 
 struct Envs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the environments, with their spaces, time limits and reward thresholds.")
+        abstract: "List the native environments, with their spaces, time limits and reward thresholds, and how to use Gymnasium's.",
+        discussion: """
+            Besides these, any Gymnasium environment trains as gym:ID: gym:HalfCheetah-v5, gym:CartPole-v1, or a user's own gym:my_package.envs:MyEnv-v0 (Gymnasium imports my_package.envs, which registers it). The worker steps it in a Python process of its own: give --python PATH (or set PPO_PYTHON) to an interpreter with gymnasium installed (pip install gymnasium, "gymnasium[mujoco]" for MuJoCo), and --env-arg key=value for gymnasium.make's keyword arguments. Observations must be 1-D Box; actions Discrete or 1-D Box.
+            """)
 
-    @Flag(help: "Print the list as JSON.")
+    @Flag(help: "Print the list as JSON (infinite bounds as the strings \"inf\" and \"-inf\").")
     var json = false
 
     func run() throws {
         let specs = EnvironmentRegistry.specs
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(specs), as: UTF8.self))
+            let objects = specs.map(Self.object)
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
             return
         }
         for spec in specs {
@@ -26,6 +29,11 @@ struct Envs: ParsableCommand {
                   + "max steps \(spec.maxEpisodeSteps)".padding(toLength: 16, withPad: " ", startingAt: 0)
                   + "solved at \(threshold)")
         }
+        print("""
+
+            gym:ID                    any Gymnasium environment, stepped by Python (--python, or PPO_PYTHON):
+                                      gym:HalfCheetah-v5, gym:my_package.envs:MyEnv-v0; see `ppo envs --help`
+            """)
     }
 
     static func describe(_ space: Space) -> String {
@@ -33,5 +41,19 @@ struct Envs: ParsableCommand {
         case .discrete(let n): "Discrete(\(n))"
         case .box(let low, _): "Box(\(low.count))"
         }
+    }
+
+    /// A spec as JSON: JSON has no infinity, so unbounded limits are written "inf" / "-inf", as the bridge does.
+    static func object(_ spec: EnvironmentSpec) -> [String: Any] {
+        func bound(_ x: Float) -> Any { x.isFinite ? Double(x) : (x > 0 ? "inf" : "-inf") }
+        func space(_ s: Space) -> [String: Any] {
+            switch s {
+            case .discrete(let n): ["kind": "discrete", "n": n]
+            case .box(let low, let high): ["kind": "box", "low": low.map(bound), "high": high.map(bound)]
+            }
+        }
+        return ["id": spec.id, "observation": space(spec.observationSpace), "action": space(spec.actionSpace),
+                "max_episode_steps": spec.maxEpisodeSteps, "reward_threshold": spec.rewardThreshold ?? NSNull(),
+                "state": spec.stateNames]
     }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Training
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a checkpoint: deterministic episodes (most probable action / Gaussian mean).")
+        abstract: "Evaluate a checkpoint: deterministic episodes (most probable action / Gaussian mean).",
+        discussion: "The environment (and, for gym:ID, its gymnasium.make arguments) comes from the checkpoint; gym: environments are stepped by --python.")
 
     @Option(help: "Path to a checkpoint.safetensors written by `ppo train`.")
     var checkpoint: String
@@ -18,13 +20,15 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @OptionGroup var bridgeFlags: BridgeFlags
+
     func validate() throws {
         guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
     }
 
     func run() throws {
         let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
-        let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed)
+        let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

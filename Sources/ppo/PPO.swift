@@ -1,4 +1,6 @@
 import ArgumentParser
+import Environments
+import CommandSupport
 import Foundation
 import PPOBench
 import PPOCore
@@ -25,11 +27,14 @@ struct Bench: ParsableCommand {
                            transitions/s, wire bytes per transition (33 raw)
               collect      a worker's collection of 2048 CartPole-v1 transitions
               all          every benchmark above
+              bridge       --envs K Gymnasium environments (--env gym:ID, default gym:CartPole-v1) stepped
+                           through the Python bridge with random actions (not part of all: needs --python);
+                           Benchmarks/bridge-throughput.sh compares it with plain Python and AsyncVectorEnv
 
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
             """)
 
-    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, collect, all).")
+    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, collect, all, bridge).")
     var name: String
 
     @Flag(help: "Print the results as JSON instead of a table.")
@@ -38,11 +43,24 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions (samples) per benchmark.")
     var repetitions = 30
 
+    @Option(help: "bridge: the Gymnasium environment (gym:ID).")
+    var env = "gym:CartPole-v1"
+
+    @Option(help: "bridge: environments stepped together.")
+    var envs = 8
+
+    @Option(help: "bridge: environment steps in all.")
+    var steps = 40_000
+
+    @OptionGroup var bridgeFlags: BridgeFlags
+
     func validate() throws {
-        guard Self.known.contains(name) || name == "all" else {
+        guard Self.known.contains(name) || name == "all" || name == "bridge" else {
             throw ValidationError("unknown benchmark '\(name)'; choose one of: \((Self.known + ["all"]).joined(separator: ", "))")
         }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
+        guard (1...4096).contains(envs), steps > 0 else { throw ValidationError("--envs must be 1–4096 and --steps positive") }
+        if name == "bridge", !env.hasPrefix(EnvironmentSelection.gymPrefix) { throw ValidationError("bridge benchmarks a gym:ID environment") }
     }
 
     static let known = ["update-step", "act", "env-step", "codec", "collect"]
@@ -57,6 +75,15 @@ struct Bench: ParsableCommand {
         var results: [BenchResult] = []
         for benchmark in names {
             switch benchmark {
+            case "bridge":
+                let r = try BridgeBenchmarks.step(
+                    selection: EnvironmentSelection(id: env), envs: envs, steps: steps, repetitions: repetitions, bridge: bridgeFlags.options)
+                results.append(r)
+                if !json {
+                    print(Self.row(r))
+                    print(String(format: "%24@ %.0f env steps/s", "", r.extra["env_steps_per_second"] ?? 0))
+                }
+                continue
             case "update-step": results.append(CoreBenchmarks.updateStep(repetitions: repetitions))
             case "act": results.append(CoreBenchmarks.act(repetitions: repetitions))
             case "collect":

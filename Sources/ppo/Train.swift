@@ -2,6 +2,7 @@ import ArgumentParser
 import Environments
 import Foundation
 import CommandSupport
+import GymBridge
 import Learner
 import PPOCore
 import Training
@@ -17,9 +18,15 @@ struct Train: ParsableCommand {
               ppo train --config seed --seed 3
               ppo train --env Pendulum-v1 --workers 0 --set learning_rate=0.0005
               ppo train --env CartPole-v1 --out runs/cp --resume
+              ppo train --env gym:HalfCheetah-v5 --python .venv/bin/python3
+              ppo train --env gym:my_package.envs:MyEnv-v0 --env-arg difficulty=3 --workers 2
+
+            gym:ID environments run in one Python process per worker (pip install gymnasium, and "gymnasium[mujoco]" for MuJoCo), with the policy, the wire and TLS in Swift.
             """)
 
     @OptionGroup var runOptions: RunOptions
+
+    @OptionGroup var bridgeFlags: BridgeFlags
 
     @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
     var out: String?
@@ -63,7 +70,8 @@ struct Train: ParsableCommand {
             return
         }
         let training = try LocalTraining(
-            run: run, seed: seed, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery, resume: resumeFrom)
+            run: run, seed: seed, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery, resume: resumeFrom,
+            bridge: bridgeFlags.options)
         let ppo = training.trainer.config
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
@@ -85,7 +93,7 @@ struct Train: ParsableCommand {
     func finish(summary: TrainingSummary, checkpoint: Checkpoint, seed: UInt64, outDir: URL, footer: String? = nil) throws {
         var evaluation: EvaluationResult?
         if evalEpisodes > 0 {
-            evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000)
+            evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000, bridge: bridgeFlags.options)
         }
         let report = TrainReport(summary: summary, evaluation: evaluation)
         let encoder = JSONEncoder()
@@ -137,7 +145,7 @@ extension Train {
         }
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpointURL: checkpointURL,
-            checkpointEvery: max(checkpointEvery, 1), resume: resume,
+            checkpointEvery: max(checkpointEvery, 1), resume: resume, bridge: bridgeFlags.options,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

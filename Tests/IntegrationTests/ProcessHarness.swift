@@ -9,10 +9,13 @@ final class Spawned: @unchecked Sendable {
     private var stdoutText = ""
     private var stderrText = ""
 
-    init(_ executable: String, _ arguments: [String], name: String) throws {
+    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:]) throws {
         self.name = name
         process.executableURL = Spawned.products.appendingPathComponent(executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -8,11 +8,22 @@ import Testing
 /// Messages used by the round-trip and golden-vector tests.
 enum Samples {
     static let hello = Message.hello(Hello(workerID: "worker-1", envID: "CartPole-v1",
-        envSignature: EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2)), numEnvs: 8))
+        envSignature: cartPoleSignature, numEnvs: 8))
+    static let cartPoleSignature = EnvironmentSignature.hash(
+        envID: "CartPole-v1", arguments: "",
+        observationSpace: .box(low: [-4.8, -.infinity, -0.41887903, -.infinity], high: [4.8, .infinity, 0.41887903, .infinity]),
+        actionSpace: .discrete(2), maxEpisodeSteps: 500)
     static let welcome = Message.welcome(Welcome(
-        version: 1, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        version: 2, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
         activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2), parameterCount: 9155,
-        observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10))
+        observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+        envSignature: cartPoleSignature))
+    /// A Welcome for a Gymnasium environment with `gymnasium.make` arguments.
+    static let gymWelcome = Message.welcome(Welcome(
+        version: 2, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2),
+        parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+        envArguments: #"{"difficulty": 3, "mode": "hard"}"#, envSignature: 0x0123_4567_89AB_CDEF))
     static var weights: Message {
         var rng = RNG(seed: 1)
         let params = (0..<50).map { _ in Float(rng.normal()) }
@@ -51,7 +62,7 @@ enum Samples {
     }
 
     static var all: [(String, Message)] {
-        [("hello", hello), ("welcome", welcome), ("weights", weights), ("ready", ready), ("grant", grant),
+        [("hello", hello), ("welcome", welcome), ("welcome-gym", gymWelcome), ("weights", weights), ("ready", ready), ("grant", grant),
          ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
          ("ack", ack), ("heartbeat", heartbeat), ("error", error), ("goodbye", goodbye)]
     }
@@ -112,15 +123,20 @@ struct WireCodecTests {
         #expect(back == values)
     }
 
-    @Test("the environment signature is FNV-1a of the canonical description")
+    @Test("the environment signature is FNV-1a of the canonical description: id, arguments, both spaces with bounds, time limit")
     func signature() {
-        #expect(EnvironmentSignature.canonical(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2)) == "CartPole-v1|obs=4|act=discrete:2")
+        let box = Space.box(low: [-1, -.infinity], high: [1, .infinity])
+        #expect(EnvironmentSignature.canonical(envID: "gym:X-v0", arguments: #"{"a": 1}"#, observationSpace: box, actionSpace: .discrete(2), maxEpisodeSteps: 50)
+                == #"gym:X-v0|args={"a": 1}|obs=box:2:-1.0,-inf:1.0,inf|act=discrete:2|limit=50"#)
         // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test value).
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in "a".utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
         #expect(h == 0xaf63_dc4c_8601_ec8c)
-        #expect(EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(2))
-                != EnvironmentSignature.hash(envID: "CartPole-v1", observationSize: 4, actionSpace: .discrete(3)))
+        func signature(_ arguments: String = "", _ space: Space = box, _ limit: Int = 50) -> UInt64 {
+            EnvironmentSignature.hash(envID: "gym:X-v0", arguments: arguments, observationSpace: space, actionSpace: .discrete(2), maxEpisodeSteps: limit)
+        }
+        // Every part counts: other arguments, other bounds, another time limit.
+        #expect(Set([signature(), signature(#"{"a": 2}"#), signature("", .box(low: [-2, -.infinity], high: [1, .infinity])), signature("", box, 51)]).count == 4)
     }
 
     @Test("a Welcome's parameter count must match its architecture")

@@ -1,0 +1,39 @@
+/// What a rollout collector steps: `count` environments of one kind, auto-reset in the same step.
+///
+/// After `step(actions:)`, row `i` of `observations` is env `i`'s next state (the first observation of a new
+/// episode where one ended), `finalObservations` row `i` is the last observation of an episode that ended in that
+/// step (`hasFinalObservation[i]`), and `finishedEpisodes` lists those episodes. Rows of `count × size` buffers are
+/// flat: row `i` is `i * size ..< (i + 1) * size`.
+///
+/// Two kinds conform: `VectorEnv` (the native classic-control envs, in this process) and the Gymnasium bridge's
+/// vector env (envs in a Python process of their own). A collector holds a buffer array only between two steps.
+public protocol VectorEnvironment: Sendable {
+    var spec: EnvironmentSpec { get }
+    /// Number of envs.
+    var count: Int { get }
+    var observations: [Float] { get }
+    var rewards: [Float] { get }
+    var terminated: [Bool] { get }
+    var truncated: [Bool] { get }
+    var finalObservations: [Float] { get }
+    var hasFinalObservation: [Bool] { get }
+    var finishedEpisodes: [FinishedEpisode] { get }
+
+    /// Steps every env with its action (`count × spec.actionSize` floats, env by env) and auto-resets the envs
+    /// whose episode ended.
+    mutating func step(actions: UnsafeBufferPointer<Float>) throws(EnvironmentError)
+
+    /// Resets every env and clears flags and episode statistics; env `i` is seeded from `seed` and `i`.
+    mutating func reset(seeding seed: UInt64) throws(EnvironmentError)
+}
+
+extension VectorEnvironment {
+    public var observationSize: Int { spec.observationSize }
+    public var actionSize: Int { spec.actionSize }
+}
+
+extension VectorEnv: VectorEnvironment {
+    public mutating func reset(seeding seed: UInt64) throws(EnvironmentError) {
+        reset(seed: Optional(seed))
+    }
+}

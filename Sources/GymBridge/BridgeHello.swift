@@ -1,0 +1,67 @@
+import Environments
+import PPOCore
+
+/// The bridge's first message (BRIDGE.md §1.3), read into the spec of the environment it made.
+enum BridgeHello {
+    /// The spec of a started bridge, or the refusal it sent, as an error.
+    static func spec(from hello: [String: Any], selection: EnvironmentSelection) throws(EnvironmentError) -> EnvironmentSpec {
+        let envID = selection.id
+        guard hello["ok"] as? Bool == true else {
+            let kind = hello["kind"] as? String ?? "make_failed"
+            let message = hello["message"] as? String ?? "the bridge refused to start"
+            throw .bridge(.refused(envID: envID, kind: kind, message: String(message.prefix(2000))))
+        }
+        guard hello["bridge"] as? Int == 1 else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "the bridge speaks channel version \(hello["bridge"] ?? "none"), this program 1"))
+        }
+        let observation = try space(hello["observation"], "observation", envID)
+        guard case .box(let low, _) = observation, !low.isEmpty, low.count <= 65536 else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "the observation space must be a Box of 1–65536 values"))
+        }
+        let action = try space(hello["action"], "action", envID)
+        let maxSteps = hello["max_episode_steps"] as? Int ?? 0
+        let threshold = (hello["reward_threshold"] as? Double).flatMap { $0.isFinite ? $0 : nil }
+        return EnvironmentSpec(
+            id: envID, observationSpace: observation, actionSpace: action, maxEpisodeSteps: max(0, maxSteps),
+            rewardThreshold: threshold, stateNames: [])
+    }
+
+    private static func space(_ value: Any?, _ name: String, _ envID: String) throws(EnvironmentError) -> Space {
+        guard let object = value as? [String: Any], let kind = object["kind"] as? String else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "the hello has no \(name) space"))
+        }
+        switch kind {
+        case "discrete":
+            guard let n = object["n"] as? Int, (1...65536).contains(n) else {
+                throw .bridge(.protocolViolation(envID: envID, detail: "a Discrete \(name) space needs n in 1–65536"))
+            }
+            return .discrete(n)
+        case "box":
+            guard let low = bounds(object["low"]), let high = bounds(object["high"]), low.count == high.count,
+                  (1...65536).contains(low.count), zip(low, high).allSatisfy({ !$0.isNaN && !$1.isNaN && $0 <= $1 })
+            else {
+                throw .bridge(.protocolViolation(envID: envID, detail: "the \(name) Box needs matching low ≤ high bounds of 1–65536 values"))
+            }
+            return .box(low: low, high: high)
+        default:
+            throw .bridge(.protocolViolation(envID: envID, detail: "unknown \(name) space kind '\(kind)'"))
+        }
+    }
+
+    /// Numbers, or the strings "inf" / "-inf".
+    private static func bounds(_ value: Any?) -> [Float]? {
+        guard let items = value as? [Any] else { return nil }
+        var result: [Float] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            if let number = item as? Double {
+                result.append(Float(number))
+            } else if let text = item as? String, text == "inf" || text == "-inf" {
+                result.append(text == "inf" ? .infinity : -.infinity)
+            } else {
+                return nil
+            }
+        }
+        return result
+    }
+}

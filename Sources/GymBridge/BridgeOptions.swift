@@ -1,0 +1,27 @@
+import Foundation
+import PPOCore
+
+/// How Gymnasium environments are run: which interpreter, how long an answer may take, how long to spin for one.
+public struct BridgeOptions: Sendable, Equatable {
+    /// The Python interpreter (a path, or a name looked up on PATH).
+    public var python: String
+    /// The longest a reset or step of all of a bridge's envs may take (`--env-timeout`); then the bridge is killed.
+    public var timeout: Duration
+    /// The longest a bridge may take to start: import Gymnasium, the env's module, make the envs.
+    public var startTimeout: Duration
+    /// How long to spin for an answer before sleeping on the pipe (a wake-up costs ~50 µs in a VM).
+    public var spin: Duration
+    /// Variables added to the bridge's environment (e.g. `PYTHONPATH` for a user's env module).
+    public var environment: [String: String] = [:]
+
+    public init(python: String? = nil, timeout: Duration = .seconds(60), startTimeout: Duration = .seconds(120), spin: Duration? = nil) {
+        let environment = ProcessInfo.processInfo.environment
+        self.python = python ?? environment["PPO_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        self.timeout = timeout
+        self.startTimeout = max(startTimeout, timeout)
+        let spinMicroseconds = environment["PPO_BRIDGE_SPIN_US"].flatMap { Int($0) }.map { min(max($0, 0), 100_000) }
+        self.spin = spin ?? .microseconds(spinMicroseconds ?? 1000)
+    }
+
+    public static let `default` = BridgeOptions()
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Environments
+import Foundation
+import PPOCore
+
+/// `count` Gymnasium environments stepped by one Python process (Protocol/BRIDGE.md), with the semantics of the
+/// native `VectorEnv`: auto-reset in the same step, the final observation of every finished episode kept for the
+/// truncation bootstrap, episode returns and lengths counted here.
+///
+/// Every reply is checked before it is used (sequence, status, flags, finite observations and rewards). After a
+/// fault the envs are `broken`: every later call throws, and the owner starts a new bridge.
+public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
+    public let spec: EnvironmentSpec
+    public let count: Int
+    public private(set) var observations: [Float]
+    public private(set) var rewards: [Float]
+    public private(set) var terminated: [Bool]
+    public private(set) var truncated: [Bool]
+    public private(set) var finalObservations: [Float]
+    public private(set) var hasFinalObservation: [Bool]
+    public private(set) var finishedEpisodes: [FinishedEpisode] = []
+    public private(set) var episodeReturns: [Double]
+    public private(set) var episodeLengths: [Int]
+    /// Set by the first fault: the bridge is gone or its envs are in an unknown state.
+    public private(set) var broken: BridgeFault?
+    /// The Python process's id.
+    public var processID: Int32 { process.pid }
+
+    private let process: BridgeProcess
+    private let region: SharedRegion
+    private let layout: BridgeLayout
+    private let options: BridgeOptions
+    private var sequence: UInt32 = 0
+    private static let names = NameCounter()
+
+    /// Starts a bridge with `count` envs of `selection`, seeded from `seed` (env `i`: `RNG(seed).split(i)`), and
+    /// resets them.
+    public init(selection: EnvironmentSelection, count: Int, seed: UInt64, options: BridgeOptions) throws(EnvironmentError) {
+        guard count > 0 else { throw .invalidEnvCount(count) }
+        var arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)"]
+        if Thread.isMainThread { arguments.append("--die-with-parent") }
+        let process = try BridgeProcess(envID: selection.id, python: options.python, arguments: arguments, environment: options.environment)
+        let hello = try process.readControl(timeout: options.startTimeout, during: "start")
+        spec = try BridgeHello.spec(from: hello, selection: selection)
+        self.count = count
+        self.process = process
+        self.options = options
+        layout = BridgeLayout(count: count, observationSize: spec.observationSize, actionSize: spec.actionSize)
+        do {
+            region = try SharedRegion(layout: layout, name: "ppo-bridge-\(getpid())-\(Self.names.next())")
+        } catch {
+            throw .bridge(.protocolViolation(envID: selection.id, detail: error.description))
+        }
+        try process.sendControl(["path": region.path, "size": layout.size])
+        let attached = try process.readControl(timeout: options.startTimeout, during: "attach")
+        region.unlinkFile()
+        guard attached["ok"] as? Bool == true else { throw .bridge(.protocolViolation(envID: selection.id, detail: "attach refused: \(attached["message"] ?? "no reason given")")) }
+        let o = spec.observationSize
+        observations = Array(repeating: 0, count: count * o)
+        finalObservations = Array(repeating: 0, count: count * o)
+        rewards = Array(repeating: 0, count: count)
+        terminated = Array(repeating: false, count: count)
+        truncated = Array(repeating: false, count: count)
+        hasFinalObservation = Array(repeating: false, count: count)
+        episodeReturns = Array(repeating: 0, count: count)
+        episodeLengths = Array(repeating: 0, count: count)
+        try reset(seeding: seed)
+    }
+
+    deinit { close() }
+
+    /// Asks the bridge to close its envs and exit; kills it if it does not.
+    public func close() {
+        if broken == nil, (try? request(.close, during: "close")) != nil {
+            process.reap(waiting: 2)
+        }
+        process.terminate()
+    }
+
+    public func reset(seeding seed: UInt64) throws(EnvironmentError) {
+        let base = RNG(seed: seed)
+        let seeds = region.pointer(layout.seeds, as: UInt64.self)
+        for i in 0..<count { seeds[i] = base.split(UInt64(i)).seed }
+        try request(.reset, during: "reset")
+        try readObservations(into: &observations, from: layout.observations, what: "observation", stepOf: { _ in 0 })
+        for i in 0..<count {
+            rewards[i] = 0
+            terminated[i] = false
+            truncated[i] = false
+            hasFinalObservation[i] = false
+            episodeReturns[i] = 0
+            episodeLengths[i] = 0
+        }
+        for j in 0..<finalObservations.count { finalObservations[j] = 0 }
+        finishedEpisodes.removeAll(keepingCapacity: true)
+    }
+
+    public func step(actions: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
+        let a = spec.actionSize
+        guard actions.count == count * a else {
+            throw .wrongActionBatchSize(envID: spec.id, expected: count * a, got: actions.count)
+        }
+        try checkActions(actions)
+        let shared = region.pointer(layout.actions, as: Float.self)
+        for j in 0..<actions.count { shared[j] = actions[j] }
+        try request(.step, during: "step")
+        try readStep()
+    }
+
+    // MARK: Replies
+
+    private func readStep() throws(EnvironmentError) {
+        let rewardsIn = region.pointer(layout.rewards, as: Double.self)
+        let terminatedIn = region.pointer(layout.terminated, as: UInt8.self)
+        let truncatedIn = region.pointer(layout.truncated, as: UInt8.self)
+        finishedEpisodes.removeAll(keepingCapacity: true)
+        for i in 0..<count {
+            let reward = rewardsIn[i]
+            guard reward.isFinite else { throw fail(.nonFinite(envID: spec.id, envIndex: i, step: episodeLengths[i] + 1, what: "reward (\(reward))")) }
+            guard terminatedIn[i] <= 1, truncatedIn[i] <= 1 else {
+                throw fail(.protocolViolation(envID: spec.id, detail: "env \(i)'s flags are not 0 or 1"))
+            }
+            rewards[i] = Float(reward)
+            terminated[i] = terminatedIn[i] == 1
+            truncated[i] = truncatedIn[i] == 1
+            hasFinalObservation[i] = terminated[i] || truncated[i]
+            episodeReturns[i] += reward
+            episodeLengths[i] += 1
+        }
+        let lengths = episodeLengths
+        try readObservations(into: &observations, from: layout.observations, what: "observation", stepOf: { lengths[$0] })
+        try readObservations(into: &finalObservations, from: layout.finalObservations, what: "final observation", stepOf: { lengths[$0] })
+        let o = spec.observationSize
+        for i in 0..<count {
+            guard hasFinalObservation[i] else {
+                for j in i * o..<(i + 1) * o { finalObservations[j] = 0 }
+                continue
+            }
+            finishedEpisodes.append(FinishedEpisode(
+                envIndex: i, episodeReturn: episodeReturns[i], length: episodeLengths[i],
+                truncated: truncated[i] && !terminated[i]))
+            episodeReturns[i] = 0
+            episodeLengths[i] = 0
+        }
+    }
+
+    /// Copies `count × observationSize` floats out of shared memory, refusing NaN and infinity (rows of final
+    /// observations that are not meaningful are skipped).
+    private func readObservations(
+        into target: inout [Float], from offset: Int, what: String, stepOf: (Int) -> Int
+    ) throws(EnvironmentError) {
+        let source = region.pointer(offset, as: Float.self)
+        let o = spec.observationSize
+        let finals = offset == layout.finalObservations
+        for i in 0..<count where !finals || hasFinalObservation[i] {
+            for j in i * o..<(i + 1) * o {
+                let value = source[j]
+                guard value.isFinite else {
+                    throw fail(.nonFinite(envID: spec.id, envIndex: i, step: stepOf(i), what: "\(what) (component \(j - i * o) is \(value))"))
+                }
+                target[j] = value
+            }
+        }
+    }
+
+    private func checkActions(_ actions: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
+        let a = spec.actionSize
+        for i in 0..<count {
+            let action = UnsafeBufferPointer(rebasing: actions[i * a..<(i + 1) * a])
+            if case .discrete(let n) = spec.actionSpace {
+                let v = action[0]
+                guard v.isFinite, v >= 0, v < Float(n), v == v.rounded(.towardZero) else {
+                    throw .invalidAction(envID: spec.id, action: [v], reason: !v.isFinite ? .notFinite(index: 0) : v == v.rounded(.towardZero) ? .outOfRange(count: n) : .notIntegral)
+                }
+            } else if let bad = action.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidAction(envID: spec.id, action: Array(action), reason: .notFinite(index: bad))
+            }
+        }
+    }
+
+    // MARK: Requests (BRIDGE.md §3)
+
+    private func request(_ command: BridgeCommand, during: String) throws(EnvironmentError) {
+        if let broken { throw .bridge(broken) }
+        sequence &+= 1
+        region.setPlainWord(BridgeLayout.requestOffset + 4, command.rawValue)
+        region.setWord(BridgeLayout.requestOffset, sequence)
+        do {
+            try process.wake()
+            let timeout = options.timeout
+            let deadline = DispatchTime.now().uptimeNanoseconds + timeout.wholeNanosecondsUnsigned
+            let spinUntil = DispatchTime.now().uptimeNanoseconds + options.spin.wholeNanosecondsUnsigned
+            while region.word(BridgeLayout.replyOffset) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil {
+                sched_yield()
+            }
+            try process.awaitByte(deadline: deadline, timeout: timeout, during: during)
+        } catch {
+            if case .bridge(let fault) = error { broken = fault }
+            throw error
+        }
+        try checkReply()
+    }
+
+    private func checkReply() throws(EnvironmentError) {
+        let reply = BridgeLayout.replyOffset
+        guard region.word(reply) == sequence else {
+            throw fail(.protocolViolation(envID: spec.id, detail: "reply \(region.word(reply)) to request \(sequence)"))
+        }
+        switch region.plainWord(reply + 4) {
+        case 0:
+            return
+        case 1:
+            let index = Int(region.plainWord(reply + 8))
+            let length = min(Int(region.plainWord(reply + 12)), BridgeLayout.maxMessageBytes)
+            let bytes = UnsafeBufferPointer(start: region.pointer(BridgeLayout.messageOffset, as: UInt8.self), count: length)
+            let message = String(decoding: bytes, as: UTF8.self)
+            throw fail(.raised(envID: spec.id, envIndex: index < count ? index : -1, message: message.isEmpty ? process.lastErrorLine : message))
+        case let status:
+            throw fail(.protocolViolation(envID: spec.id, detail: "reply status \(status)"))
+        }
+    }
+
+    private func fail(_ fault: BridgeFault) -> EnvironmentError {
+        broken = fault
+        process.terminate()
+        return .bridge(fault)
+    }
+}
+
+/// Distinct names for the shared-memory files of one process.
+private final class NameCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.withLock { value += 1; return value } }
+}

@@ -1,0 +1,563 @@
+"""The Python side of the Gymnasium bridge, version 1 (normative description: Protocol/BRIDGE.md).
+
+The worker runs it as
+
+    python3 -c SOURCE --env ID --args JSON --count K
+
+It makes K environments with `gymnasium.make(ID, **args)`, sends a hello (or a refusal) on its channel, maps the
+shared-memory file named by the worker's attach message, and then serves reset / step / close requests: the
+inputs and outputs live in shared memory, and one byte on each pipe per request and reply keeps the two sides
+in step. It needs only the standard library, numpy and gymnasium, and it does not rely on `__file__`, so it
+runs from `-c` as well as imported as a module (the tests do that).
+"""
+import argparse
+import ctypes
+import importlib
+import json
+import math
+import mmap
+import os
+import select
+import signal
+import struct
+import sys
+import time
+import traceback
+
+BRIDGE_VERSION = 1
+LAYOUT_VERSION = 1
+MAGIC = 0x424F5050  # "PPOB" read as a little-endian u32
+MAX_CONTROL_BYTES = 1 << 20
+MAX_MESSAGE_BYTES = 1024
+
+# Fixed offsets of the shared-memory layout (§2); the per-env sections start at ACTIONS_OFFSET.
+REQUEST_OFFSET = 64
+REPLY_OFFSET = 128
+MESSAGE_OFFSET = 192
+ACTIONS_OFFSET = 1280
+SECTION_ALIGNMENT = 64
+
+# Commands and reply statuses (§3).
+RESET, STEP, CLOSE = 1, 2, 3
+OK, ENV_FAILED, BAD_REQUEST = 0, 1, 2
+
+# How long the bridge spins on the request sequence before it blocks on stdin.
+DEFAULT_SPIN_US = 50
+
+# numpy and gymnasium: imported by import_dependencies() only once fd 1 points at stderr, so that whatever they
+# print at import time cannot reach the channel, and so that a failing import becomes a refusal.
+np = None
+gym = None
+
+
+class Refusal(Exception):
+    """A reason not to serve: sent as {"ok": false, "kind": kind, "message": message}, then the bridge exits 1."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Process setup (§1.2)
+
+
+def set_channel_aside():
+    """Duplicates fd 1 to a private descriptor, the channel out, and points fd 1 at stderr.
+
+    Anything an environment prints, from Python or from C, then goes to stderr. os.dup returns a
+    non-inheritable descriptor, so processes an environment starts never hold the channel.
+    """
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    channel_out = os.dup(1)
+    os.dup2(2, 1)
+    if sys.stdout is not None:
+        # The worker keeps the last lines of stderr: let an env's prints arrive line by line.
+        sys.stdout.reconfigure(line_buffering=True)
+    return channel_out
+
+
+def die_with_parent():
+    """On Linux, asks the kernel to SIGKILL this process when its parent dies (best effort)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def import_dependencies():
+    global np, gym
+    try:
+        import numpy
+        import gymnasium
+    except Exception as error:
+        raise Refusal("gymnasium_missing",
+                      f"Gymnasium or numpy cannot be imported by {sys.executable}; install them into this "
+                      f"interpreter (pip install gymnasium numpy): {exception_line(error)}")
+    np, gym = numpy, gymnasium
+
+
+class CommandLine(argparse.ArgumentParser):
+    def error(self, message):
+        raise Refusal("bad_arguments", f"The bridge's command line is malformed: {message}")
+
+
+def parse_command_line(argv):
+    parser = CommandLine(prog="ppo_gym_bridge", add_help=False)
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--args", default="{}")
+    parser.add_argument("--count", type=int, required=True)
+    options = parser.parse_args(argv)
+    if options.count < 1:
+        parser.error(f"--count must be at least 1, not {options.count}")
+    try:
+        options.kwargs = json.loads(options.args)
+    except ValueError as error:
+        raise Refusal("bad_arguments", f"--args is not valid JSON ({error}): {options.args}")
+    if not isinstance(options.kwargs, dict):
+        raise Refusal("bad_arguments", f"--args must be a JSON object of keyword arguments, not {options.args}")
+    return options
+
+
+def spin_nanoseconds():
+    try:
+        return max(0, int(float(os.environ.get("PPO_BRIDGE_SPIN_US", DEFAULT_SPIN_US)) * 1000))
+    except ValueError:
+        return DEFAULT_SPIN_US * 1000
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Making the environments and the hello (§1.3)
+
+
+def make_envs(env_id, kwargs, count):
+    import_env_module(env_id)
+    return [make_env(env_id, kwargs) for _ in range(count)]
+
+
+def import_env_module(env_id):
+    """Imports the module of a `module:Name-vN` id, so a failing import is reported as such."""
+    if ":" not in env_id:
+        return
+    module = env_id.split(":", 1)[0]
+    try:
+        importlib.import_module(module)
+    except Exception as error:
+        print_traceback(f"importing {module!r} failed:")
+        raise Refusal("module_import", f"Importing module {module!r} for {env_id!r} failed: {exception_line(error)}")
+
+
+def make_env(env_id, kwargs):
+    try:
+        return gym.make(env_id, **kwargs)
+    except Exception as error:
+        print_traceback(f"gymnasium.make({env_id!r}) failed:")
+        raise make_refusal(env_id, kwargs, error)
+
+
+def make_refusal(env_id, kwargs, error):
+    """Sorts what gymnasium.make raised into unknown_env, bad_arguments and make_failed."""
+    line = exception_line(error)
+    name = env_id.split(":", 1)[-1]
+    lookup_errors = (gym.error.UnregisteredEnv, gym.error.DeprecatedEnv)
+    if isinstance(error, lookup_errors) or (type(error) is gym.error.Error and name not in gym.registry):
+        return Refusal("unknown_env",
+                       f"No environment {env_id!r} is registered in Gymnasium ({line}); check the id, and that the "
+                       f"package that registers it is installed in this interpreter ({sys.executable})")
+    if isinstance(error, TypeError) and "unexpected keyword argument" in str(error):
+        return Refusal("bad_arguments", f"gymnasium.make({env_id!r}) rejected the arguments {json.dumps(kwargs)}: {line}")
+    return Refusal("make_failed", f"gymnasium.make({env_id!r}) failed: {line}")
+
+
+def check_observation_space(space):
+    spaces = gym.spaces
+    if isinstance(space, spaces.Box) and len(space.shape) == 1:
+        return
+    unsupported = f"The observation space {space!r} is not supported (the bridge takes only one-dimensional Box " \
+                  "observations)"
+    if isinstance(space, spaces.Box) and space.dtype == np.uint8 and len(space.shape) >= 2:
+        message = (f"The observation space {space!r} holds images, and the bridge supports only flat vector "
+                   "observations (a one-dimensional Box): flatten them with gymnasium.wrappers.FlattenObservation "
+                   "or reduce them with a feature extractor")
+    elif isinstance(space, (spaces.Box, spaces.Dict, spaces.Tuple, spaces.Discrete, spaces.MultiDiscrete,
+                            spaces.MultiBinary)):
+        message = f"{unsupported}: wrap the env in gymnasium.wrappers.FlattenObservation to flatten it"
+    else:
+        message = f"{unsupported}: turn it into one with a custom gymnasium.ObservationWrapper"
+    raise Refusal("unsupported_space", message)
+
+
+def check_action_space(space):
+    spaces = gym.spaces
+    if isinstance(space, spaces.Discrete) and space.start == 0:
+        return
+    if isinstance(space, spaces.Box) and len(space.shape) == 1:
+        return
+    unsupported = f"The action space {space!r} is not supported (the bridge takes only Discrete and " \
+                  "one-dimensional Box actions)"
+    if isinstance(space, spaces.Discrete):
+        message = f"The action space {space!r} starts at {int(space.start)}, and the bridge supports only Discrete " \
+                  "action spaces starting at 0: shift it with a custom gymnasium.ActionWrapper"
+    elif isinstance(space, spaces.MultiDiscrete):
+        message = f"{unsupported}: wrap it into a single Discrete or Box action space with a custom " \
+                  "gymnasium.ActionWrapper"
+    elif isinstance(space, spaces.Box):
+        message = f"{unsupported}: reshape it to a one-dimensional Box with a custom gymnasium.ActionWrapper"
+    else:
+        message = unsupported
+    raise Refusal("unsupported_space", message)
+
+
+def encode_bounds(values):
+    """Bounds as float32 values converted to Python floats; infinities as the strings "inf" and "-inf"."""
+    with np.errstate(over="ignore"):
+        values = np.asarray(values, dtype=np.float32).astype(np.float64)
+    return [value if math.isfinite(value) else ("inf" if value > 0 else "-inf") for value in values.tolist()]
+
+
+def describe_space(space):
+    if isinstance(space, gym.spaces.Discrete):
+        return {"kind": "discrete", "n": int(space.n)}
+    return {"kind": "box", "low": encode_bounds(space.low), "high": encode_bounds(space.high)}
+
+
+def space_size(space):
+    """Floats per env in the shared memory: 1 for a Discrete action, the length of a Box."""
+    return 1 if isinstance(space, gym.spaces.Discrete) else int(space.shape[0])
+
+
+def hello(env_id, env):
+    check_observation_space(env.observation_space)
+    check_action_space(env.action_space)
+    spec = env.spec
+    max_episode_steps = spec.max_episode_steps if spec is not None else None
+    reward_threshold = spec.reward_threshold if spec is not None else None
+    if reward_threshold is not None and not math.isfinite(reward_threshold):
+        reward_threshold = None
+    return {"ok": True, "bridge": BRIDGE_VERSION, "gymnasium": gym.__version__, "env_id": env_id,
+            "observation": describe_space(env.observation_space), "action": describe_space(env.action_space),
+            "max_episode_steps": None if max_episode_steps is None else int(max_episode_steps),
+            "reward_threshold": None if reward_threshold is None else float(reward_threshold)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Control messages on the pipes: a u32 little-endian length, then that many bytes of UTF-8 JSON.
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_control(channel_out, message):
+    data = json.dumps(message, allow_nan=False).encode("utf-8")
+    write_all(channel_out, struct.pack("<I", len(data)) + data)
+
+
+def read_exactly(fd, count):
+    """Reads `count` bytes from fd, or returns None on end-of-file."""
+    chunks = []
+    while count:
+        chunk = os.read(fd, count)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_control():
+    """The next control message on stdin, decoded; None on end-of-file (the worker is gone)."""
+    prefix = read_exactly(0, 4)
+    if prefix is None:
+        return None
+    (length,) = struct.unpack("<I", prefix)
+    if length > MAX_CONTROL_BYTES:
+        raise Refusal("attach_failed", f"The attach message announces {length} bytes, more than the 1 MiB a "
+                                       "control message may have")
+    data = read_exactly(0, length)
+    if data is None:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        raise Refusal("attach_failed", f"The attach message is not UTF-8 JSON: {error}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared memory (§2)
+
+
+def align(offset):
+    return -(-offset // SECTION_ALIGNMENT) * SECTION_ALIGNMENT
+
+
+def layout(count, observation_size, action_size):
+    """The offsets of the per-env sections for K envs, O floats per observation, A per action, and the size.
+
+    The fixed part ends with the message at 192 + 1024; the actions start at 1280, as §2's table says. Every
+    later section starts at its predecessor's end rounded up to a multiple of 64, and the total size is the end
+    of the last one rounded up to 64.
+    """
+    k, o, a = count, observation_size, action_size
+    sections = (("actions", 4 * k * a), ("seeds", 8 * k), ("observations", 4 * k * o),
+                ("final_observations", 4 * k * o), ("rewards", 8 * k), ("terminated", k), ("truncated", k))
+    offsets = {}
+    offset = ACTIONS_OFFSET
+    for name, size in sections:
+        offsets[name] = offset
+        offset = align(offset + size)
+    return offsets, offset
+
+
+class SharedMemory:
+    """numpy views of every section of the mapped file; nothing is copied in or out."""
+
+    def __init__(self, buffer, count, observation_size, action_size):
+        k, o, a = count, observation_size, action_size
+        offsets, _ = layout(k, o, a)
+
+        def view(dtype, offset, shape):
+            return np.ndarray(shape, dtype=dtype, buffer=buffer, offset=offset)
+
+        self.header = view("<u4", 0, (5,))
+        self.request = view("<u4", REQUEST_OFFSET, (2,))  # sequence, command
+        self.reply = view("<u4", REPLY_OFFSET, (4,))  # sequence, status, env index, message length
+        self.message = view(np.uint8, MESSAGE_OFFSET, (MAX_MESSAGE_BYTES,))
+        self.actions = view("<f4", offsets["actions"], (k, a))
+        self.seeds = view("<u8", offsets["seeds"], (k,))
+        self.observations = view("<f4", offsets["observations"], (k, o))
+        self.final_observations = view("<f4", offsets["final_observations"], (k, o))
+        self.rewards = view("<f8", offsets["rewards"], (k,))
+        self.terminated = view(np.uint8, offsets["terminated"], (k,))
+        self.truncated = view(np.uint8, offsets["truncated"], (k,))
+        # The request sequence as the worker left it before attaching: the first request is the next value.
+        # It must be read before the attach reply, after which the worker may send at once.
+        self.last_sequence = int(self.request[0])
+
+
+def attach(message, count, observation_size, action_size):
+    """Maps the file an attach message names and checks its size and header against the hello."""
+    if not isinstance(message, dict) or not isinstance(message.get("path"), str) \
+            or type(message.get("size")) is not int:
+        raise Refusal("attach_failed", f"The attach message must be {{\"path\": ..., \"size\": ...}}, not {message}")
+    path, size = message["path"], message["size"]
+    _, expected = layout(count, observation_size, action_size)
+    if size != expected:
+        raise Refusal("attach_failed", f"The shared memory is {size} bytes, but K={count}, O={observation_size}, "
+                                       f"A={action_size} need {expected}")
+    try:
+        fd = os.open(path, os.O_RDWR)
+        try:
+            if os.fstat(fd).st_size < size:
+                raise Refusal("attach_failed", f"{path} is smaller than the {size} bytes the attach message says")
+            buffer = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise Refusal("attach_failed", f"Cannot map {path}: {error}")
+    shared = SharedMemory(buffer, count, observation_size, action_size)
+    found = tuple(int(word) for word in shared.header)
+    wanted = (MAGIC, LAYOUT_VERSION, count, observation_size, action_size)
+    if found != wanted:
+        raise Refusal("attach_failed", f"The shared memory's header (magic, version, K, O, A) is {found}, "
+                                       f"expected {wanted}")
+    return shared
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Requests (§3)
+
+
+def action_converter(space):
+    """The function from an env's row of f32 actions to what its `step` takes."""
+    if isinstance(space, gym.spaces.Discrete):
+        return lambda row: int(row[0])
+    low, high, dtype = space.low, space.high, space.dtype
+
+    def clipped(row):
+        # A fresh array (the env may keep it), in the env's dtype, clipped to the bounds in that dtype.
+        action = row.astype(dtype)
+        return np.clip(action, low, high, out=action)
+
+    return clipped
+
+
+def reset_all(envs, shared):
+    shared.final_observations.fill(0)
+    shared.rewards.fill(0)
+    shared.terminated.fill(0)
+    shared.truncated.fill(0)
+    for i, env in enumerate(envs):
+        try:
+            observation, _ = env.reset(seed=int(shared.seeds[i]))
+            shared.observations[i] = observation
+        except Exception as error:
+            return env_failed(i, error)
+    return OK, 0, ""
+
+
+def step_all(envs, shared, convert_action):
+    # Final observations are zero except for the envs whose episode ended at this step.
+    shared.final_observations.fill(0)
+    for i, env in enumerate(envs):
+        try:
+            observation, reward, terminated, truncated, _ = env.step(convert_action(shared.actions[i]))
+            terminated, truncated = bool(terminated), bool(truncated)
+            shared.rewards[i] = reward
+            shared.terminated[i] = terminated
+            shared.truncated[i] = truncated
+            if terminated or truncated:
+                shared.final_observations[i] = observation
+                observation, _ = env.reset()  # no seed: the env continues its own generator
+            shared.observations[i] = observation
+        except Exception as error:
+            return env_failed(i, error)
+    return OK, 0, ""
+
+
+def close_all(envs):
+    result = (OK, 0, "")
+    for i, env in enumerate(envs):
+        try:
+            env.close()
+        except Exception as error:
+            if result[0] == OK:
+                result = env_failed(i, error)
+    return result
+
+
+def handle(command, envs, shared, convert_action):
+    """Runs one request; returns (status, env index, message)."""
+    if command == RESET:
+        return reset_all(envs, shared)
+    if command == STEP:
+        return step_all(envs, shared, convert_action)
+    if command == CLOSE:
+        return close_all(envs)
+    return BAD_REQUEST, 0, f"unknown command {command}"
+
+
+def wait_for_request(request, last_sequence, spin_ns, stdin_poll):
+    """Spins on the request sequence for up to spin_ns, then reads the request's byte from stdin.
+
+    Returns the new request sequence, or None on end-of-file. The byte is read in every case, so the pipe stays
+    in step with the requests. When the spin saw the request, its byte follows within a system call: the bridge
+    polls for it (bounded) rather than sleeping in read, which would cost a wake-up.
+    """
+    deadline = time.perf_counter_ns() + spin_ns
+    while request[0] == last_sequence and time.perf_counter_ns() < deadline:
+        pass
+    if request[0] != last_sequence:
+        deadline = time.perf_counter_ns() + spin_ns
+        while not stdin_poll.poll(0) and time.perf_counter_ns() < deadline:
+            pass
+    while True:
+        if not os.read(0, 1):
+            return None
+        sequence = int(request[0])
+        if sequence != last_sequence:
+            return sequence
+        print("ppo_gym_bridge: a wake-up byte came without a new request sequence; ignored", file=sys.stderr,
+              flush=True)
+
+
+def send_reply(shared, channel_out, sequence, status, index, message):
+    """Writes the status words, then the reply sequence (last: the worker reads it first), then the byte.
+
+    The outputs were written before this; these are plain stores in program order, which x86-64 makes visible
+    to the worker in that order (the spec's "x86's store order on the Python side").
+    """
+    data = truncate_utf8(message, MAX_MESSAGE_BYTES)
+    if data:
+        shared.message[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+    reply = shared.reply
+    reply[1] = status
+    reply[2] = index
+    reply[3] = len(data)
+    reply[0] = sequence
+    os.write(channel_out, b"\x01")
+
+
+def serve(envs, shared, channel_out, spin_ns):
+    """The request loop; returns the exit status (0 on close or end-of-file)."""
+    convert_action = action_converter(envs[0].action_space)
+    last_sequence = shared.last_sequence
+    stdin_poll = select.poll()
+    stdin_poll.register(0, select.POLLIN)
+    while True:
+        sequence = wait_for_request(shared.request, last_sequence, spin_ns, stdin_poll)
+        if sequence is None:
+            return 0
+        command = int(shared.request[1])
+        status, index, message = handle(command, envs, shared, convert_action)
+        send_reply(shared, channel_out, sequence, status, index, message)
+        last_sequence = sequence
+        if command == CLOSE:
+            return 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+def exception_line(error):
+    """`Type: message`, the last line of the exception's traceback (before any notes), on one line."""
+    lines = traceback.format_exception_only(type(error), error)
+    notes = getattr(error, "__notes__", None)
+    skipped = len(notes) if isinstance(notes, (list, tuple)) and len(notes) < len(lines) else 0
+    return lines[-1 - skipped].strip().replace("\n", " ")
+
+
+def truncate_utf8(text, limit):
+    """The UTF-8 bytes of text, cut to at most `limit` bytes at a character boundary."""
+    return text.encode("utf-8", "replace")[:limit].decode("utf-8", "ignore").encode("utf-8")
+
+
+def print_traceback(heading):
+    print(f"ppo_gym_bridge: {heading}", file=sys.stderr)
+    traceback.print_exc(file=sys.stderr)
+    sys.stderr.flush()
+
+
+def env_failed(index, error):
+    print_traceback(f"environment {index} raised:")
+    return ENV_FAILED, index, exception_line(error)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def main(argv):
+    channel_out = set_channel_aside()
+    die_with_parent()
+    try:
+        try:
+            import_dependencies()
+            options = parse_command_line(argv)
+            envs = make_envs(options.env, options.kwargs, options.count)
+            write_control(channel_out, hello(options.env, envs[0]))
+            message = read_control()
+            if message is None:
+                return 0
+            observation_size = space_size(envs[0].observation_space)
+            action_size = space_size(envs[0].action_space)
+            shared = attach(message, len(envs), observation_size, action_size)
+        except Refusal as refusal:
+            write_control(channel_out, {"ok": False, "kind": refusal.kind, "message": refusal.message})
+            return 1
+        write_control(channel_out, {"ok": True})
+        return serve(envs, shared, channel_out, spin_nanoseconds())
+    except BrokenPipeError:
+        return 0  # the worker closed the channel: it is gone
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

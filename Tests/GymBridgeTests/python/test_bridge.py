@@ -1,0 +1,424 @@
+"""Tests of the Python side of the Gymnasium bridge (Sources/GymBridge/Python/ppo_gym_bridge.py).
+
+Every test but the unit tests at the end starts the bridge as the worker does, `python -c SOURCE --env ID
+--args JSON --count K`, and speaks the channel of Protocol/BRIDGE.md through bridge_client.
+"""
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import bridge_client
+from bridge_client import BRIDGE_PATH, CLOSE, BridgeDied
+
+
+def started(bridge, env_id, kwargs=None, count=1, **options):
+    """A bridge that has sent its hello and attached."""
+    process = bridge(env_id, kwargs, count, **options)
+    hello = process.read_hello()
+    assert hello["ok"], hello
+    assert process.attach() == {"ok": True}
+    return process
+
+
+def convert_action(space, row):
+    """What the spec says the bridge passes to env.step for one env's row of f32 actions."""
+    if isinstance(space, gym.spaces.Discrete):
+        return int(row[0])
+    return np.clip(row.astype(space.dtype), space.low, space.high)
+
+
+def direct_rollout(env_id, seeds, actions):
+    """The bridge's outputs computed with Gymnasium directly: the reset observations, then per step the tuple
+    (observations, final observations, rewards, terminated, truncated), with the bridge's auto-reset."""
+    envs = [gym.make(env_id) for _ in seeds]
+    k, o = len(envs), envs[0].observation_space.shape[0]
+    first = np.array([env.reset(seed=int(seed))[0] for env, seed in zip(envs, seeds)], dtype=np.float32)
+    steps = []
+    for row in actions:
+        observations, finals = np.zeros((k, o), np.float32), np.zeros((k, o), np.float32)
+        rewards, terminated, truncated = np.zeros(k), np.zeros(k, bool), np.zeros(k, bool)
+        for i, env in enumerate(envs):
+            observation, rewards[i], terminated[i], truncated[i], _ = env.step(convert_action(env.action_space, row[i]))
+            if terminated[i] or truncated[i]:
+                finals[i] = observation
+                observation, _ = env.reset()
+            observations[i] = observation
+        steps.append((observations, finals, rewards, terminated, truncated))
+    for env in envs:
+        env.close()
+    return first, steps
+
+
+def assert_matches_direct_loop(bridge, env_id, seeds, actions):
+    expected_first, expected_steps = direct_rollout(env_id, seeds, actions)
+    process = started(bridge, env_id, count=len(seeds))
+    assert process.reset(seeds) == (0, 0, "")
+    np.testing.assert_array_equal(process.observations, expected_first)
+    for t, (row, expected) in enumerate(zip(actions, expected_steps)):
+        assert process.step(row) == (0, 0, ""), f"step {t}"
+        for name, got, wanted in zip(("observations", "final observations", "rewards", "terminated", "truncated"),
+                                     process.outputs(), expected):
+            np.testing.assert_array_equal(got, wanted, err_msg=f"{name} at step {t}")
+    # A reset afterwards starts the same episodes again and zeroes the step outputs.
+    assert process.reset(seeds) == (0, 0, "")
+    observations, finals, rewards, terminated, truncated = process.outputs()
+    np.testing.assert_array_equal(observations, expected_first)
+    assert not finals.any() and not rewards.any() and not terminated.any() and not truncated.any()
+    assert process.close() == (0, 0, "")
+    assert process.wait() == 0
+    return expected_steps
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# (a) The same trajectories as a direct Gymnasium loop
+
+
+def test_cartpole_matches_a_direct_gymnasium_loop(bridge):
+    actions = np.random.default_rng(1).integers(0, 2, (300, 3, 1)).astype(np.float32)
+    steps = assert_matches_direct_loop(bridge, "CartPole-v1", [7, 8, 2**40 + 9], actions)
+    assert sum(step[3].sum() for step in steps) >= 5  # episodes ended and were reset along the way
+
+
+def test_pendulum_matches_a_direct_gymnasium_loop_with_clipped_actions(bridge):
+    actions = np.random.default_rng(2).uniform(-4.0, 4.0, (300, 2, 1)).astype(np.float32)
+    steps = assert_matches_direct_loop(bridge, "Pendulum-v1", [3, 4], actions)
+    assert sum(step[4].sum() for step in steps) == 2  # both envs truncated at step 200 and reset
+
+
+def test_box_actions_are_clipped_in_the_envs_dtype_and_passed_as_a_fresh_array(bridge):
+    process = started(bridge, "ppo_test_envs:EchoAction-v0")
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([[5.0, -0.1]]) == (0, 0, "")
+    # Clipped to the float64 bound 0.3, so the action is inside the space (the env reports it in component 2).
+    np.testing.assert_array_equal(process.observations[0], np.float32([0.3, np.float32(-0.1), 1.0]))
+    assert process.step([[-9.0, 0.25]]) == (0, 0, "")
+    np.testing.assert_array_equal(process.observations[0], np.float32([-0.3, 0.25, 1.0]))
+
+
+def test_the_sign_fixture_rewards_the_sign_and_truncates_at_32(bridge):
+    process = started(bridge, "ppo_test_envs:Sign-v0", count=2)
+    assert process.reset([1, 2]) == (0, 0, "")
+    for t in range(1, 65):
+        correct = (process.observations[:, :1] > 0).astype(np.float32)  # action 1 for a positive sign
+        assert process.step(correct) == (0, 0, "")
+        np.testing.assert_array_equal(process.rewards, [1.0, 1.0])
+        np.testing.assert_array_equal(process.truncated, [t % 32 == 0] * 2)
+        assert not process.terminated.any()
+        assert set(np.abs(process.observations[:, 0])) == {1.0}
+
+
+def test_prints_inside_an_env_go_to_stderr_and_leave_the_channel_intact(bridge):
+    actions = np.random.default_rng(3).integers(0, 2, (45, 2, 1)).astype(np.float32)
+    assert_matches_direct_loop(bridge, "ppo_test_envs:Chatty-v0", [5, 6], actions)
+    # Run once more to read the stderr of a bridge process that printed.
+    process = started(bridge, "ppo_test_envs:Chatty-v0")
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([[1.0]]) == (0, 0, "")
+    process.close()
+    process.wait()
+    stderr = process.stderr_text()
+    assert "chatty: step 1" in stderr and "chatty (fd 1): step 1" in stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# (b) The hello
+
+
+def read_hello(bridge, env_id, count=1):
+    process = bridge(env_id, count=count)
+    hello = process.read_hello()
+    assert hello["ok"] is True and hello["bridge"] == 1, hello
+    assert hello["gymnasium"] == gym.__version__ and hello["env_id"] == env_id
+    process.close_stdin()
+    assert process.wait() == 0
+    return hello
+
+
+def test_hello_for_cartpole(bridge):
+    hello = read_hello(bridge, "CartPole-v1", count=2)
+    f32 = lambda value: float(np.float32(value))  # noqa: E731
+    assert hello["observation"] == {"kind": "box", "low": [f32(-4.8), "-inf", f32(-0.41887903), "-inf"],
+                                    "high": [f32(4.8), "inf", f32(0.41887903), "inf"]}
+    assert hello["action"] == {"kind": "discrete", "n": 2}
+    assert hello["max_episode_steps"] == 500 and hello["reward_threshold"] == 475.0
+
+
+def test_hello_for_pendulum(bridge):
+    hello = read_hello(bridge, "Pendulum-v1")
+    assert hello["observation"] == {"kind": "box", "low": [-1.0, -1.0, -8.0], "high": [1.0, 1.0, 8.0]}
+    assert hello["action"] == {"kind": "box", "low": [-2.0], "high": [2.0]}
+    assert hello["max_episode_steps"] == 200 and hello["reward_threshold"] is None
+
+
+def test_hello_for_half_cheetah(bridge):
+    pytest.importorskip("mujoco")
+    hello = read_hello(bridge, "HalfCheetah-v5")
+    assert hello["observation"] == {"kind": "box", "low": ["-inf"] * 17, "high": ["inf"] * 17}
+    assert hello["action"] == {"kind": "box", "low": [-1.0] * 6, "high": [1.0] * 6}
+    assert hello["max_episode_steps"] == 1000 and hello["reward_threshold"] == 4800.0
+
+
+def test_hello_for_a_user_env(bridge):
+    hello = read_hello(bridge, "ppo_test_envs:Sign-v0")
+    assert hello["observation"] == {"kind": "box", "low": [-1.0, -1.0], "high": [1.0, 1.0]}
+    assert hello["action"] == {"kind": "discrete", "n": 2}
+    assert hello["max_episode_steps"] == 32 and hello["reward_threshold"] == 30.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# (c) Refusals
+
+
+def assert_refused(process, kind, *fragments):
+    hello = process.read_hello()
+    assert hello["ok"] is False and hello["kind"] == kind, hello
+    assert set(hello) == {"ok", "kind", "message"}
+    for fragment in fragments:
+        assert fragment in hello["message"], hello["message"]
+    assert "\n" not in hello["message"]
+    assert process.wait() == 1
+
+
+@pytest.mark.parametrize("missing", ["gymnasium", "numpy"])
+def test_refusal_when_gymnasium_or_numpy_cannot_be_imported(bridge, tmp_path, missing):
+    # A module of that name first on PYTHONPATH shadows the installed package and fails as a missing one would.
+    (tmp_path / f"{missing}.py").write_text(f'raise ImportError("No module named {missing!r}")\n')
+    process = bridge("CartPole-v1", pythonpath=[tmp_path])
+    assert_refused(process, "gymnasium_missing", f"ImportError: No module named '{missing}'", sys.executable)
+
+
+@pytest.mark.parametrize("env_id, fragment", [
+    ("NoSuchEnv-v0", "NameNotFound"),
+    ("CartPole-v99", "VersionNotFound"),
+    ("no_such_namespace/CartPole-v1", "NamespaceNotFound"),
+    ("ppo_test_envs:NoSuchEnv-v0", "NameNotFound"),
+])
+def test_refusal_of_an_unknown_id(bridge, env_id, fragment):
+    assert_refused(bridge(env_id), "unknown_env", repr(env_id), fragment, "check the id",
+                   "installed in this interpreter")
+
+
+def test_refusal_of_a_module_that_fails_to_import(bridge):
+    assert_refused(bridge("ppo_broken_module:Env-v0"), "module_import", "'ppo_broken_module'",
+                   "RuntimeError: ppo_broken_module fails to import on purpose")
+
+
+def test_refusal_of_a_module_that_does_not_exist(bridge):
+    assert_refused(bridge("ppo_no_such_module:Env-v0"), "module_import",
+                   "ModuleNotFoundError: No module named 'ppo_no_such_module'")
+
+
+@pytest.mark.parametrize("args_text, fragment", [
+    ('{"no_such_kwarg": 1}', "unexpected keyword argument 'no_such_kwarg'"),
+    ("[1, 2]", "JSON object"),
+    ("not json", "not valid JSON"),
+])
+def test_refusal_of_bad_arguments(bridge, args_text, fragment):
+    assert_refused(bridge("CartPole-v1", args_text=args_text), "bad_arguments", fragment)
+
+
+def test_refusal_of_a_malformed_command_line(bridge):
+    assert_refused(bridge("CartPole-v1", count=0), "bad_arguments", "--count")
+
+
+def test_refusal_when_make_fails(bridge):
+    assert_refused(bridge("ppo_test_envs:Faulty-v0", {"fault": "bogus"}), "make_failed",
+                   "ValueError: fault must be one of")
+
+
+@pytest.mark.parametrize("env_id, fragments", [
+    ("ppo_test_envs:DictObs-v0", ["observation space Dict('position'", "gymnasium.wrappers.FlattenObservation"]),
+    ("ppo_test_envs:Image-v0", ["Box(0, 255, (8, 8, 3), uint8)", "only flat vector observations",
+                                "gymnasium.wrappers.FlattenObservation", "feature extractor"]),
+    ("ppo_test_envs:MultiDiscrete-v0", ["MultiDiscrete([2 3])", "only Discrete and one-dimensional Box actions",
+                                        "single Discrete or Box action space", "ActionWrapper"]),
+    ("ppo_test_envs:ShiftedDiscrete-v0", ["Discrete(3, start=-1)", "starts at -1", "starting at 0"]),
+])
+def test_refusal_of_unsupported_spaces(bridge, env_id, fragments):
+    assert_refused(bridge(env_id), "unsupported_space", *fragments)
+
+
+@pytest.mark.parametrize("change, fragment", [({"magic": 0x12345678}, "header"), ({"size_change": 64}, "need")])
+def test_refusal_of_a_bad_attach(bridge, change, fragment):
+    process = bridge("CartPole-v1")
+    process.read_hello()
+    reply = process.attach(**change)
+    assert reply["ok"] is False and reply["kind"] == "attach_failed" and fragment in reply["message"], reply
+    assert process.wait() == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# (d) Environments that fail
+
+
+def test_an_env_that_raises_is_reported_with_its_index_and_the_bridge_stays_alive(bridge):
+    process = started(bridge, "ppo_test_envs:Faulty-v0", {"fault": "raise", "at_step": 10}, count=2)
+    zeros = np.zeros((2, 1), np.float32)
+    assert process.reset([0, 1]) == (0, 0, "")
+    for _ in range(9):
+        assert process.step(zeros) == (0, 0, "")
+    # Env 0 raises at its 10th step; env 1 was not stepped, so it raises at the next request.
+    assert process.step(zeros) == (1, 0, "RuntimeError: injected fault at step 10")
+    assert process.step(zeros) == (1, 1, "RuntimeError: injected fault at step 10")
+    assert process.step(zeros) == (0, 0, "")
+    stderr = process.stderr_text()
+    assert "Traceback (most recent call last)" in stderr and "environment 1 raised" in stderr
+
+
+def test_a_fault_with_a_once_file_fires_once_across_envs_and_restarts(bridge, tmp_path):
+    kwargs = {"fault": "raise", "at_step": 3, "once_file": str(tmp_path / "fired")}
+    zeros = np.zeros((2, 1), np.float32)
+    first = started(bridge, "ppo_test_envs:Faulty-v0", kwargs, count=2)
+    first.reset([0, 1])
+    statuses = [first.step(zeros)[:2] for _ in range(5)]
+    assert statuses == [(0, 0), (0, 0), (1, 0), (0, 0), (0, 0)]
+    restarted = started(bridge, "ppo_test_envs:Faulty-v0", kwargs, count=2)
+    restarted.reset([0, 1])
+    assert all(restarted.step(zeros) == (0, 0, "") for _ in range(5))
+
+
+def test_an_env_that_exits_closes_the_channel(bridge):
+    process = started(bridge, "ppo_test_envs:Faulty-v0", {"fault": "exit", "at_step": 3})
+    process.reset([0])
+    zeros = np.zeros((1, 1), np.float32)
+    assert process.step(zeros) == (0, 0, "") and process.step(zeros) == (0, 0, "")
+    with pytest.raises(BridgeDied):
+        process.step(zeros)
+    assert process.wait() == 3
+
+
+@pytest.mark.parametrize("fault", ["nan_obs", "nan_reward"])
+def test_nan_travels_through_unchanged(bridge, fault):
+    process = started(bridge, "ppo_test_envs:Faulty-v0", {"fault": fault, "at_step": 2}, count=2)
+    process.reset([0, 1])
+    zeros = np.zeros((2, 1), np.float32)
+    assert process.step(zeros) == (0, 0, "") and np.isfinite(process.observations).all()
+    assert process.step(zeros) == (0, 0, "")
+    if fault == "nan_obs":
+        assert np.isnan(process.observations[:, 0]).all() and np.isfinite(process.observations[:, 1]).all()
+    else:
+        assert np.isnan(process.rewards).all()
+
+
+def test_an_unknown_command_is_status_2_and_the_bridge_goes_on(bridge):
+    process = started(bridge, "CartPole-v1")
+    assert process.request_raw(7) == (2, 0, "unknown command 7")
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([[1.0]]) == (0, 0, "")
+
+
+def test_a_discrete_action_out_of_range_is_the_envs_error(bridge):
+    process = started(bridge, "CartPole-v1", count=2)
+    process.reset([0, 1])
+    status, index, message = process.step([[0.0], [5.0]])
+    assert (status, index) == (1, 1) and message.startswith("AssertionError"), message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# (e) Lifetime
+
+
+def test_end_of_file_before_attach_exits_0(bridge):
+    process = bridge("CartPole-v1")
+    assert process.read_hello()["ok"]
+    process.close_stdin()
+    assert process.wait(5) == 0
+
+
+def test_end_of_file_while_waiting_for_a_request_exits_0_promptly(bridge):
+    process = started(bridge, "CartPole-v1")
+    assert process.reset([0]) == (0, 0, "")
+    begin = time.monotonic()
+    process.close_stdin()
+    assert process.wait(5) == 0
+    assert time.monotonic() - begin < 2
+
+
+def test_close_answers_and_exits_0(bridge):
+    process = started(bridge, "CartPole-v1", count=2)
+    process.reset([0, 1])
+    assert process.request_raw(CLOSE) == (0, 0, "")
+    assert process.wait(5) == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_the_bridge_dies_with_its_parent(tmp_path):
+    # A parent that starts the bridge, waits for its hello, prints its pid and sleeps. The bridge's stdin is a
+    # pipe this test keeps open, so only the parent's death can end the bridge.
+    parent_code = textwrap.dedent("""
+        import os, subprocess, sys, time
+        bridge = subprocess.Popen([sys.executable, "-c", open(sys.argv[1]).read(), "--env", "CartPole-v1",
+                                   "--args", "{}", "--count", "1"], stdin=int(sys.argv[2]), stdout=subprocess.PIPE)
+        bridge.stdout.read(4)
+        print(bridge.pid, flush=True)
+        time.sleep(60)
+    """)
+    read_end, write_end = os.pipe()
+    parent = subprocess.Popen([sys.executable, "-c", parent_code, str(BRIDGE_PATH), str(read_end)],
+                              stdout=subprocess.PIPE, pass_fds=(read_end,))
+    try:
+        bridge_pid = int(parent.stdout.readline())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and process_alive(bridge_pid):
+            time.sleep(0.02)
+        assert not process_alive(bridge_pid)
+    finally:
+        parent.kill()
+        os.close(read_end)
+        os.close(write_end)
+
+
+def process_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Unit tests of the bridge's helpers (the module imports without side effects)
+
+
+@pytest.fixture(scope="module")
+def bridge_module():
+    spec = importlib.util.spec_from_file_location("ppo_gym_bridge", BRIDGE_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_layout_offsets(bridge_module):
+    # K=8 HalfCheetah: actions 8×6 f32 = 192 bytes end on a multiple of 64, so the seeds follow directly.
+    offsets, size = bridge_module.layout(8, 17, 6)
+    assert offsets == {"actions": 1280, "seeds": 1472, "observations": 1536, "final_observations": 2112,
+                       "rewards": 2688, "terminated": 2752, "truncated": 2816}
+    assert size == 2880
+    for k, o, a in [(1, 4, 1), (3, 3, 1), (16, 1, 4), (64, 348, 17), (5, 0, 1)]:
+        offsets, size = bridge_module.layout(k, o, a)
+        client = bridge_client.Layout(k, o, a)
+        assert offsets == {name: getattr(client, name) for name in offsets} and size == client.size
+
+
+def test_messages_are_cut_at_a_character_boundary(bridge_module):
+    assert bridge_module.truncate_utf8("€" * 400, 1024) == ("€" * 341).encode()  # 1023 bytes
+    assert bridge_module.truncate_utf8("é" * 600, 1024) == ("é" * 512).encode()
+    assert bridge_module.truncate_utf8("short", 1024) == b"short"
+
+
+def test_exception_line_is_the_last_line_of_the_traceback(bridge_module):
+    assert bridge_module.exception_line(ValueError("bad value")) == "ValueError: bad value"
+    assert bridge_module.exception_line(gym.error.NameNotFound("x")) == "gymnasium.error.NameNotFound: x"
+    error = RuntimeError("two\nlines")
+    error.add_note("a note")
+    assert bridge_module.exception_line(error) == "RuntimeError: two lines"

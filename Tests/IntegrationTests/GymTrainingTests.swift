@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+import Training
+
+/// The Python interpreter with Gymnasium the tests hand to the commands (`--python`): `PPO_PYTHON`, else the
+/// venv `.ci/run` makes. Without Gymnasium these tests are skipped, unless `PPO_REQUIRE_GYM=1` (CI).
+enum GymPython {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+    static let path: String = {
+        if let p = ProcessInfo.processInfo.environment["PPO_PYTHON"], !p.isEmpty { return p }
+        return root.appendingPathComponent(".build/ci-python/bin/python3").path
+    }()
+    /// The test environments (`gym:ppo_test_envs:…`) importable.
+    static let environment = ["PYTHONPATH": root.appendingPathComponent("Tests/GymBridgeTests/fixtures").path]
+
+    static func imports(_ module: String) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["-c", "import \(module)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+    static let required = ProcessInfo.processInfo.environment["PPO_REQUIRE_GYM"] == "1"
+    static let gymnasium = required || imports("gymnasium")
+    static let mujoco = required || imports("mujoco")
+}
+
+/// What `ppo train` wrote to summary.json.
+struct TrainSummaryFile: Decodable {
+    struct Summary: Decodable { var envSteps: Int; var updates: Int; var recentReturn: Double? }
+    struct Evaluation: Decodable { var mean: Double; var std: Double; var episodes: Int }
+    var summary: Summary
+    var evaluation: Evaluation?
+
+    static func read(_ dir: URL) throws -> TrainSummaryFile {
+        try JSONDecoder().decode(TrainSummaryFile.self, from: Data(contentsOf: dir.appendingPathComponent("summary.json")))
+    }
+}
+
+/// Gymnasium environments trained end to end by the real commands, through the Python bridge.
+@Suite("Gymnasium environments (real processes)", .enabled(if: GymPython.gymnasium))
+struct GymTrainingTests {
+    /// Runs `ppo train` with `arguments` to its end; its output folder, stdout and stderr.
+    func train(_ name: String, _ arguments: [String], timeout: Double = 600) async throws -> (dir: URL, process: Spawned, status: Int32?) {
+        let dir = temporaryDirectory(name)
+        let p = try Spawned("ppo", ["train", "--out", dir.path, "--python", GymPython.path] + arguments, name: name, environment: GymPython.environment)
+        let status = await p.waitForExit(timeout: timeout)
+        return (dir, p, status)
+    }
+
+    @Test("gym:CartPole-v1 with 2 workers reaches a deterministic evaluation of 500 within 100k steps", .timeLimit(.minutes(10)))
+    func cartPole() async throws {
+        let (dir, p, status) = try await train("gym-cartpole", ["--env", "gym:CartPole-v1", "--workers", "2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        let result = try TrainSummaryFile.read(dir)
+        #expect(result.summary.envSteps <= 100_000)
+        #expect(result.evaluation?.mean == 500, "\(p.stdout.suffix(600))")
+    }
+
+    @Test("gym:Pendulum-v1 with 2 workers trains the continuous path to ≥ −200 in 300k steps", .timeLimit(.minutes(10)))
+    func pendulum() async throws {
+        let (dir, p, status) = try await train("gym-pendulum", ["--env", "gym:Pendulum-v1", "--workers", "2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        let result = try TrainSummaryFile.read(dir)
+        #expect(result.summary.envSteps <= 300_000)
+        #expect((result.evaluation?.mean ?? -2000) >= -200, "\(p.stdout.suffix(600))")
+    }
+
+    @Test("a user's environment from its own module (gym:ppo_test_envs:Sign-v0) trains, and ppo eval loads the checkpoint", .timeLimit(.minutes(5)))
+    func userEnvironment() async throws {
+        let (dir, p, status) = try await train("gym-sign", ["--env", "gym:ppo_test_envs:Sign-v0", "--workers", "2", "--steps", "40960", "--set", "num_envs=4", "--set", "rollout_steps=512"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        #expect((try TrainSummaryFile.read(dir).evaluation?.mean ?? 0) >= 30, "\(p.stdout.suffix(600))")
+        let eval = try Spawned("ppo", ["eval", "--checkpoint", dir.appendingPathComponent("checkpoint.safetensors").path, "--episodes", "5", "--json", "--python", GymPython.path],
+                               name: "eval", environment: GymPython.environment)
+        #expect(await eval.waitForExit(timeout: 120) == 0, "\(eval.stderr.suffix(800))")
+        let evaluated = try JSONDecoder().decode(TrainSummaryFile.Evaluation.self, from: Data(eval.stdout.utf8))
+        #expect(evaluated.episodes == 5 && evaluated.mean >= 30)
+    }
+
+    @Test("an env that raises, exits, hangs or returns NaN once: that worker gives its grant back, restarts Python, and the run finishes with every transition accounted for",
+          .timeLimit(.minutes(10)), arguments: ["raise", "exit", "hang", "nan_obs"])
+    func faultOnce(kind: String) async throws {
+        let marker = temporaryDirectory("fault-\(kind)").appendingPathComponent("fired")
+        let (dir, p, status) = try await train("gym-fault-\(kind)", [
+            "--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=\(kind)", "--env-arg", "at_step=310",
+            "--env-arg", "once_file=\(marker.path)", "--workers", "2", "--steps", "8192", "--env-timeout", "2", "--eval-episodes", "0"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        #expect(FileManager.default.fileExists(atPath: marker.path), "the fault never fired")
+        let expected = ["raise": "RuntimeError: injected fault at step 310", "exit": "exited with status 3", "hang": "no answer from the Python process within 2.0 s",
+                        "nan_obs": "returned a non-finite observation"][kind] ?? "?"
+        #expect(p.stderr.contains("environment failed") && p.stderr.contains(expected), "\(p.stderr.suffix(1500))")
+        #expect(try TrainSummaryFile.read(dir).summary.updates == 4)
+        // Nothing partial was trained: received = trained + dropped, and trained = 4 rollouts.
+        let footer = p.stdout.split(separator: "\n").first { $0.hasPrefix("transitions received") }.map(String.init) ?? ""
+        let numbers = footer.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count >= 3 && numbers[0] == numbers[1] + numbers[2] && numbers[1] == 8192, "\(footer)")
+    }
+
+    @Test("a worker whose env fails every time exits 1 after --max-env-failures, saying why; the learner trains on with the other worker", .timeLimit(.minutes(5)))
+    func failingEveryTime() async throws {
+        let dir = temporaryDirectory("gym-failing")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=raise", "--env-arg", "at_step=100"]
+        let learner = try Spawned("ppo-learner", env + ["--plaintext", "--host", "127.0.0.1", "--port", "0", "--steps", "6144",
+                                                        "--checkpoint-dir", dir.path, "--python", GymPython.path], name: "learner", environment: GymPython.environment)
+        defer { learner.kill9() }
+        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
+        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
+        let common = ["--learner", "127.0.0.1:\(port)", "--plaintext", "--envs", "1", "--python", GymPython.path]
+        let failing = try Spawned("ppo-worker", common + ["--id", "failing", "--max-env-failures", "2"], name: "failing", environment: GymPython.environment)
+        defer { failing.kill9() }
+        #expect(await failing.waitForExit(timeout: 120) == 1)
+        #expect(failing.stderr.contains("error: the environment failed 2 times in a row") && failing.stderr.contains("RuntimeError: injected fault at step 100"), "\(failing.stderr.suffix(800))")
+        let healthy = try Spawned("ppo-worker", common + ["--id", "healthy"], name: "healthy",
+                                  environment: GymPython.environment.merging(["PPO_TEST_FAULT_DISABLED": "1"]) { $1 })
+        defer { healthy.kill9() }
+        #expect(await learner.waitForExit(timeout: 180) == 0, "\(learner.stderr.suffix(800))")
+        #expect(learner.stdout.contains("done: version 3"), "\(learner.stdout.suffix(600))")
+        #expect(learner.stderr.contains("environmentFailed") || learner.stderr.contains("reported error 22"), "\(learner.stderr.suffix(800))")
+    }
+
+    @Test("a missing interpreter, an unknown id and a module that fails to import stop the command at start with one sentence")
+    func startErrors() async throws {
+        let cases: [([String], String)] = [
+            (["--env", "gym:CartPole-v1", "--python", "/nonexistent/python3"], "cannot start the Python interpreter '/nonexistent/python3'"),
+            (["--env", "gym:NoSuchEnv-v9"], "NoSuchEnv"),
+            (["--env", "gym:ppo_broken_module:Env-v0"], "fails to import on purpose"),
+            (["--env", "gym:ppo_test_envs:DictObs-v0"], "FlattenObservation"),
+        ]
+        for (arguments, words) in cases {
+            for workers in ["0", "2"] {
+                let (dir, p, status) = try await train("gym-start", arguments + ["--workers", workers], timeout: 120)
+                try? FileManager.default.removeItem(at: dir)
+                #expect(status != 0 && status != nil)
+                #expect(p.stderr.contains(words), "\(arguments) --workers \(workers): \(p.stderr.suffix(800))")
+            }
+        }
+    }
+
+    @Test("a worker whose environment differs from the learner's (other gymnasium.make arguments) is refused with envMismatch and exits 1", .timeLimit(.minutes(3)))
+    func environmentMismatch() async throws {
+        let dir = temporaryDirectory("gym-mismatch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let learner = try Spawned("ppo-learner", ["--env", "gym:CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "0",
+                                                  "--checkpoint-dir", dir.path, "--python", GymPython.path], name: "learner", environment: GymPython.environment)
+        defer { learner.kill9() }
+        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
+        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--python", GymPython.path,
+                                                "--env", "gym:CartPole-v1", "--env-arg", "max_episode_steps=100"], name: "worker", environment: GymPython.environment)
+        defer { worker.kill9() }
+        #expect(await worker.waitForExit(timeout: 120) == 1)
+        #expect(worker.stderr.contains("envMismatch"), "\(worker.stderr.suffix(800))")
+    }
+
+    @Test("gym:HalfCheetah-v5 (MuJoCo) runs end to end for 20k steps: finite returns, a checkpoint ppo eval loads",
+          .enabled(if: GymPython.mujoco), .timeLimit(.minutes(10)))
+    func halfCheetah() async throws {
+        let (dir, p, status) = try await train("gym-cheetah", ["--env", "gym:HalfCheetah-v5", "--workers", "2", "--steps", "20480", "--eval-episodes", "2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        let result = try TrainSummaryFile.read(dir)
+        #expect(result.summary.envSteps == 20480)
+        #expect(result.summary.recentReturn?.isFinite == true && result.evaluation?.mean.isFinite == true)
+        let eval = try Spawned("ppo", ["eval", "--checkpoint", dir.appendingPathComponent("checkpoint.safetensors").path, "--episodes", "2", "--python", GymPython.path],
+                               name: "eval", environment: GymPython.environment)
+        #expect(await eval.waitForExit(timeout: 180) == 0, "\(eval.stderr.suffix(800))")
+        #expect(eval.stdout.contains("gym:HalfCheetah-v5") && eval.stdout.contains("over 2 episodes"), "\(eval.stdout)")
+    }
+}
