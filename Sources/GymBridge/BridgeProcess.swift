@@ -6,9 +6,9 @@ import Environments
 import PPOCore
 import Foundation
 
-/// The bridge's Python process and its pipes (Protocol/BRIDGE.md §1, §3): started with `posix_spawn` so that
-/// exactly three descriptors reach it, in a process group of its own (a Ctrl-C in the terminal goes to the worker,
-/// which decides), and reaped by whoever ends it.
+/// The bridge's Python process and its pipes (Protocol/BRIDGE.md §1, §3): started with `posix_spawn` from the
+/// `SpawnerThread` so that exactly three descriptors reach it, in a process group of its own (a Ctrl-C in the
+/// terminal goes to the worker, which decides), and reaped by whoever ends it.
 final class BridgeProcess: @unchecked Sendable {
     let envID: String
     let pid: pid_t
@@ -26,8 +26,11 @@ final class BridgeProcess: @unchecked Sendable {
         guard ppo_pipe_cloexec(&input) == 0, ppo_pipe_cloexec(&output) == 0, ppo_pipe_cloexec(&errors) == 0 else {
             throw .bridge(.interpreterNotFound(python: python, reason: "cannot create pipes: \(String(cString: strerror(errno)))"))
         }
-        let spawned = Self.spawn(python: python, arguments: ["-c", BridgeScript.source] + arguments, environment: environment,
-                                 stdin: input[0], stdout: output[1], stderr: errors[1])
+        let (stdin, stdout, stderr) = (input[0], output[1], errors[1])
+        let spawned = SpawnerThread.shared.run {
+            Self.spawn(python: python, arguments: ["-c", BridgeScript.source] + arguments, environment: environment,
+                       stdin: stdin, stdout: stdout, stderr: stderr)
+        }
         close(input[0]); close(output[1]); close(errors[1])
         guard case .success(let pid) = spawned else {
             close(input[1]); close(output[0]); close(errors[0])

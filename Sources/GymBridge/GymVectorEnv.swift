@@ -40,8 +40,8 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     /// resets them.
     public init(selection: EnvironmentSelection, count: Int, seed: UInt64, options: BridgeOptions) throws(EnvironmentError) {
         guard count > 0 else { throw .invalidEnvCount(count) }
-        var arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)"]
-        if Thread.isMainThread { arguments.append("--die-with-parent") }
+        // Started from the spawner thread, the bridge may ask to die with it: it then dies with this process.
+        let arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)", "--die-with-parent"]
         let process = try BridgeProcess(envID: selection.id, python: options.python, arguments: arguments, environment: options.environment)
         let hello = try process.readControl(timeout: options.startTimeout, during: "start")
         spec = try BridgeHello.spec(from: hello, selection: selection)

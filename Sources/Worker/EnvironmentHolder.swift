@@ -12,7 +12,7 @@ final class EnvironmentHolder: @unchecked Sendable {
     private var delivered = false
 
     /// Envs of `selection`, reset with `seed` (env `i`: `RNG(seed).split(i)`).
-    func take(_ selection: EnvironmentSelection, count: Int, seed: UInt64, bridge: BridgeOptions) async throws -> any VectorEnvironment {
+    func take(_ selection: EnvironmentSelection, count: Int, seed: UInt64, bridge: BridgeOptions) throws -> any VectorEnvironment {
         let selection = try selection.validated()
         guard selection.isGym else { return try VectorEnv(id: selection.id, count: count, seed: seed) }
         if let kept = lock.withLock({ kept }), kept.selection == selection, kept.count == count, kept.env.broken == nil {
@@ -25,11 +25,7 @@ final class EnvironmentHolder: @unchecked Sendable {
             }
         }
         lock.withLock { kept = nil }
-        // Started from the main thread, which lives as long as the process: Linux then kills the bridge with the
-        // worker even while an env is stuck inside `step` (PR_SET_PDEATHSIG belongs to the thread that started it).
-        return try await MainActor.run {
-            try GymVectorEnv(selection: selection, count: count, seed: seed, options: bridge)
-        }
+        return try GymVectorEnv(selection: selection, count: count, seed: seed, options: bridge)
     }
 
     /// Keeps the bridge of `collector` (if it runs one) for the next connection.

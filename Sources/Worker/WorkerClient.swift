@@ -42,6 +42,8 @@ public final class WorkerClient: Sendable {
         case refused(String)
         /// The environment failed (raised, died, hung, NaN); the grants went back with the connection.
         case environmentFailed(BridgeFault)
+        /// This worker cannot serve the run (it cannot make the learner's environment, or its own differs).
+        case unusable(String)
     }
 
     /// Runs until the learner says the run is finished (returns) or refuses this worker / stays unreachable
@@ -88,6 +90,8 @@ public final class WorkerClient: Sendable {
                 return
             case .refused(let why):
                 throw WorkerError.refused(why)
+            case .unusable(let why):
+                throw WorkerError.local(why)
             case .reconnect(let why, _):
                 failures += 1
                 if let max = options.maxAttempts, failures >= max {
@@ -237,15 +241,15 @@ public final class WorkerClient: Sendable {
         let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: index)
         let env: any VectorEnvironment
         do {
-            env = try await environments.take(selection, count: options.envs, seed: streams.environmentSeed, bridge: options.bridge)
+            env = try environments.take(selection, count: options.envs, seed: streams.environmentSeed, bridge: options.bridge)
         } catch let error as EnvironmentError {
             if case .bridge(let fault) = error, !fault.isPermanent {
                 return .failure(Refusal(code: .environmentFailed, message: fault.description, ending: .environmentFailed(fault)))
             }
             let why = "the learner trains \(selection), which this worker cannot run: \(error)"
-            return .failure(Refusal(code: .envMismatch, message: why, ending: .refused(why)))
+            return .failure(Refusal(code: .envMismatch, message: why, ending: .unusable(why)))
         } catch {
-            return .failure(Refusal(code: .envMismatch, message: "\(error)", ending: .refused("\(error)")))
+            return .failure(Refusal(code: .envMismatch, message: "\(error)", ending: .unusable("\(error)")))
         }
         let spec = env.spec
         let signature = EnvironmentSignature.hash(
@@ -253,14 +257,14 @@ public final class WorkerClient: Sendable {
             actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
         guard welcome.envSignature == signature else {
             let why = "this worker's \(selection) is not the learner's: here it is \(EnvironmentSignature.canonical(envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)) (install the same package versions on both machines)"
-            return .failure(Refusal(code: .envMismatch, message: why, ending: .refused(why)))
+            return .failure(Refusal(code: .envMismatch, message: why, ending: .unusable(why)))
         }
         do {
             let state = try WorkerState(welcome: welcome, env: env, options: options, streams: streams)
             environments.keep(state.collector, selection: selection)
             return .success(state)
         } catch {
-            return .failure(Refusal(code: .shapeMismatch, message: "\(error)", ending: .refused("\(error)")))
+            return .failure(Refusal(code: .shapeMismatch, message: "\(error)", ending: .unusable("\(error)")))
         }
     }
 }

@@ -65,9 +65,11 @@ struct GymTrainingTests {
         #expect(result.evaluation?.mean == 500, "\(p.stdout.suffix(600))")
     }
 
-    @Test("gym:Pendulum-v1 with 2 workers trains the continuous path to ≥ −200 in 300k steps", .timeLimit(.minutes(10)))
+    /// In one process, so the run is the same every time (with workers, how the rollout is split between them
+    /// depends on timing); seed 1 of five measured (Benchmarks/README.md).
+    @Test("gym:Pendulum-v1 trains the continuous path to ≥ −200 in 300k steps (seed 1, one process)", .timeLimit(.minutes(10)))
     func pendulum() async throws {
-        let (dir, p, status) = try await train("gym-pendulum", ["--env", "gym:Pendulum-v1", "--workers", "2"])
+        let (dir, p, status) = try await train("gym-pendulum", ["--env", "gym:Pendulum-v1", "--workers", "0", "--seed", "1"])
         defer { try? FileManager.default.removeItem(at: dir) }
         try #require(status == 0, "\(p.stderr.suffix(1500))")
         let result = try TrainSummaryFile.read(dir)

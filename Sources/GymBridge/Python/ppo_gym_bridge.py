@@ -2,7 +2,7 @@
 
 The worker runs it as
 
-    python3 -c SOURCE --env ID --args JSON --count K
+    python3 -c SOURCE --env ID --args JSON --count K [--die-with-parent]
 
 It makes K environments with `gymnasium.make(ID, **args)`, sends a hello (or a refusal) on its channel, maps the
 shared-memory file named by the worker's attach message, and then serves reset / step / close requests: the
@@ -80,7 +80,12 @@ def set_channel_aside():
 
 
 def die_with_parent():
-    """On Linux, asks the kernel to SIGKILL this process when its parent dies (best effort)."""
+    """On Linux, asks the kernel to SIGKILL this process when the thread that started it ends (best effort).
+
+    Only on request (--die-with-parent): the worker asks for it when it starts the bridge from its main thread,
+    which lives as long as the worker. It covers an environment stuck inside `step` when the worker is killed;
+    otherwise end-of-file on stdin ends the bridge.
+    """
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -113,6 +118,7 @@ def parse_command_line(argv):
     parser.add_argument("--env", required=True)
     parser.add_argument("--args", default="{}")
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--die-with-parent", action="store_true")
     options = parser.parse_args(argv)
     if options.count < 1:
         parser.error(f"--count must be at least 1, not {options.count}")
@@ -537,11 +543,12 @@ def env_failed(index, error):
 
 def main(argv):
     channel_out = set_channel_aside()
-    die_with_parent()
     try:
         try:
-            import_dependencies()
             options = parse_command_line(argv)
+            if options.die_with_parent:
+                die_with_parent()
+            import_dependencies()
             envs = make_envs(options.env, options.kwargs, options.count)
             write_control(channel_out, hello(options.env, envs[0]))
             message = read_control()

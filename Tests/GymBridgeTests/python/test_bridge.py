@@ -350,32 +350,47 @@ def test_close_answers_and_exits_0(bridge):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
-def test_the_bridge_dies_with_its_parent(tmp_path):
+@pytest.mark.parametrize("die_with_parent", [True, False])
+def test_the_bridge_dies_with_its_parent_only_when_asked(die_with_parent):
     # A parent that starts the bridge, waits for its hello, prints its pid and sleeps. The bridge's stdin is a
-    # pipe this test keeps open, so only the parent's death can end the bridge.
+    # pipe this test holds open, so only the parent's death can end the bridge, and only with --die-with-parent.
     parent_code = textwrap.dedent("""
-        import os, subprocess, sys, time
+        import subprocess, sys, time
         bridge = subprocess.Popen([sys.executable, "-c", open(sys.argv[1]).read(), "--env", "CartPole-v1",
-                                   "--args", "{}", "--count", "1"], stdin=int(sys.argv[2]), stdout=subprocess.PIPE)
+                                   "--args", "{}", "--count", "1"] + sys.argv[3:],
+                                  stdin=int(sys.argv[2]), stdout=subprocess.PIPE)
         bridge.stdout.read(4)
         print(bridge.pid, flush=True)
         time.sleep(60)
     """)
     read_end, write_end = os.pipe()
-    parent = subprocess.Popen([sys.executable, "-c", parent_code, str(BRIDGE_PATH), str(read_end)],
+    flag = ["--die-with-parent"] if die_with_parent else []
+    parent = subprocess.Popen([sys.executable, "-c", parent_code, str(BRIDGE_PATH), str(read_end)] + flag,
                               stdout=subprocess.PIPE, pass_fds=(read_end,))
     try:
         bridge_pid = int(parent.stdout.readline())
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and process_alive(bridge_pid):
-            time.sleep(0.02)
-        assert not process_alive(bridge_pid)
+        os.close(read_end)
+        assert wait_for_exit(bridge_pid, 5 if die_with_parent else 0.5) == die_with_parent
+        if not die_with_parent:
+            os.close(write_end)  # end-of-file on its stdin ends it
+            write_end = None
+            assert wait_for_exit(bridge_pid, 5)
     finally:
         parent.kill()
-        os.close(read_end)
-        os.close(write_end)
+        if write_end is not None:
+            os.close(write_end)
+
+
+def wait_for_exit(pid, seconds):
+    """Whether the process `pid` ended (or is a zombie) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def process_alive(pid):
