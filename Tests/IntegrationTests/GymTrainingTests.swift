@@ -115,11 +115,8 @@ struct GymTrainingTests {
         let dir = temporaryDirectory("gym-failing")
         defer { try? FileManager.default.removeItem(at: dir) }
         let env = ["--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=raise", "--env-arg", "at_step=100"]
-        let learner = try Spawned("ppo-learner", env + ["--plaintext", "--host", "127.0.0.1", "--port", "0", "--steps", "6144",
-                                                        "--checkpoint-dir", dir.path, "--python", GymPython.path], name: "learner", environment: GymPython.environment)
+        let (learner, port) = try await learner(env + ["--steps", "6144"], dir: dir)
         defer { learner.kill9() }
-        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
-        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
         let common = ["--learner", "127.0.0.1:\(port)", "--plaintext", "--envs", "1", "--python", GymPython.path]
         let failing = try Spawned("ppo-worker", common + ["--id", "failing", "--max-env-failures", "2"], name: "failing", environment: GymPython.environment)
         defer { failing.kill9() }
@@ -155,16 +152,65 @@ struct GymTrainingTests {
     func environmentMismatch() async throws {
         let dir = temporaryDirectory("gym-mismatch")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let learner = try Spawned("ppo-learner", ["--env", "gym:CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "0",
-                                                  "--checkpoint-dir", dir.path, "--python", GymPython.path], name: "learner", environment: GymPython.environment)
+        let (learner, port) = try await learner(["--env", "gym:CartPole-v1"], dir: dir)
         defer { learner.kill9() }
-        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
-        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--python", GymPython.path,
                                                 "--env", "gym:CartPole-v1", "--env-arg", "max_episode_steps=100"], name: "worker", environment: GymPython.environment)
         defer { worker.kill9() }
         #expect(await worker.waitForExit(timeout: 120) == 1)
         #expect(worker.stderr.contains("envMismatch"), "\(worker.stderr.suffix(800))")
+    }
+
+    /// Starts a plaintext learner on a free loopback port for `env`; the learner and its port.
+    func learner(_ env: [String], dir: URL, environment: [String: String] = GymPython.environment) async throws -> (Spawned, Int) {
+        let learner = try Spawned("ppo-learner", env + ["--plaintext", "--host", "127.0.0.1", "--port", "0", "--checkpoint-dir", dir.path,
+                                                        "--python", GymPython.path], name: "learner", environment: environment)
+        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
+        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
+        return (learner, port)
+    }
+
+    @Test("a worker whose environment has other spaces than the learner's under the same id and arguments (another package version) refuses the run and exits 1", .timeLimit(.minutes(3)))
+    func otherPackageVersion() async throws {
+        let dir = temporaryDirectory("gym-version")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (learner, port) = try await learner(["--env", "gym:ppo_test_envs:Versioned-v0"], dir: dir)
+        defer { learner.kill9() }
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--python", GymPython.path], name: "worker",
+                                 environment: GymPython.environment.merging(["PPO_TEST_ENV_VERSION": "2"]) { $1 })
+        defer { worker.kill9() }
+        #expect(await worker.waitForExit(timeout: 120) == 1)
+        #expect(worker.stderr.contains("is not the learner's") && worker.stderr.contains("box:2:-2.0,-2.0:2.0,2.0"), "\(worker.stderr.suffix(800))")
+        #expect(learner.stderr.contains("reported error 18"), "\(learner.stderr.suffix(800))")
+    }
+
+    @Test("no Python process outlives its worker: SIGKILL a worker whose env hangs inside step, and its Python process is gone", .timeLimit(.minutes(3)))
+    func pythonDiesWithItsWorker() async throws {
+        let dir = temporaryDirectory("gym-orphan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (learner, port) = try await learner(["--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=hang", "--env-arg", "at_step=20"], dir: dir)
+        defer { learner.kill9() }
+        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--envs", "1", "--python", GymPython.path],
+                                 name: "worker", environment: GymPython.environment)
+        defer { worker.kill9() }
+        // The env hangs at its 20th step, long before the default --env-timeout of 60 s.
+        try #require(await worker.wait(for: 60) { _ in worker.stderr.contains("connected to") })
+        await pause(2)
+        let python = try TrainInterruptTests.children(named: "python3", of: worker.process.processIdentifier)
+        try #require(python.count == 1, "the worker's Python processes: \(python)")
+        worker.kill9()
+        var alive = true
+        for _ in 0..<40 where alive {
+            await pause(0.05)
+            alive = kill(python[0], 0) == 0 && !Self.isZombie(python[0])
+        }
+        #expect(!alive, "the Python process \(python[0]) outlived its worker")
+        if alive { kill(python[0], SIGKILL) }
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
     }
 
     @Test("gym:HalfCheetah-v5 (MuJoCo) runs end to end for 20k steps: finite returns, a checkpoint ppo eval loads",
