@@ -119,19 +119,25 @@ final class BridgeProcess: @unchecked Sendable {
         try writeAll([1], during: "a request")
     }
 
-    /// Reads the one byte that ends a reply, waiting until `deadline` (uptime nanoseconds).
-    func awaitByte(deadline: UInt64, timeout: Duration, during: String) throws(EnvironmentError) {
-        _ = try readExactly(1, deadline: deadline, timeout: timeout, during: during)
+    /// Reads the one byte that ends a reply, waiting until `deadline` (uptime nanoseconds). Until `spinUntil` it
+    /// polls without sleeping: the bridge writes the byte right after the reply's sequence, and a thread that
+    /// sleeps for those few microseconds pays a wake-up of tens of them.
+    func awaitByte(deadline: UInt64, spinUntil: UInt64, timeout: Duration, during: String) throws(EnvironmentError) {
+        _ = try readExactly(1, deadline: deadline, spinUntil: spinUntil, timeout: timeout, during: during)
     }
 
-    private func readExactly(_ count: Int, deadline: UInt64, timeout: Duration, during: String) throws(EnvironmentError) -> [UInt8] {
+    private func readExactly(
+        _ count: Int, deadline: UInt64, spinUntil: UInt64 = 0, timeout: Duration, during: String
+    ) throws(EnvironmentError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadline else { throw failTimedOut(timeout, during) }
             var pfd = pollfd(fd: fromChild, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, Int32(min((deadline - now) / 1_000_000 + 1, 60_000)))
+            let wait = now < spinUntil ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
+            let ready = poll(&pfd, 1, wait)
+            if ready == 0 && wait == 0 { sched_yield() }
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
             let n = bytes.withUnsafeMutableBytes { read(fromChild, $0.baseAddress! + filled, count - filled) }

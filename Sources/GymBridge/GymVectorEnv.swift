@@ -196,7 +196,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
             while region.word(BridgeLayout.replyOffset) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil {
                 sched_yield()
             }
-            try process.awaitByte(deadline: deadline, timeout: timeout, during: during)
+            try process.awaitByte(deadline: deadline, spinUntil: spinUntil, timeout: timeout, during: during)
         } catch {
             if case .bridge(let fault) = error { broken = fault }
             throw error

@@ -383,17 +383,13 @@ def attach(message, count, observation_size, action_size):
 
 
 def action_converter(space):
-    """The function from an env's row of f32 actions to what its `step` takes."""
+    """The function from the K rows of f32 actions to what each env's `step` takes, in one call per vector step:
+    a list of ints for `Discrete`; for `Box`, a fresh array (an env may keep its action) in the env's dtype,
+    clipped to the bounds in that dtype, whose rows go to the envs."""
     if isinstance(space, gym.spaces.Discrete):
-        return lambda row: int(row[0])
+        return lambda rows: rows[:, 0].astype(np.int64).tolist()
     low, high, dtype = space.low, space.high, space.dtype
-
-    def clipped(row):
-        # A fresh array (the env may keep it), in the env's dtype, clipped to the bounds in that dtype.
-        action = row.astype(dtype)
-        return np.clip(action, low, high, out=action)
-
-    return clipped
+    return lambda rows: np.clip(rows.astype(dtype), low, high)
 
 
 def reset_all(envs, shared):
@@ -411,21 +407,29 @@ def reset_all(envs, shared):
 
 
 def step_all(envs, shared, convert_action):
+    """Steps every env; rewards and flags are gathered and written once (numpy's per-element stores cost more
+    than the env itself for a cheap env)."""
+    actions = convert_action(shared.actions)
+    observations, final_observations = shared.observations, shared.final_observations
     # Final observations are zero except for the envs whose episode ended at this step.
-    shared.final_observations.fill(0)
+    final_observations.fill(0)
+    rewards, terminated_flags, truncated_flags = [], [], []
     for i, env in enumerate(envs):
         try:
-            observation, reward, terminated, truncated, _ = env.step(convert_action(shared.actions[i]))
+            observation, reward, terminated, truncated, _ = env.step(actions[i])
             terminated, truncated = bool(terminated), bool(truncated)
-            shared.rewards[i] = reward
-            shared.terminated[i] = terminated
-            shared.truncated[i] = truncated
+            rewards.append(float(reward))
+            terminated_flags.append(terminated)
+            truncated_flags.append(truncated)
             if terminated or truncated:
-                shared.final_observations[i] = observation
+                final_observations[i] = observation
                 observation, _ = env.reset()  # no seed: the env continues its own generator
-            shared.observations[i] = observation
+            observations[i] = observation
         except Exception as error:
             return env_failed(i, error)
+    shared.rewards[:] = rewards
+    shared.terminated[:] = terminated_flags
+    shared.truncated[:] = truncated_flags
     return OK, 0, ""
 
 
