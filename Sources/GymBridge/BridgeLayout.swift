@@ -3,7 +3,11 @@ struct BridgeLayout: Equatable, Sendable {
     static let magic: UInt32 = 0x424F_5050  // "PPOB"
     static let version: UInt32 = 1
     static let requestOffset = 64
+    /// Set by the bridge while it sleeps on its stdin: a request must then be followed by a wake-up byte.
+    static let bridgeAsleepOffset = 72
     static let replyOffset = 128
+    /// Set by the worker while it sleeps on the pipe: a reply must then be followed by a wake-up byte.
+    static let workerAsleepOffset = 144
     static let messageOffset = 192
     static let maxMessageBytes = 1024
     static let firstArray = 1280

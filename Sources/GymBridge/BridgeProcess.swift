@@ -119,25 +119,26 @@ final class BridgeProcess: @unchecked Sendable {
         try writeAll([1], during: "a request")
     }
 
-    /// Reads the one byte that ends a reply, waiting until `deadline` (uptime nanoseconds). Until `spinUntil` it
-    /// polls without sleeping: the bridge writes the byte right after the reply's sequence, and a thread that
-    /// sleeps for those few microseconds pays a wake-up of tens of them.
-    func awaitByte(deadline: UInt64, spinUntil: UInt64, timeout: Duration, during: String) throws(EnvironmentError) {
-        _ = try readExactly(1, deadline: deadline, spinUntil: spinUntil, timeout: timeout, during: during)
+    /// Sleeps on the pipe until a wake-up byte comes or `until` (uptime nanoseconds) passes, and drains what came
+    /// (a byte carries no meaning beyond "look again": BRIDGE.md §3). End-of-file means the bridge died.
+    func sleep(until: UInt64) throws(EnvironmentError) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard until > now else { return }
+        var pfd = pollfd(fd: fromChild, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32((until - now) / 1_000_000 + 1)) > 0 else { return }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let n = bytes.withUnsafeMutableBytes { read(fromChild, $0.baseAddress, 64) }
+        if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) { throw failExited() }
     }
 
-    private func readExactly(
-        _ count: Int, deadline: UInt64, spinUntil: UInt64 = 0, timeout: Duration, during: String
-    ) throws(EnvironmentError) -> [UInt8] {
+    private func readExactly(_ count: Int, deadline: UInt64, timeout: Duration, during: String) throws(EnvironmentError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadline else { throw failTimedOut(timeout, during) }
             var pfd = pollfd(fd: fromChild, events: Int16(POLLIN), revents: 0)
-            let wait = now < spinUntil ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
-            let ready = poll(&pfd, 1, wait)
-            if ready == 0 && wait == 0 { sched_yield() }
+            let ready = poll(&pfd, 1, Int32(min((deadline - now) / 1_000_000 + 1, 60_000)))
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
             let n = bytes.withUnsafeMutableBytes { read(fromChild, $0.baseAddress! + filled, count - filled) }
@@ -161,7 +162,7 @@ final class BridgeProcess: @unchecked Sendable {
     // MARK: The end
 
     /// The bridge stopped answering: kill it and say so.
-    private func failTimedOut(_ timeout: Duration, _ during: String) -> EnvironmentError {
+    func failTimedOut(_ timeout: Duration, _ during: String) -> EnvironmentError {
         terminate()
         return .bridge(.timedOut(envID: envID, seconds: timeout.secondsValue, during: during))
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CBridgeSupport
 import Dispatch
 import Environments
 import Foundation
@@ -188,20 +189,36 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         sequence &+= 1
         region.setPlainWord(BridgeLayout.requestOffset + 4, command.rawValue)
         region.setWord(BridgeLayout.requestOffset, sequence)
+        ppo_fence()
         do {
-            try process.wake()
-            let timeout = options.timeout
-            let deadline = DispatchTime.now().uptimeNanoseconds + timeout.wholeNanosecondsUnsigned
-            let spinUntil = DispatchTime.now().uptimeNanoseconds + options.spin.wholeNanosecondsUnsigned
-            while region.word(BridgeLayout.replyOffset) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil {
-                sched_yield()
-            }
-            try process.awaitByte(deadline: deadline, spinUntil: spinUntil, timeout: timeout, during: during)
+            if region.word(BridgeLayout.bridgeAsleepOffset) == 1 { try process.wake() }
+            try awaitReply(during: during)
         } catch {
             if case .bridge(let fault) = error { broken = fault }
             throw error
         }
         try checkReply()
+    }
+
+    /// Spins on the reply sequence for `options.spin` (the first 50 µs without yielding the CPU); then says it sleeps, looks once more,
+    /// and sleeps on the pipe in slices of at most 10 ms, until the reply comes or the timeout passes.
+    private func awaitReply(during: String) throws(EnvironmentError) {
+        let reply = BridgeLayout.replyOffset
+        let start = DispatchTime.now().uptimeNanoseconds
+        let deadline = start + options.timeout.wholeNanosecondsUnsigned
+        let spinUntil = start + options.spin.wholeNanosecondsUnsigned
+        // A cheap env answers within tens of microseconds: spin without giving the CPU away for those, then yield.
+        let busyUntil = min(spinUntil, start + 50_000)
+        while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < busyUntil {}
+        while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil { sched_yield() }
+        while region.word(reply) != sequence {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { throw process.failTimedOut(options.timeout, during) }
+            region.setWord(BridgeLayout.workerAsleepOffset, 1)
+            ppo_fence()
+            defer { region.setWord(BridgeLayout.workerAsleepOffset, 0) }
+            if region.word(reply) != sequence { try process.sleep(until: min(deadline, now + 10_000_000)) }
+        }
     }
 
     private func checkReply() throws(EnvironmentError) {

@@ -13,6 +13,12 @@ static inline void ppo_store_release_u32(void *address, uint32_t value) {
     __atomic_store_n((uint32_t *)address, value, __ATOMIC_RELEASE);
 }
 
+/// A full fence: the store before it is visible before the load after it (store-load order, which x86 does
+/// not give without one).
+static inline void ppo_fence(void) {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /// pipe2(fds, O_CLOEXEC): 0, or -1 with errno set.
 int ppo_pipe_cloexec(int fds[2]);
 

@@ -42,7 +42,12 @@ RESET, STEP, CLOSE = 1, 2, 3
 OK, ENV_FAILED, BAD_REQUEST = 0, 1, 2
 
 # How long the bridge spins on the request sequence before it blocks on stdin.
-DEFAULT_SPIN_US = 50
+DEFAULT_SPIN_US = 1000
+# Longest sleep on stdin before the request sequence is looked at again (bounds a missed wake-up).
+SLEEP_SLICE_SECONDS = 0.01
+# The first part of the spin does not give the CPU away (a request usually comes within microseconds; a yield costs
+# a system call).
+BUSY_SPIN_NS = 200_000
 
 # numpy and gymnasium: imported by import_dependencies() only once fd 1 points at stderr, so that whatever they
 # print at import time cannot reach the channel, and so that a failing import becomes a refusal.
@@ -334,8 +339,8 @@ class SharedMemory:
             return np.ndarray(shape, dtype=dtype, buffer=buffer, offset=offset)
 
         self.header = view("<u4", 0, (5,))
-        self.request = view("<u4", REQUEST_OFFSET, (2,))  # sequence, command
-        self.reply = view("<u4", REPLY_OFFSET, (4,))  # sequence, status, env index, message length
+        self.request = view("<u4", REQUEST_OFFSET, (3,))  # sequence, command, bridge asleep (ours)
+        self.reply = view("<u4", REPLY_OFFSET, (5,))  # sequence, status, env index, message length, worker asleep
         self.message = view(np.uint8, MESSAGE_OFFSET, (MAX_MESSAGE_BYTES,))
         self.actions = view("<f4", offsets["actions"], (k, a))
         self.seeds = view("<u8", offsets["seeds"], (k,))
@@ -455,28 +460,31 @@ def handle(command, envs, shared, convert_action):
     return BAD_REQUEST, 0, f"unknown command {command}"
 
 
-def wait_for_request(request, last_sequence, spin_ns, stdin_poll):
-    """Spins on the request sequence for up to spin_ns, then reads the request's byte from stdin.
+def wait_for_request(request, last_sequence, spin_ns):
+    """Spins on the request sequence for up to spin_ns, yielding the CPU after the first 200 µs (a request that comes
+    quickly costs no wake-up); then says
+    it sleeps (request[2] = 1), looks once more, and sleeps on stdin in slices of at most 10 ms until the sequence
+    moves. Bytes on stdin only mean "look again" and are drained. Returns the new request sequence, or None on
+    end-of-file (the worker is gone).
 
-    Returns the new request sequence, or None on end-of-file. The byte is read in every case, so the pipe stays
-    in step with the requests. When the spin saw the request, its byte follows within a system call: the bridge
-    polls for it (bounded) rather than sleeping in read, which would cost a wake-up.
+    Python has no fence: the flag's store may become visible after the sequence's load, so a wake-up can be
+    missed. The 10 ms slices bound what that costs.
     """
-    deadline = time.perf_counter_ns() + spin_ns
-    while request[0] == last_sequence and time.perf_counter_ns() < deadline:
+    now = time.perf_counter_ns()
+    busy_until, deadline = now + min(spin_ns, BUSY_SPIN_NS), now + spin_ns
+    while request[0] == last_sequence and time.perf_counter_ns() < busy_until:
         pass
-    if request[0] != last_sequence:
-        deadline = time.perf_counter_ns() + spin_ns
-        while not stdin_poll.poll(0) and time.perf_counter_ns() < deadline:
-            pass
-    while True:
-        if not os.read(0, 1):
-            return None
-        sequence = int(request[0])
-        if sequence != last_sequence:
-            return sequence
-        print("ppo_gym_bridge: a wake-up byte came without a new request sequence; ignored", file=sys.stderr,
-              flush=True)
+    while request[0] == last_sequence and time.perf_counter_ns() < deadline:
+        os.sched_yield()  # the worker on this core (two workers on two cores) gets its turn
+    while request[0] == last_sequence:
+        request[2] = 1
+        if request[0] == last_sequence:
+            readable, _, _ = select.select([0], [], [], SLEEP_SLICE_SECONDS)
+            if readable and not os.read(0, 64):
+                request[2] = 0
+                return None
+        request[2] = 0
+    return int(request[0])
 
 
 def send_reply(shared, channel_out, sequence, status, index, message):
@@ -493,17 +501,16 @@ def send_reply(shared, channel_out, sequence, status, index, message):
     reply[2] = index
     reply[3] = len(data)
     reply[0] = sequence
-    os.write(channel_out, b"\x01")
+    if reply[4]:  # the worker sleeps on the pipe: wake it
+        os.write(channel_out, b"\x01")
 
 
 def serve(envs, shared, channel_out, spin_ns):
     """The request loop; returns the exit status (0 on close or end-of-file)."""
     convert_action = action_converter(envs[0].action_space)
     last_sequence = shared.last_sequence
-    stdin_poll = select.poll()
-    stdin_poll.register(0, select.POLLIN)
     while True:
-        sequence = wait_for_request(shared.request, last_sequence, spin_ns, stdin_poll)
+        sequence = wait_for_request(shared.request, last_sequence, spin_ns)
         if sequence is None:
             return 0
         command = int(shared.request[1])

@@ -169,8 +169,8 @@ class Bridge:
             return np.ndarray(shape, dtype=dtype, buffer=self.buffer, offset=offset)
 
         self.header = view("<u4", 0, (5,))
-        self.request = view("<u4", 64, (2,))
-        self.reply = view("<u4", 128, (4,))
+        self.request = view("<u4", 64, (3,))  # sequence, command, bridge asleep
+        self.reply = view("<u4", 128, (5,))  # sequence, status, env index, message length, worker asleep
         self.message = view(np.uint8, 192, (1024,))
         self.actions = view("<f4", layout.actions, (k, a))
         self.seeds = view("<u8", layout.seeds, (k,))
@@ -183,28 +183,31 @@ class Bridge:
     # -- requests --------------------------------------------------------------------------------------------
 
     def request_raw(self, command, timeout=10):
-        """Sends one request; returns (status, env index, message). Raises BridgeDied or BridgeTimeout."""
+        """Sends one request as the worker does (BRIDGE.md §3); returns (status, env index, message). Raises
+        BridgeDied or BridgeTimeout."""
         self.request[1] = command
         self.sequence = (self.sequence + 1) & 0xFFFFFFFF
         self.request[0] = self.sequence
-        try:
-            os.write(self.stdin_fd, b"\x01")
-        except BrokenPipeError:
-            raise BridgeDied(f"the bridge's stdin is closed; stderr:\n{self.stderr_text()}")
-        # Spin on the reply sequence yielding the CPU (as the worker does), then (the byte follows the sequence
-        # within a system call) on the pipe, then block.
-        spin_until = time.perf_counter_ns() + self.spin_ns
+        if self.request[2]:  # the bridge sleeps on its stdin: wake it
+            try:
+                os.write(self.stdin_fd, b"\x01")
+            except BrokenPipeError:
+                raise BridgeDied(f"the bridge's stdin is closed; stderr:\n{self.stderr_text()}")
+        # Spin on the reply sequence yielding the CPU (as the worker does), then say we sleep and sleep on the pipe
+        # in slices, draining wake-up bytes.
+        start = time.perf_counter_ns()
+        spin_until, deadline = start + self.spin_ns, start + int(timeout * 1e9)
         while self.reply[0] != self.sequence and time.perf_counter_ns() < spin_until:
             os.sched_yield()
-        if self.reply[0] == self.sequence:
-            spin_until = time.perf_counter_ns() + self.spin_ns
-            while not self.stdout_poll.poll(0) and time.perf_counter_ns() < spin_until:
-                pass
-        if not select.select([self.stdout_fd], [], [], timeout)[0]:
-            raise BridgeTimeout(f"no reply within {timeout} s; stderr:\n{self.stderr_text()}")
-        if not os.read(self.stdout_fd, 1):
-            raise BridgeDied(f"the bridge closed its channel; stderr:\n{self.stderr_text()}")
-        assert self.reply[0] == self.sequence, (int(self.reply[0]), self.sequence)
+        while self.reply[0] != self.sequence:
+            if time.perf_counter_ns() > deadline:
+                raise BridgeTimeout(f"no reply within {timeout} s; stderr:\n{self.stderr_text()}")
+            self.reply[4] = 1
+            if self.reply[0] != self.sequence and select.select([self.stdout_fd], [], [], 0.01)[0]:
+                if not os.read(self.stdout_fd, 64):
+                    self.reply[4] = 0
+                    raise BridgeDied(f"the bridge closed its channel; stderr:\n{self.stderr_text()}")
+            self.reply[4] = 0
         status, index, length = (int(word) for word in self.reply[1:4])
         assert length <= 1024
         return status, index, bytes(self.message[:length]).decode("utf-8")
