@@ -107,7 +107,6 @@ public final class WorkerClient: Sendable {
         }
     }
 
-    /// One connection: Hello, Welcome, Weights, then grants until the learner ends it.
     /// The environment this worker insists on (`--env`), as Hello names it, or nil.
     private func wantedSignature() throws -> (id: String, signature: UInt64)? {
         guard let id = options.envID else { return nil }
@@ -118,6 +117,7 @@ public final class WorkerClient: Sendable {
             actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps))
     }
 
+    /// One connection: Hello, Welcome, Weights, then grants until the learner ends it.
     func session(group: EventLoopGroup, index: UInt64, wanted: (id: String, signature: UInt64)?) async throws -> Ending {
         let options = self.options
         let channel = try await ClientBootstrap(group: group)
