@@ -45,7 +45,7 @@ struct Envs: ParsableCommand {
 
     /// A spec as JSON: JSON has no infinity, so unbounded limits are written "inf" / "-inf", as the bridge does.
     static func object(_ spec: EnvironmentSpec) -> [String: Any] {
-        func bound(_ x: Float) -> Any { x.isFinite ? Double(x) : (x > 0 ? "inf" : "-inf") }
+        func bound(_ x: Float) -> Any { x.isFinite ? (Double("\(x)") ?? Double(x)) : (x > 0 ? "inf" : "-inf") }
         func space(_ s: Space) -> [String: Any] {
             switch s {
             case .discrete(let n): ["kind": "discrete", "n": n]
