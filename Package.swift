@@ -229,6 +229,13 @@ let package = Package(
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
+        // The worker's side of the conversation, against a scripted learner in this process.
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Wire", "Environments", "PPOCore",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         // The bridge against real Python processes (needs an interpreter with gymnasium: PPO_PYTHON).
         .testTarget(
             name: "GymBridgeTests",

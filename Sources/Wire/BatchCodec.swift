@@ -20,6 +20,20 @@ public struct BatchExpectation: Sendable, Equatable {
 }
 
 extension BatchMessage {
+    /// The most steps per env a worker accepts in one Grant (PROTOCOL.md §6): the largest T for which a Batch of
+    /// `envs × T` transitions is sure to fit in `limits` after decompression, with every step the end of an
+    /// episode (the worst case: a truncation value and an episode record per transition).
+    public static func maxSteps(envs: Int, observationSize: Int, actionSpace: Space, limits: WireLimits = .default) -> Int {
+        let actionBytes = switch actionSpace {
+        case .discrete(let n): n <= 256 ? 1 : 2
+        case .box(let low, _): 4 * low.count
+        }
+        // observation, action, reward, flags, value, log-prob, truncation value, episode (f64 + u32)
+        let perTransition = 4 * observationSize + actionBytes + 4 + 1 + 4 + 4 + 4 + 12
+        let fixed = 64 + 4 * envs
+        return max(0, (limits.maxDecodedBytes - fixed) / max(1, envs * perTransition))
+    }
+
     /// Checks the batch against its grant and the run (§3.2, §5.2): sizes, action encoding and range.
     /// Decoding has already checked that every float is finite and the flags are well formed.
     public func validate(against e: BatchExpectation) throws(WireError) {

@@ -27,6 +27,9 @@ public enum WireProtocol {
     public static let maxIDBytes = 64
     /// Environment ids (`gym:my_package.envs:MyEnv-v0`) and their `gymnasium.make` arguments (a JSON object).
     public static let maxEnvIDBytes = 256
+    /// Observation size, action dimension and number of discrete actions: one range for Welcome and Batch (a
+    /// Batch carries them as u16).
+    public static let sizes: ClosedRange<Int> = 1...65535
     public static let maxEnvArgumentBytes = 4096
     public static let maxMessageBytes = 1024
 }

@@ -128,16 +128,16 @@ public enum MessageCodec {
                 hidden.append(width)
             }
             let obs = Int(try r.integer("observation_size", as: UInt32.self))
-            guard (1...65536).contains(obs) else { throw r.fail("observation_size \(obs) is outside 1–65536") }
+            guard WireProtocol.sizes.contains(obs) else { throw r.fail("observation_size \(obs) is outside 1–\(WireProtocol.sizes.upperBound)") }
             let kind = try r.integer("action_kind", as: UInt8.self)
             let size = Int(try r.integer("action_size", as: UInt32.self))
             let actionKind: Welcome.ActionKind
             switch kind {
             case 0:
-                guard (2...65536).contains(size) else { throw r.fail("discrete action count \(size) is outside 2–65536") }
+                guard size >= 2, WireProtocol.sizes.contains(size) else { throw r.fail("discrete action count \(size) is outside 2–\(WireProtocol.sizes.upperBound)") }
                 actionKind = .discrete(size)
             case 1:
-                guard (1...65536).contains(size) else { throw r.fail("action dimension \(size) is outside 1–65536") }
+                guard WireProtocol.sizes.contains(size) else { throw r.fail("action dimension \(size) is outside 1–\(WireProtocol.sizes.upperBound)") }
                 actionKind = .continuous(size)
             default: throw r.fail("action_kind \(kind) is not 0 or 1")
             }

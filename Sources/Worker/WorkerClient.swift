@@ -154,7 +154,13 @@ public final class WorkerClient: Sendable {
             guard let first else { return .reconnect("the learner at \(options.host):\(options.port) closed the connection before its Welcome (no answer within \(options.welcomeTimeout))") }
             let welcome: Welcome
             switch first {
-            case .welcome(let w): welcome = w
+            case .welcome(let w):
+                guard WireProtocol.supportedVersions.contains(w.version) else {
+                    let why = "the learner chose protocol version \(w.version); this worker speaks \(WireProtocol.supportedVersions.lowerBound)–\(WireProtocol.supportedVersions.upperBound)"
+                    try? await outbound.write(.error(WireError(.unsupportedVersion, why)))
+                    return .refused(why)
+                }
+                welcome = w
             case .error(let code, let text):
                 let refusal = "\(WireError.Code(rawValue: code).map { "\($0)" } ?? "error \(code)"): \(text)"
                 return code == WireError.Code.tooManyConnections.rawValue || code == WireError.Code.shuttingDown.rawValue
@@ -185,11 +191,19 @@ public final class WorkerClient: Sendable {
             while let message = try await messages.next() {
                 switch message {
                 case .weights(let w):
-                    try worker.load(w)
+                    if let problem = worker.problem(with: w) {
+                        try? await outbound.write(.error(WireError(.shapeMismatch, problem)))
+                        return .reconnect("the learner sent unusable Weights: \(problem)", afterWelcome: true)
+                    }
+                    worker.load(w)
                     try await outbound.write(.ready(policyVersion: w.policyVersion))
                     readySent = true
                 case .grant(let g):
                     guard g.policyVersion == worker.version else { continue }  // new weights are on their way
+                    if let problem = worker.problem(with: g) {
+                        try? await outbound.write(.error(WireError(.grantExceeded, problem)))
+                        return .reconnect("the learner sent an unusable Grant: \(problem)", afterWelcome: true)
+                    }
                     readySent = false
                     let batch: BatchMessage
                     do {
@@ -278,6 +292,8 @@ final class WorkerState: @unchecked Sendable {
     private var rng: RNG
     let welcome: Welcome
     let actionEncoding: BatchMessage.ActionEncoding
+    /// The largest grant this worker accepts (BatchMessage.maxSteps).
+    let maxGrantSteps: Int
 
     init(welcome: Welcome, env: any VectorEnvironment, options: WorkerOptions, streams: CollectorStreams) throws {
         self.welcome = welcome
@@ -289,6 +305,10 @@ final class WorkerState: @unchecked Sendable {
         }
         guard welcome.observationSize == spec.observationSize else {
             throw WorkerError.local("the learner's observation size \(welcome.observationSize) does not match \(spec.id)'s \(spec.observationSize)")
+        }
+        // The Weights that follow must fit in a frame: do not build (and allocate) a network that could not.
+        guard welcome.parameterCount <= WireLimits.default.maxDecodedBytes / 4 else {
+            throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters; its Weights cannot fit in a frame of \(WireLimits.default.maxDecodedBytes) bytes")
         }
         var config = PPOConfig.default
         config.hiddenSizes = welcome.hiddenSizes
@@ -302,12 +322,30 @@ final class WorkerState: @unchecked Sendable {
         rng = streams.actions
         version = welcome.policyVersion
         actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
+        maxGrantSteps = BatchMessage.maxSteps(envs: env.count, observationSize: spec.observationSize, actionSpace: spec.actionSpace)
     }
 
-    func load(_ w: Weights) throws {
+    /// Why `w` cannot be loaded (a parameter count or a normaliser that does not fit the network), or nil.
+    func problem(with w: Weights) -> String? {
         guard w.parameters.count == model.parameterCount else {
-            throw WorkerError.local("weights with \(w.parameters.count) parameters, the network has \(model.parameterCount)")
+            return "\(w.parameters.count) parameters, the network has \(model.parameterCount)"
         }
+        if let n = w.normalizer, n.dimension != model.observationSize {
+            return "an observation normaliser of \(n.dimension) values for observations of \(model.observationSize)"
+        }
+        return nil
+    }
+
+    /// Why `g` cannot be collected (no steps, or more than a Batch can carry), or nil.
+    func problem(with g: Grant) -> String? {
+        guard g.steps >= 1, Int(g.steps) <= maxGrantSteps else {
+            return "\(g.steps) steps per env; this worker collects 1–\(maxGrantSteps) (what a Batch of its \(collector.value.env.count) envs can carry)"
+        }
+        return nil
+    }
+
+    /// Loads weights that passed `problem(with:)`.
+    func load(_ w: Weights) {
         model.flatParameters = w.parameters
         normalizer = w.normalizer
         version = w.policyVersion

@@ -1,0 +1,158 @@
+import Environments
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PPOCore
+import Testing
+import Wire
+import Worker
+
+/// A learner that answers each connection's Hello with a scripted list of messages and records what the worker
+/// sends: a learner that is buggy or compromised, on loopback, in this process.
+final class ScriptedLearner: Sendable {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let state: NIOLockedValueBox<(scripts: [[Message]], received: [[Message]])>
+    private let channel: NIOLockedValueBox<Channel?> = NIOLockedValueBox(nil)
+
+    init(scripts: [[Message]]) {
+        state = NIOLockedValueBox((scripts, []))
+    }
+
+    /// Listens on a free loopback port; returns it.
+    func start() async throws -> Int {
+        let bound = try await ServerBootstrap(group: group)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    try ops.addHandler(ByteToMessageHandler(MessageDecoder()))
+                    try ops.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try ops.addHandler(ScriptHandler(learner: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        channel.withLockedValue { $0 = bound }
+        return bound.localAddress?.port ?? 0
+    }
+
+    func stop() async {
+        try? await channel.withLockedValue { $0 }?.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// A new connection said Hello: its index and the messages to send it.
+    fileprivate func connected() -> (Int, [Message]) {
+        state.withLockedValue { s in
+            s.received.append([])
+            let index = s.received.count - 1
+            return (index, index < s.scripts.count ? s.scripts[index] : [])
+        }
+    }
+
+    fileprivate func record(_ message: Message, connection: Int) {
+        state.withLockedValue { s in if connection < s.received.count { s.received[connection].append(message) } }
+    }
+
+    /// What the worker sent on each connection.
+    var received: [[Message]] { state.withLockedValue { $0.received } }
+
+    /// The error codes the worker sent on connection `index`.
+    func errorCodes(_ index: Int) -> [UInt16] {
+        let all = received
+        guard index < all.count else { return [] }
+        return all[index].compactMap { if case .error(let code, _) = $0 { code } else { nil } }
+    }
+}
+
+private final class ScriptHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Message
+    typealias OutboundOut = Message
+    let learner: ScriptedLearner
+    var connection = -1
+
+    init(learner: ScriptedLearner) { self.learner = learner }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        if case .hello = message {
+            let (index, script) = learner.connected()
+            connection = index
+            for m in script { context.write(wrapOutboundOut(m), promise: nil) }
+            context.flush()
+        }
+        learner.record(message, connection: connection)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// The worker's side of the conversation against a learner that sends what no honest learner would: every field
+/// that sizes or indexes anything is checked before it is used (PROTOCOL.md §3.1, §4, §6).
+@Suite("Worker against a hostile learner")
+struct HostileLearnerTests {
+    static let spec = EnvironmentRegistry.specs[0]  // CartPole-v1
+
+    static func welcome(version: UInt16 = WireProtocol.supportedVersions.upperBound) -> Message {
+        var w = Welcome(
+            version: version, runID: "hostile", envID: spec.id, policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+            heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: spec.observationSize,
+            actionKind: .discrete(2), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+            envSignature: EnvironmentSignature.hash(envID: spec.id, arguments: "", observationSpace: spec.observationSpace,
+                                                    actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps))
+        w.parameterCount = w.impliedParameterCount
+        return .welcome(w)
+    }
+
+    static func weights(normalizerSize: Int? = nil) -> Message {
+        guard case .welcome(let w) = welcome() else { return .heartbeat(sentAtNanoseconds: 0) }
+        let normalizer = normalizerSize.flatMap {
+            RunningMeanStd(mean: Array(repeating: 0, count: $0), variance: Array(repeating: 1, count: $0), count: 10)
+        }
+        return .weights(Weights(policyVersion: 0, parameters: Array(repeating: 0.01, count: w.parameterCount), normalizer: normalizer))
+    }
+
+    func client(port: Int) -> WorkerClient {
+        WorkerClient(options: WorkerOptions(
+            host: "127.0.0.1", port: port, tls: nil, workerID: "target", envs: 2,
+            initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), maxAttempts: 5, welcomeTimeout: .seconds(5)))
+    }
+
+    @Test("Weights whose normaliser has observation size + 1 values: refused with shapeMismatch, the worker reconnects; then a Welcome of a protocol version it does not speak: refused with unsupportedVersion, the worker stops with an error",
+          .timeLimit(.minutes(1)))
+    func badNormaliserThenUnknownVersion() async throws {
+        let learner = ScriptedLearner(scripts: [
+            [Self.welcome(), Self.weights(normalizerSize: Self.spec.observationSize + 1)],
+            [Self.welcome(version: WireProtocol.supportedVersions.upperBound + 1)],
+        ])
+        let port = try await learner.start()
+        await #expect(throws: WorkerError.self) { try await client(port: port).run() }
+        await learner.stop()
+        #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])
+        #expect(learner.errorCodes(1) == [WireError.Code.unsupportedVersion.rawValue])
+        // Nothing was collected with the bad normaliser.
+        #expect(!learner.received[0].contains { if case .batch = $0 { true } else { false } })
+    }
+
+    @Test("a Grant of 2^32 − 1 steps, more than a Batch can carry: refused with grantExceeded before anything is allocated; the worker reconnects and ends when told the run is finished",
+          .timeLimit(.minutes(1)))
+    func oversizedGrant() async throws {
+        let learner = ScriptedLearner(scripts: [
+            [Self.welcome(), Self.weights(), .grant(Grant(grantID: 1, policyVersion: 0, steps: .max))],
+            [.goodbye(Goodbye(reason: .finished, message: "done"))],
+        ])
+        let port = try await learner.start()
+        try await client(port: port).run()
+        await learner.stop()
+        #expect(learner.errorCodes(0) == [WireError.Code.grantExceeded.rawValue])
+        #expect(learner.received.count == 2)
+    }
+
+    @Test("the largest grant follows from the frame limit: the worst-case Batch of that many steps fits, one more step would not")
+    func largestGrant() {
+        let steps = BatchMessage.maxSteps(envs: 8, observationSize: 4, actionSpace: .discrete(2))
+        let perTransition = 4 * 4 + 1 + 4 + 1 + 4 + 4 + 4 + 12
+        #expect(64 + 8 * 4 + 8 * steps * perTransition <= WireLimits.default.maxDecodedBytes)
+        #expect(64 + 8 * 4 + 8 * (steps + 1) * perTransition > WireLimits.default.maxDecodedBytes)
+    }
+}
