@@ -162,9 +162,7 @@ public final class WorkerClient: Sendable {
                 }
                 welcome = w
             case .error(let code, let text):
-                let refusal = "\(WireError.Code(rawValue: code).map { "\($0)" } ?? "error \(code)"): \(text)"
-                return code == WireError.Code.tooManyConnections.rawValue || code == WireError.Code.shuttingDown.rawValue
-                    ? .reconnect(refusal) : .refused(refusal)
+                return Self.ending(forError: code, text, afterWelcome: false)
             case .goodbye(let g):
                 return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)")
             default:
@@ -231,13 +229,26 @@ public final class WorkerClient: Sendable {
                 case .goodbye(let g):
                     return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)", afterWelcome: true)
                 case .error(let code, let text):
-                    return .refused("\(WireError.Code(rawValue: code).map { "\($0)" } ?? "error \(code)"): \(text)")
+                    return Self.ending(forError: code, text, afterWelcome: true)
                 case .welcome, .hello, .ready, .batch:
                     try await outbound.write(.error(WireError(.unexpectedMessage, "\(message.type) after Welcome")))
                     return .reconnect("the learner sent an unexpected \(message.type)", afterWelcome: true)
                 }
             }
             return .reconnect("the learner closed the connection", afterWelcome: true)
+        }
+    }
+
+    /// What an `Error` from the learner means for this worker (PROTOCOL.md §7): only what retrying cannot fix —
+    /// a protocol version it does not speak, an environment that is not the learner's — ends it; everything
+    /// else (a timeout after a partition, too many connections, a learner shutting down or restarting, a batch
+    /// it refused) is a reconnect with the usual backoff.
+    static func ending(forError code: UInt16, _ text: String, afterWelcome: Bool) -> Ending {
+        let known = WireError.Code(rawValue: code)
+        let refusal = "\(known.map { "\($0)" } ?? "error \(code)"): \(text)"
+        switch known {
+        case .unsupportedVersion, .envMismatch: return .refused(refusal)
+        default: return .reconnect("the learner ended the connection with \(refusal)", afterWelcome: afterWelcome)
         }
     }
 

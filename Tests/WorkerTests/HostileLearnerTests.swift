@@ -148,6 +148,20 @@ struct HostileLearnerTests {
         #expect(learner.received.count == 2)
     }
 
+    @Test("an Error(timeout) after Welcome (the learner closed a worker it had not heard from during a partition) is a reconnect, not the end of the worker",
+          .timeLimit(.minutes(1)))
+    func timeoutIsAReconnect() async throws {
+        let learner = ScriptedLearner(scripts: [
+            [Self.welcome(), Self.weights(), .error(code: WireError.Code.timeout.rawValue, message: "no frame for 60 s")],
+            [.error(code: WireError.Code.tooManyConnections.rawValue, message: "full")],
+            [.goodbye(Goodbye(reason: .finished, message: "done"))],
+        ])
+        let port = try await learner.start()
+        try await client(port: port).run()
+        await learner.stop()
+        #expect(learner.received.count == 3)
+    }
+
     @Test("the largest grant follows from the frame limit: the worst-case Batch of that many steps fits, one more step would not")
     func largestGrant() {
         let steps = BatchMessage.maxSteps(envs: 8, observationSize: 4, actionSpace: .discrete(2))
