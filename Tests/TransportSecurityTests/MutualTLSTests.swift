@@ -214,9 +214,18 @@ struct MutualTLSTests {
     func nothingListening() async throws {
         let dir = try Self.bundle()
         defer { dir.remove() }
-        let server = try await GreetingServer(tls: nil)
-        let port = server.port
-        await server.close()
+        // A port bound but not listening refuses connections, and stays ours while the test runs (a port closed
+        // after use can be taken by another test's learner meanwhile).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        try #require(bound == 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let worker = try WorkerTLS.load(directory: dir.url, certName: "worker-1")
         let client = await runClient(port: port) { try worker.makeClientHandler(learnerHost: "127.0.0.1") }
 
