@@ -1,5 +1,4 @@
 import Foundation
-import Learner
 import PPOCore
 import Training
 
@@ -7,12 +6,9 @@ import Training
 /// update's losses and diagnostics under CleanRL's names (and, for a learner, workers and stale transitions).
 public enum ProgressLine {
     public static func format(_ p: TrainingProgress) -> String {
-        common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
-    }
-
-    public static func format(_ p: LearnerProgress) -> String {
-        common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
-            + String(format: "  workers %d  stale %d", p.workers, p.dropped)
+        let line = common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
+        guard let c = p.cluster else { return line }
+        return line + String(format: "  workers %d  stale %d", c.workers, c.dropped)
     }
 
     static func common(update: Int, total: Int, steps: Int, rate: Double, ret: Double?, _ s: UpdateStatistics) -> String {

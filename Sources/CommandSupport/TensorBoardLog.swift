@@ -1,5 +1,4 @@
 import Foundation
-import Learner
 import Training
 
 /// `--logdir`: TensorBoard scalars after every update, from any thread.
@@ -17,13 +16,8 @@ public final class TensorBoardLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
-    }
-
-    public func log(_ p: LearnerProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
-        try? writer.scalar("charts/workers", Double(p.workers), step: p.envSteps)
-        try? writer.scalar("charts/stale_transitions", Double(p.dropped), step: p.envSteps)
+        guard let c = p.cluster else { return }
+        try? writer.scalar("charts/workers", Double(c.workers), step: p.envSteps)
+        try? writer.scalar("charts/stale_transitions", Double(c.dropped), step: p.envSteps)
     }
 }

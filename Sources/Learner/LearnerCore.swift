@@ -9,24 +9,9 @@ import PPOCore
 import Training
 import Wire
 
-/// What the console shows after each update of a learner.
-public struct LearnerProgress: Sendable {
-    public var update: Int
-    public var totalUpdates: Int
-    public var version: UInt64
-    public var envSteps: Int
-    public var stepsPerSecond: Double
-    public var recentReturn: Double?
-    public var statistics: UpdateStatistics
-    public var workers: Int
-    public var dropped: Int
-    public var rejected: Int
-}
-
-
-/// The learner's state and rules: sessions, the scheduler, the batches of the current version, the trainer,
-/// checkpoints and metrics. Connection tasks call into it; it answers with messages put on each session's
-/// outbound queue, so it never waits on a socket.
+/// The learner's state: sessions, the scheduler (and its on-policy gate), the batches of the current version and
+/// the counters; the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages
+/// put on each session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
     struct Session {
         var workerID: String
@@ -43,12 +28,13 @@ actor LearnerCore {
 
     let options: LearnerOptions
     let spec: EnvironmentSpec
-    private let trainer: Exclusive<Trainer>
+    private let job: TrainingJob
+    /// The update in progress, if any.
+    private var update: Task<Void, Never>?
     private var scheduler: Scheduler
     private var sessions: [Int: Session] = [:]
     private var nextSession = 1
     private var batches: [TransitionBatch] = []
-    private var training = false
     private var weights: Weights
     /// `weights` as a frame, encoded (and compressed) once for every worker.
     private var weightsFrame: ByteBuffer
@@ -64,24 +50,17 @@ actor LearnerCore {
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
         self.logger = logger
-        if let url = options.checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
+        if let url = options.checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
-        let t: Trainer
-        if let resume = options.resume {
-            guard resume.environment == options.run.environment, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
-                throw Checkpoint.CheckpointError.content("resume", reason: "the checkpoint was trained on \(resume.environment) (observation \(resume.observationSize), action \(resume.actionSpace)), this run trains \(options.run.environment); give that --env, or another --checkpoint-dir")
-            }
-            t = resume.makeTrainer()
-            metrics.envSteps = resume.envSteps
-        } else {
-            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed)
-        }
-        trainer = Exclusive(t)
-        metrics.policyVersion = t.version
-        metrics.updates = t.updates
+        job = try TrainingJob(options: options, spec: spec, logger: logger)
+        metrics.envSteps = options.resume?.envSteps ?? 0
+        metrics.policyVersion = job.version
+        metrics.updates = job.updates
         envStepsAtStart = metrics.envSteps
-        scheduler = Scheduler(version: t.version, rolloutSize: t.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant)
-        weights = Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
+        scheduler = Scheduler(
+            version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
+            observationSize: spec.observationSize, actionSpace: spec.actionSpace)
+        weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
     }
 
@@ -120,22 +99,26 @@ actor LearnerCore {
         sessions[id] = Session(workerID: hello.workerID, envs: Int(hello.numEnvs), holding: nil, outbound: outbound)
         metrics.workersConnected = sessions.count
         metrics.connectionsTotal += 1
-        let config = trainer.value.config
-        let actionKind: Welcome.ActionKind
-        switch spec.actionSpace {
-        case .discrete(let n): actionKind = .discrete(n)
-        case .box(let low, _): actionKind = .continuous(low.count)
+        outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, supported.upperBound)))))
+        outbound.yield(.encoded(weightsFrame))
+        logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
+        return .success(id)
+    }
+
+    /// What every worker is told of the run (§4.2).
+    private func welcome(version: UInt16) -> Welcome {
+        let config = job.config
+        let actionKind: Welcome.ActionKind = switch spec.actionSpace {
+        case .discrete(let n): .discrete(n)
+        case .box(let low, _): .continuous(low.count)
         }
-        outbound.yield(.message(.welcome(Welcome(
-            version: min(hello.maxVersion, supported.upperBound), runID: options.runID, envID: spec.id, policyVersion: weights.policyVersion, seed: options.seed,
+        return Welcome(
+            version: version, runID: options.runID, envID: spec.id, policyVersion: weights.policyVersion, seed: options.seed,
             maxUnackedBatches: UInt16(options.maxUnackedBatches), heartbeatIntervalMilliseconds: UInt32(options.heartbeatIntervalMilliseconds),
             activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
             actionKind: actionKind, parameterCount: weights.parameters.count, observationClip: config.observationClip,
             normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip,
-            envArguments: options.run.envArguments, envSignature: signature))))
-        outbound.yield(.encoded(weightsFrame))
-        logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
-        return .success(id)
+            envArguments: options.run.envArguments, envSignature: signature)
     }
 
     /// A connection ended: its open grants return to the pool.
@@ -208,20 +191,13 @@ actor LearnerCore {
         }
     }
 
+    /// A batch: what the on-policy gate decides is done here, and nothing else decides it.
     private func receive(_ message: BatchMessage, session id: Int) -> Verdict {
         guard let session = sessions[id] else { return .keepOpen }
         let b = message.batch
-        if let grant = scheduler.openGrant(message.grantID, session: id) {
-            let expectation = BatchExpectation(
-                envCount: grant.envs, steps: grant.steps, observationSize: spec.observationSize,
-                actionSpace: spec.actionSpace, policyVersion: grant.version)
-            do {
-                try message.validate(against: expectation)
-            } catch {
-                return .close(error)  // logged and counted where the connection is closed
-            }
-        }
-        switch scheduler.receive(session: id, grantID: message.grantID) {
+        switch scheduler.accept(message, from: id) {
+        case .invalid(let error):
+            return .close(error)  // logged and counted where the connection is closed
         case .ungranted:
             return .close(WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold"))
         case .stale(let n):
@@ -236,23 +212,28 @@ actor LearnerCore {
                 metrics.transitionsDropped["unfinished", default: 0] += b.count
                 return .keepOpen
             }
-            batches.append(b)
-            for e in b.episodes {
-                recent.append(e.episodeReturn)
-                if recent.count > 20 { recent.removeFirst() }
-                metrics.episodes += 1
-            }
-            metrics.recentReturn = recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
-            if scheduler.isComplete && !training { startTraining() }
+            collect(b)
             return .keepOpen
         }
+    }
+
+    /// Keeps an accepted batch for the update, counts its episodes, and starts the update when the rollout is full.
+    private func collect(_ b: TransitionBatch) {
+        batches.append(b)
+        for e in b.episodes {
+            recent.append(e.episodeReturn)
+            if recent.count > 20 { recent.removeFirst() }
+            metrics.episodes += 1
+        }
+        metrics.recentReturn = recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
+        if scheduler.isComplete && update == nil { startUpdate() }
     }
 
     private func offerGrant(to id: Int) {
         // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
         // whole rollout and sit on it.
-        guard !training, !stopping, !finished, let s = sessions[id], let holding = s.holding,
+        guard update == nil, !stopping, !finished, let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
@@ -260,77 +241,49 @@ actor LearnerCore {
 
     // MARK: Training
 
-    private func startTraining() {
-        training = true
+    private func startUpdate() {
         let taken = batches
         batches = []
-        let box = trainer
-        let update = metrics.updates + 1
+        let transitions = taken.reduce(0) { $0 + $1.count }
+        let number = metrics.updates + 1
+        let envSteps = metrics.envSteps + transitions
+        let job = self.job
         let total = totalUpdates
-        let envID = spec.id
-        let envArguments = options.run.envArguments
-        let envSteps = metrics.envSteps + taken.reduce(0) { $0 + $1.count }
-        let logger = self.logger
-        let checkpointURL = (options.checkpointEvery > 0 && (update % options.checkpointEvery == 0 || update == total)) ? options.checkpointURL : nil
-        Task {
-            let outcome: Result<(Trainer.UpdateReport, Weights, ByteBuffer), Error> = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    do {
-                        let report = try box.value.train(on: taken, update: update, totalUpdates: total)
-                        let t = box.value
-                        let next = Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
-                        if let url = checkpointURL {
-                            // A failed checkpoint does not undo the update; the next one tries again.
-                            do {
-                                try Checkpoint(trainer: t, envID: envID, envArguments: envArguments, envSteps: envSteps).write(to: url)
-                            } catch {
-                                logger.error("checkpoint failed: \(error)")
-                            }
-                        }
-                        // Encoded (and compressed) here, once, off the event loop.
-                        continuation.resume(returning: .success((report, next, Frame.encode(.weights(next)))))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
-                }
-            }
-            self.finishTraining(outcome, transitions: taken.reduce(0) { $0 + $1.count })
+        update = Task {
+            let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps)
+            self.finishUpdate(outcome, transitions: transitions)
         }
     }
 
-    private func finishTraining(_ outcome: Result<(Trainer.UpdateReport, Weights, ByteBuffer), Error>, transitions: Int) {
-        training = false
-        switch outcome {
-        case .failure(let error):
-            // Every batch was checked against its grant on arrival, so the trainer refusing them is a bug.
-            logger.critical("the trainer refused the collected batches: \(error); stopping")
-            finish(reason: .shuttingDown, message: "learner error")
+    private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int) {
+        update = nil
+        weights = outcome.weights
+        weightsFrame = outcome.frame
+        metrics.updates += 1
+        metrics.policyVersion = outcome.weights.policyVersion
+        metrics.transitionsTrained += transitions
+        metrics.envSteps += transitions
+        metrics.lastUpdateSeconds = outcome.report.seconds
+        metrics.updateSecondsTotal += outcome.report.seconds
+        scheduler.advance(to: outcome.weights.policyVersion)
+        options.progress(progress(outcome.report.statistics))
+        if metrics.updates >= totalUpdates {
+            finish(reason: .finished, message: "training complete")
             return
-        case .success(let (report, next, frame)):
-            weights = next
-            weightsFrame = frame
-            metrics.updates += 1
-            metrics.policyVersion = next.policyVersion
-            metrics.transitionsTrained += transitions
-            metrics.envSteps += transitions
-            metrics.lastUpdateSeconds = report.seconds
-            metrics.updateSecondsTotal += report.seconds
-            scheduler.advance(to: next.policyVersion)
-            let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            options.progress(LearnerProgress(
-                update: metrics.updates, totalUpdates: totalUpdates, version: next.policyVersion, envSteps: metrics.envSteps,
-                stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,
-                statistics: report.statistics, workers: sessions.count, dropped: metrics.droppedTotal,
-                rejected: metrics.framesRejected.values.reduce(0, +)))
-            if metrics.updates >= totalUpdates {
-                finish(reason: .finished, message: "training complete")
-                return
-            }
-            for s in sessions.values {
-                s.outbound.yield(.encoded(frame))
-            }
         }
+        for s in sessions.values {
+            s.outbound.yield(.encoded(outcome.frame))
+        }
+    }
+
+    private func progress(_ statistics: UpdateStatistics) -> TrainingProgress {
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return TrainingProgress(
+            update: metrics.updates, totalUpdates: totalUpdates, version: metrics.policyVersion, envSteps: metrics.envSteps,
+            stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,
+            episodes: metrics.episodes, statistics: statistics, elapsedSeconds: seconds,
+            cluster: .init(workers: sessions.count, dropped: metrics.droppedTotal, rejected: metrics.framesRejected.values.reduce(0, +)))
     }
 
     // MARK: Ending
@@ -339,15 +292,9 @@ actor LearnerCore {
     func stop() async {
         guard !finished, !stopping else { return }
         stopping = true
-        while training { try? await Task.sleep(for: .milliseconds(20)) }
-        if let url = options.checkpointURL {
-            do {
-                try Checkpoint(trainer: trainer.value, envID: spec.id, envArguments: options.run.envArguments, envSteps: metrics.envSteps).write(to: url)
-                logger.info("checkpoint written to \(url.path) at version \(trainer.value.version)")
-            } catch {
-                logger.error("final checkpoint failed: \(error)")
-            }
-        }
+        await update?.value
+        guard !finished else { return }  // that update was the last one
+        job.writeFinalCheckpoint(envSteps: metrics.envSteps)
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
     }
 

@@ -24,8 +24,7 @@ public struct LearnerOptions: Sendable {
     /// Time a worker has to deliver a grant's batch; after it the learner closes the connection and grants the
     /// steps to others (a worker that heartbeats but never delivers would otherwise stall the version).
     public var grantTimeout: Duration
-    public var checkpointURL: URL?
-    public var checkpointEvery: Int
+    public var checkpoints: CheckpointPolicy
     public var resume: Checkpoint?
     public var runID: String
     /// Port of the Prometheus `/metrics` endpoint (nil: none).
@@ -34,15 +33,15 @@ public struct LearnerOptions: Sendable {
     /// How a `gym:` environment's bridge is started (the learner starts one once, to learn the spaces).
     public var bridge: BridgeOptions
     /// Called after every update (on the learner's executor; keep it quick).
-    public var progress: @Sendable (LearnerProgress) -> Void
+    public var progress: @Sendable (TrainingProgress) -> Void
 
     public init(
         run: RunConfiguration, seed: UInt64, host: String = "0.0.0.0", port: Int = 9000, tls: NIOSSLContext?,
         limits: WireLimits = .default, helloTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
-        maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpointURL: URL? = nil, checkpointEvery: Int = 10, resume: Checkpoint? = nil,
+        maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpoints: CheckpointPolicy = .none, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
-        progress: @escaping @Sendable (LearnerProgress) -> Void = { _ in }
+        progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
     ) {
         self.run = run
         self.seed = seed
@@ -61,8 +60,7 @@ public struct LearnerOptions: Sendable {
         // is spread over several grants and fast workers take more of them.
         self.maxStepsPerGrant = maxStepsPerGrant ?? max(1, run.ppo.rolloutSteps / max(run.ppo.numEnvs, 1) / 4)
         self.grantTimeout = grantTimeout
-        self.checkpointURL = checkpointURL
-        self.checkpointEvery = checkpointEvery
+        self.checkpoints = checkpoints
         self.resume = resume
         self.runID = runID ?? "\(run.envID)-\(seed)"
         self.metricsPort = metricsPort

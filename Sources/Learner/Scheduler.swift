@@ -1,6 +1,9 @@
+import PPOCore
+import Wire
+
 /// Pull-based grants (DESIGN §6): the learner needs `rolloutSize` transitions collected by policy version `v`;
 /// a worker that holds `v` and says Ready is granted a chunk of what `v` still needs. Data is on-policy by
-/// construction: only granted batches of the current version are accepted for training.
+/// construction: `accept(_:from:)`, the on-policy gate, is the one place that decides whether a batch is trained on.
 ///
 /// A plain value: the learner's connection code drives it and acts on what it returns.
 public struct Scheduler: Sendable {
@@ -16,18 +19,24 @@ public struct Scheduler: Sendable {
         public var transitions: Int { steps * envs }
     }
 
-    /// What became of a batch.
-    public enum Receipt: Equatable, Sendable {
-        /// For an open grant of the current version: will be trained on.
+    /// What the on-policy gate decided about a batch.
+    public enum Admission: Equatable, Sendable {
+        /// For an open grant of the current version, and it fits that grant and the run: will be trained on.
         case accepted(OpenGrant)
         /// For a grant that was revoked or of a past version: dropped, never trained on.
         case stale(transitions: Int)
         /// For no grant this session holds.
         case ungranted
+        /// For an open grant of this session, but it does not fit the grant or the run (the error says how);
+        /// the grant stays open until the connection closes, then goes back to the pool.
+        case invalid(WireError)
     }
 
     public private(set) var version: UInt64
     public let rolloutSize: Int
+    /// The run's observation size and action space: every accepted batch has them.
+    public let observationSize: Int
+    public let actionSpace: Space
     /// Largest grant in steps per env (smaller grants spread work over more workers).
     public let maxStepsPerGrant: Int
     /// Transitions of the current version received.
@@ -44,9 +53,11 @@ public struct Scheduler: Sendable {
     /// Whether every grant issued is accounted for.
     public var grantsBalance: Bool { issued == completed + returned + open.count }
 
-    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int) {
+    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int, observationSize: Int, actionSpace: Space) {
         self.version = version
         self.rolloutSize = rolloutSize
+        self.observationSize = observationSize
+        self.actionSpace = actionSpace
         self.maxStepsPerGrant = max(1, maxStepsPerGrant)
     }
 
@@ -71,24 +82,28 @@ public struct Scheduler: Sendable {
         return g
     }
 
-    /// Records the arrival of the batch for `grantID` from `session`.
-    public mutating func receive(session: Int, grantID: UInt32) -> Receipt {
-        if let g = open[grantID], g.session == session {
-            open[grantID] = nil
-            received += g.transitions
-            completed += 1
-            return .accepted(g)
+    /// The on-policy gate (PROTOCOL.md §5.2, §6): decides, with one grant look-up, whether `message` from
+    /// `session` is trained on. Accepted only if `session` holds its grant open, so the grant's version is the
+    /// current one, and the batch has the grant's shape, the run's observation size and action space, and the
+    /// grant's policy version (`BatchMessage.validate`). Decoding has already checked every float and flag.
+    /// An accepted batch completes its grant; nothing else changes the rollout.
+    public mutating func accept(_ message: BatchMessage, from session: Int) -> Admission {
+        let id = message.grantID
+        guard let g = open[id], g.session == session else {
+            if open[id] == nil, let transitions = revoked.removeValue(forKey: id) { return .stale(transitions: transitions) }
+            return .ungranted
         }
-        if let transitions = revoked.removeValue(forKey: grantID), open[grantID] == nil {
-            return .stale(transitions: transitions)
+        let expectation = BatchExpectation(
+            envCount: g.envs, steps: g.steps, observationSize: observationSize, actionSpace: actionSpace, policyVersion: g.version)
+        do throws(WireError) {
+            try message.validate(against: expectation)
+        } catch {
+            return .invalid(error)
         }
-        return .ungranted
-    }
-
-    /// The grant `grantID` if `session` holds it (to validate a batch before accepting it).
-    public func openGrant(_ grantID: UInt32, session: Int) -> OpenGrant? {
-        guard let g = open[grantID], g.session == session else { return nil }
-        return g
+        open[id] = nil
+        received += g.transitions
+        completed += 1
+        return .accepted(g)
     }
 
     /// How many grants `session` holds open.

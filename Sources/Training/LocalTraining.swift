@@ -4,21 +4,6 @@ import GymBridge
 import Logging
 import PPOCore
 
-/// What the console shows after each update.
-public struct TrainingProgress: Sendable {
-    public var update: Int
-    public var totalUpdates: Int
-    public var version: UInt64
-    public var envSteps: Int
-    /// Env steps per second since the run (or resume) started.
-    public var stepsPerSecond: Double
-    /// Mean return of the last 20 finished episodes (nil before the first one).
-    public var recentReturn: Double?
-    public var episodes: Int
-    public var statistics: UpdateStatistics
-    public var elapsedSeconds: Double
-}
-
 /// The first time the mean return of the last `window` episodes reached the environment's reward threshold.
 public struct FirstReach: Sendable, Codable, Equatable {
     public var episodeIndex: Int
@@ -59,8 +44,7 @@ public final class LocalTraining {
     public let seed: UInt64
     public let trainer: Trainer
     public let collector: RolloutCollector
-    public let checkpointURL: URL?
-    public let checkpointEvery: Int
+    public let checkpoints: CheckpointPolicy
     private var envSteps: Int
     private var actionRNG: RNG
     private let logger = Logger(label: "ppo.train")
@@ -71,25 +55,22 @@ public final class LocalTraining {
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
     /// A `gym:` environment is stepped by a bridge started with `bridge`.
     public init(
-        run: RunConfiguration, seed: UInt64, checkpointURL: URL?, checkpointEvery: Int, resume: Checkpoint? = nil,
+        run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, resume: Checkpoint? = nil,
         bridge: BridgeOptions = .default
     ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration") }
         self.run = run
         self.seed = seed
-        self.checkpointURL = checkpointURL
-        self.checkpointEvery = checkpointEvery
-        if let url = checkpointURL { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
+        self.checkpoints = checkpoints
+        if let url = checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         // A resumed run continues with fresh episodes: its streams depend on how far it got.
         let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(resume?.updates ?? 0))
         let env = try EnvironmentCatalog.makeVector(
             run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed, bridge: bridge)
         let spec = env.spec
         if let resume {
-            guard resume.environment == run.environment, resume.observationSize == spec.observationSize, resume.actionSpace == spec.actionSpace else {
-                throw Checkpoint.CheckpointError.content("resume", reason: "checkpoint was trained on \(resume.environment), not \(run.environment)")
-            }
+            try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
             trainer = resume.makeTrainer()
             envSteps = resume.envSteps
         } else {
@@ -137,19 +118,17 @@ public final class LocalTraining {
                 }
             }
             envSteps += batch.count
-            let report = try trainer.train(on: [batch], update: trainer.updates + 1, totalUpdates: totalUpdates)
+            let report = trainer.train(on: [batch], update: trainer.updates + 1, totalUpdates: totalUpdates)
             let elapsed = seconds()
             progress(TrainingProgress(
                 update: trainer.updates, totalUpdates: totalUpdates, version: trainer.version, envSteps: envSteps,
                 stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9),
                 recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
                 episodes: episodes, statistics: report.statistics, elapsedSeconds: elapsed))
-            if let url = checkpointURL, checkpointEvery > 0, trainer.updates % checkpointEvery == 0 || trainer.updates == totalUpdates {
-                try Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps).write(to: url)
-            }
+            checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger)
         }
-        if trainer.updates < totalUpdates, let url = checkpointURL {
-            try Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps).write(to: url)
+        if trainer.updates < totalUpdates, let url = checkpoints.url {
+            try checkpoint().write(to: url)
             logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
         }
         let wall = seconds()
@@ -157,7 +136,7 @@ public final class LocalTraining {
             envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: episodes, wallSeconds: wall,
             stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9),
             recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
-            firstReach: firstReach, checkpoint: checkpointURL?.path)
+            firstReach: firstReach, checkpoint: checkpoints.url?.path)
     }
 
     /// A checkpoint of the current state.

@@ -29,22 +29,6 @@ public final class Trainer {
         rng = RNG(seed: seed).split(1)
     }
 
-    /// Why `train` refused a set of batches.
-    public enum BatchError: Error, Equatable, CustomStringConvertible {
-        case wrongVersion(batch: UInt64, current: UInt64)
-        case wrongShape(String)
-        case empty
-
-        public var description: String {
-            switch self {
-            case .wrongVersion(let batch, let current):
-                "batch collected by policy version \(batch), but the trainer is at version \(current): off-policy data is never trained on"
-            case .wrongShape(let what): "batch does not fit the model: \(what)"
-            case .empty: "no transitions to train on"
-            }
-        }
-    }
-
     /// What one update did.
     public struct UpdateReport: Sendable {
         public var version: UInt64
@@ -56,18 +40,21 @@ public final class Trainer {
     /// Trains on `batches`, all collected by the current version, then advances the version.
     ///
     /// `update`/`totalUpdates` drive the learning-rate schedule (1-based).
-    public func train(on batches: [TransitionBatch], update: Int, totalUpdates: Int) throws(BatchError) -> UpdateReport {
+    ///
+    /// Whether a batch may be trained on is decided before it gets here: by the learner's on-policy gate
+    /// (`Scheduler.accept`) for batches from the network, by the collector for the single-process loop. A batch of
+    /// another version or shape reaching this point is a bug, and stops the process.
+    public func train(on batches: [TransitionBatch], update: Int, totalUpdates: Int) -> UpdateReport {
         let clock = ContinuousClock()
         let start = clock.now
         var n = 0
         for batch in batches {
-            guard batch.policyVersion == version else { throw .wrongVersion(batch: batch.policyVersion, current: version) }
-            guard batch.isConsistent, batch.observationSize == model.observationSize, batch.actionSize == model.actionSize else {
-                throw .wrongShape("\(batch.observationSize)-float observations and \(batch.actionSize)-float actions, expected \(model.observationSize) and \(model.actionSize)")
-            }
+            precondition(batch.policyVersion == version, "off-policy batch (version \(batch.policyVersion), trainer at \(version)) passed the gate")
+            precondition(batch.isConsistent && batch.observationSize == model.observationSize && batch.actionSize == model.actionSize,
+                         "a batch that does not fit the model passed the gate")
             n += batch.count
         }
-        guard n > 0 else { throw .empty }
+        precondition(n > 0, "an update with no transitions")
 
         // Flatten every batch (time-major within each) into one rollout, with GAE per env segment.
         var observations: [Float] = []

@@ -50,11 +50,7 @@ struct LearnerCommand: AsyncParsableCommand {
     @Option(help: "Folder for checkpoint.safetensors and summary.json. Default: runs/<env>-seed<seed>.")
     var checkpointDir: String?
 
-    @Option(help: "Write a checkpoint every N updates (0: only at the end and on shutdown).")
-    var checkpointEvery = 10
-
-    @Flag(help: "Continue from the checkpoint in --checkpoint-dir (weights, Adam, normaliser, version, counters, RNG).")
-    var resume = false
+    @OptionGroup var checkpointFlags: CheckpointFlags
 
     @Option(help: "Serve Prometheus metrics on this port (GET /metrics, plain HTTP, counters only).")
     var metricsPort: Int?
@@ -109,17 +105,8 @@ struct LearnerCommand: AsyncParsableCommand {
         let seed = runOptions.seed
         var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
+        let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: dir, folderFlag: "--checkpoint-dir")
         let checkpointURL = dir.appendingPathComponent("checkpoint.safetensors")
-        var resumeFrom: Checkpoint?
-        if resume {
-            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-                throw CommandFailure("--resume: there is no checkpoint at \(checkpointURL.path) (give the --checkpoint-dir of the run to continue, or start without --resume)")
-            }
-            resumeFrom = try Checkpoint.read(from: checkpointURL)
-            if let r = resumeFrom {
-                run.ppo = r.config
-            }
-        }
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
         let quiet = self.quiet
         let board = try runOptions.tensorBoard()
@@ -128,8 +115,8 @@ struct LearnerCommand: AsyncParsableCommand {
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
             helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
             maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
-            grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpointURL: checkpointURL,
-            checkpointEvery: checkpointEvery, resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
+            grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
+            resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             bridge: bridgeFlags.options,
             progress: { p in
                 board?.log(p)
@@ -155,9 +142,4 @@ struct LearnerCommand: AsyncParsableCommand {
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
     }
-}
-
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

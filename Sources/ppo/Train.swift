@@ -31,11 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
     var out: String?
 
-    @Option(help: "Write a checkpoint every N updates (0: only at the end).")
-    var checkpointEvery = 10
-
-    @Flag(help: "Continue from the checkpoint in the output folder.")
-    var resume = false
+    @OptionGroup var checkpointFlags: CheckpointFlags
 
     @Option(help: "Deterministic evaluation episodes after training (0 to skip).")
     var evalEpisodes = 20
@@ -51,7 +47,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
-        guard checkpointEvery >= 0, evalEpisodes >= 0 else { throw ValidationError("--checkpoint-every and --eval-episodes must not be negative") }
+        guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
     }
 
     func run() throws {
@@ -59,19 +55,13 @@ struct Train: ParsableCommand {
         var run = try runOptions.resolve()
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
+        let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: outDir, folderFlag: "--out")
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
-        var resumeFrom: Checkpoint?
-        if resume {
-            resumeFrom = try Checkpoint.read(from: checkpointURL)
-            if let r = resumeFrom { run.ppo = r.config }
-        }
         if workers > 0 {
-            try runDistributed(run: run, seed: seed, checkpointURL: checkpointURL, outDir: outDir, resume: resumeFrom)
+            try runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
-        let training = try LocalTraining(
-            run: run, seed: seed, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery, resume: resumeFrom,
-            bridge: bridgeFlags.options)
+        let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options)
         let ppo = training.trainer.config
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
@@ -135,7 +125,8 @@ enum SummaryText {
 
 extension Train {
     /// `--workers N`: this process is the learner, N `ppo-worker` processes collect.
-    func runDistributed(run: RunConfiguration, seed: UInt64, checkpointURL: URL, outDir: URL, resume: Checkpoint?) throws {
+    func runDistributed(run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, outDir: URL, resume: Checkpoint?) throws {
+        let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
@@ -144,8 +135,8 @@ extension Train {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
         }
         let cluster = LocalCluster(
-            run: run, seed: seed, workers: workers, workerExecutable: executable, checkpointURL: checkpointURL,
-            checkpointEvery: max(checkpointEvery, 1), resume: resume, bridge: bridgeFlags.options,
+            run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
+            resume: resume, bridge: bridgeFlags.options,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

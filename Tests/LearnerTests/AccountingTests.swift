@@ -9,7 +9,7 @@ import Training
 
 /// A plaintext CartPole-v1 learner on loopback that trains nothing until told (port 0: any free port).
 func cartPoleLearner(port: Int = 0) throws -> LearnerServer {
-    try LearnerServer(options: LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: port, tls: nil, checkpointEvery: 0))
+    try LearnerServer(options: LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: port, tls: nil))
 }
 
 @Suite("Learner accounting")
@@ -63,7 +63,7 @@ struct GrantTimeoutTests {
     @Test("a worker that keeps its grant past the grant timeout is told so and closed; the grant goes back to the pool")
     func expire() async throws {
         let options = LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: 0, tls: nil,
-                                     grantTimeout: .milliseconds(200), checkpointEvery: 0)
+                                     grantTimeout: .milliseconds(200))
         let core = try LearnerServer(options: options).core
         let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
         let id = try await core.register(hello: Hello(workerID: "sitting", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
@@ -118,7 +118,7 @@ struct ConnectionCapTests {
     @Test("connections beyond --max-connections plus the handshake allowance are closed at once, counted, and the others stay")
     func cap() async throws {
         let options = LearnerOptions(run: try Presets.load("CartPole-v1"), seed: 1, host: "127.0.0.1", port: 0, tls: nil,
-                                     helloTimeout: .seconds(60), maxConnections: 2, checkpointEvery: 0)
+                                     helloTimeout: .seconds(60), maxConnections: 2)
         let server = try LearnerServer(options: options)
         let ports = AsyncStream<Int>.makeStream()
         async let finished = server.run { ports.continuation.yield($0) }

@@ -15,12 +15,12 @@ struct EquivalenceTests {
         run.ppo.updateEpochs = 2
         run.totalSteps = 3 * run.ppo.rolloutSteps
 
-        let local = try LocalTraining(run: run, seed: 11, checkpointURL: nil, checkpointEvery: 0)
+        let local = try LocalTraining(run: run, seed: 11, checkpoints: .none)
         _ = try local.train { _ in }
 
         let options = LearnerOptions(
             run: run, seed: 11, host: "127.0.0.1", port: 0, tls: nil,
-            maxStepsPerGrant: run.ppo.rolloutSteps / run.ppo.numEnvs, checkpointEvery: 0)
+            maxStepsPerGrant: run.ppo.rolloutSteps / run.ppo.numEnvs)
         let server = try LearnerServer(options: options)
         let ports = AsyncStream<Int>.makeStream()
         async let metrics = server.run { ports.continuation.yield($0) }

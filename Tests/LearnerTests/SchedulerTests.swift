@@ -1,40 +1,81 @@
+import Environments
+import PPOCore
 import Testing
+import Wire
 @testable import Learner
 
-@Suite("Grant scheduler")
+@Suite("Grant scheduler and the on-policy gate")
 struct SchedulerTests {
-    static func grant(_ s: inout Scheduler, session: Int, holding: UInt64, envs: Int) -> Scheduler.OpenGrant? {
-        s.grant(session: session, holding: holding, envs: envs)
+    static func scheduler(version: UInt64 = 4, rollout: Int = 100, maxSteps: Int = 8) -> Scheduler {
+        Scheduler(version: version, rolloutSize: rollout, maxStepsPerGrant: maxSteps, observationSize: 4, actionSpace: .discrete(2))
+    }
+
+    static func grant(_ s: inout Scheduler, session: Int, envs: Int) -> Scheduler.OpenGrant? {
+        s.grant(session: session, holding: s.version, envs: envs)
+    }
+
+    /// A batch that fits `g` exactly (zeros: action 0, in range).
+    static func batch(for g: Scheduler.OpenGrant, _ change: (inout TransitionBatch) -> Void = { _ in }) -> BatchMessage {
+        var b = TransitionBatch(policyVersion: g.version, envCount: g.envs, steps: g.steps, observationSize: 4, actionSize: 1)
+        change(&b)
+        return BatchMessage(grantID: g.id, actionEncoding: .uint8Index, batch: b)
     }
 
     @Test("grants cover the rollout exactly; a closed session's grants go back to the pool; every grant is accounted for")
     func accounting() throws {
-        var s = Scheduler(version: 4, rolloutSize: 100, maxStepsPerGrant: 8)
+        var s = Self.scheduler()
         // A session on another version gets nothing.
         #expect(s.grant(session: 1, holding: 3, envs: 4) == nil)
-        let a = try #require(Self.grant(&s, session: 1, holding: 4, envs: 4))  // 8 steps × 4 envs = 32
-        let b = try #require(Self.grant(&s, session: 2, holding: 4, envs: 4))
-        let c = try #require(Self.grant(&s, session: 3, holding: 4, envs: 4))
-        let d = try #require(Self.grant(&s, session: 3, holding: 4, envs: 4))  // the last 4 transitions: 1 step × 4
+        let a = try #require(Self.grant(&s, session: 1, envs: 4))  // 8 steps × 4 envs = 32
+        let b = try #require(Self.grant(&s, session: 2, envs: 4))
+        let c = try #require(Self.grant(&s, session: 3, envs: 4))
+        let d = try #require(Self.grant(&s, session: 3, envs: 4))  // the last 4 transitions: 1 step × 4
         #expect([a, b, c].map(\.transitions) == [32, 32, 32] && d.transitions == 4)
         #expect(s.grant(session: 1, holding: 4, envs: 4) == nil, "the rollout is fully granted")
         #expect(s.issued == 4 && s.grantsBalance)
 
-        #expect(s.receive(session: 1, grantID: a.id) == .accepted(a))
-        #expect(s.receive(session: 1, grantID: a.id) == .ungranted, "a grant is completed once")
-        #expect(s.receive(session: 1, grantID: b.id) == .ungranted, "session 1 does not hold b")
+        #expect(s.accept(Self.batch(for: a), from: 1) == .accepted(a))
+        #expect(s.accept(Self.batch(for: a), from: 1) == .ungranted, "a grant is completed once")
+        #expect(s.accept(Self.batch(for: b), from: 1) == .ungranted, "session 1 does not hold b")
         s.release(session: 2)
-        #expect(s.receive(session: 2, grantID: b.id) == .stale(transitions: 32), "a late batch of a released grant is stale")
+        #expect(s.accept(Self.batch(for: b), from: 2) == .stale(transitions: 32), "a late batch of a released grant is stale")
         #expect(s.completed == 1 && s.returned == 1 && s.open.count == 2 && s.grantsBalance)
 
         // b's 32 transitions are granted again.
-        let again = try #require(Self.grant(&s, session: 1, holding: 4, envs: 4))
+        let again = try #require(Self.grant(&s, session: 1, envs: 4))
         #expect(again.transitions == 32 && again.id != b.id)
-        #expect(s.receive(session: 1, grantID: again.id) == .accepted(again))
-        #expect(s.receive(session: 3, grantID: c.id) == .accepted(c))
+        #expect(s.accept(Self.batch(for: again), from: 1) == .accepted(again))
+        #expect(s.accept(Self.batch(for: c), from: 3) == .accepted(c))
         #expect(!s.isComplete)
         s.advance(to: 5)  // d is still open: revoked with the version
-        #expect(s.receive(session: 3, grantID: d.id) == .stale(transitions: 4))
+        #expect(s.accept(Self.batch(for: d), from: 3) == .stale(transitions: 4))
         #expect(s.issued == 5 && s.completed == 3 && s.returned == 2 && s.open.isEmpty && s.grantsBalance)
+    }
+
+    @Test("the gate refuses a batch that does not fit its grant or the run, with the code, and the grant stays open")
+    func gateRefusesMisfits() throws {
+        var s = Self.scheduler()
+        let g = try #require(Self.grant(&s, session: 1, envs: 2))
+        let misfits: [(BatchMessage, WireError.Code)] = [
+            (Self.batch(for: g) { $0.policyVersion = 3 }, .invalidVersion),
+            (BatchMessage(grantID: g.id, actionEncoding: .uint8Index,
+                          batch: TransitionBatch(policyVersion: 4, envCount: 2, steps: g.steps + 1, observationSize: 4, actionSize: 1)), .grantExceeded),
+            (BatchMessage(grantID: g.id, actionEncoding: .uint8Index,
+                          batch: TransitionBatch(policyVersion: 4, envCount: 1, steps: g.steps, observationSize: 4, actionSize: 1)), .shapeMismatch),
+            (BatchMessage(grantID: g.id, actionEncoding: .uint8Index,
+                          batch: TransitionBatch(policyVersion: 4, envCount: 2, steps: g.steps, observationSize: 3, actionSize: 1)), .shapeMismatch),
+            (Self.batch(for: g) { $0.actions[5] = 2 }, .actionOutOfRange),
+            (BatchMessage(grantID: g.id, actionEncoding: .float32, batch: Self.batch(for: g).batch), .shapeMismatch),
+        ]
+        for (message, code) in misfits {
+            guard case .invalid(let error) = s.accept(message, from: 1) else {
+                Issue.record("accepted a misfit that should fail with \(code)")
+                continue
+            }
+            #expect(error.code == code, "\(error)")
+        }
+        #expect(s.received == 0 && s.completed == 0 && s.open[g.id] == g, "nothing of a misfit counts toward the rollout")
+        #expect(s.accept(Self.batch(for: g), from: 1) == .accepted(g), "the grant can still be delivered")
+        #expect(s.received == g.transitions)
     }
 }

@@ -18,7 +18,7 @@ struct InteropTests {
         let writer = try TensorBoardWriter(directory: dir)
         var run = try Presets.load("CartPole-v1")
         run.totalSteps = 4 * run.ppo.rolloutSteps
-        let training = try LocalTraining(run: run, seed: 2, checkpointURL: nil, checkpointEvery: 0)
+        let training = try LocalTraining(run: run, seed: 2, checkpoints: .none)
         var expected: [(Int, UpdateStatistics)] = []
         _ = try training.train { p in
             try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
@@ -111,7 +111,7 @@ struct InteropTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         var run = try Presets.load(env)
         run.totalSteps = 2 * run.ppo.rolloutSteps
-        let training = try LocalTraining(run: run, seed: 4, checkpointURL: nil, checkpointEvery: 0)
+        let training = try LocalTraining(run: run, seed: 4, checkpoints: .none)
         _ = try training.train { _ in }  // two updates: the normaliser and the weights are not the initial ones
         let checkpoint = dir.appendingPathComponent("checkpoint.safetensors")
         try training.checkpoint().write(to: checkpoint)

@@ -1,44 +1,43 @@
 import Foundation
 import GymBridge
+import Learner
 import Logging
 import Training
 import TransportSecurity
 
 /// A whole distributed run on one machine: ephemeral certificates, this process as the learner on a loopback
 /// port with mutual TLS, and `workers` real `ppo-worker` processes. What `ppo train --workers N` runs.
-public struct LocalCluster: Sendable {
-    public var run: RunConfiguration
-    public var seed: UInt64
-    public var workers: Int
+struct LocalCluster: Sendable {
+    var run: RunConfiguration
+    var seed: UInt64
+    var workers: Int
     /// The `ppo-worker` executable.
-    public var workerExecutable: URL
-    public var checkpointURL: URL?
-    public var checkpointEvery: Int
-    public var resume: Checkpoint?
+    var workerExecutable: URL
+    var checkpoints: CheckpointPolicy
+    var resume: Checkpoint?
     /// How `gym:` environments are started, by the learner (once, for the spaces) and by every worker.
-    public var bridge: BridgeOptions
-    public var progress: @Sendable (LearnerProgress) -> Void
+    var bridge: BridgeOptions
+    var progress: @Sendable (TrainingProgress) -> Void
 
-    public init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpointURL: URL?, checkpointEvery: Int,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, progress: @escaping @Sendable (LearnerProgress) -> Void) {
+    init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
         self.workers = workers
         self.workerExecutable = workerExecutable
-        self.checkpointURL = checkpointURL
-        self.checkpointEvery = checkpointEvery
+        self.checkpoints = checkpoints
         self.resume = resume
         self.bridge = bridge
         self.progress = progress
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
     }
 
     /// Runs to the end of training, or until `stop` is requested (the update in progress finishes, a checkpoint is
     /// written); returns the learner's final counters.
-    public func train(logger: Logger = Logger(label: "ppo.train"), stop: StopRequest? = nil) async throws -> LearnerMetrics {
+    func train(logger: Logger = Logger(label: "ppo.train"), stop: StopRequest? = nil) async throws -> LearnerMetrics {
         guard FileManager.default.isExecutableFile(atPath: workerExecutable.path) else {
             throw Failure(description: "\(workerExecutable.path) is missing: build the workers with `swift build -c release` (it builds ppo, ppo-learner and ppo-worker)")
         }
@@ -47,8 +46,8 @@ public struct LocalCluster: Sendable {
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: workers, validityDays: 2)
         let tls = try LearnerTLS.load(directory: certs)
         let options = LearnerOptions(
-            run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpointURL: checkpointURL,
-            checkpointEvery: checkpointEvery, resume: resume, bridge: bridge, progress: progress)
+            run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
+            resume: resume, bridge: bridge, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()

@@ -1,0 +1,80 @@
+import Dispatch
+import Environments
+import Logging
+import NIOCore
+import PPOCore
+import Training
+import Wire
+
+/// The learner's trainer and the update it runs: GAE, the PPO epochs, the checkpoint when one is due, and the next
+/// version's Weights frame, encoded (and compressed) once for every worker. An update takes tens of milliseconds of
+/// BLAS, so it runs on a Dispatch thread, not on the learner's executor; `LearnerCore` runs one at a time and awaits
+/// it before it stops.
+final class TrainingJob: Sendable {
+    /// What an update produced.
+    struct Outcome: Sendable {
+        var report: Trainer.UpdateReport
+        var weights: Weights
+        /// `weights` as a frame.
+        var frame: ByteBuffer
+    }
+
+    private let trainer: Exclusive<Trainer>
+    let checkpoints: CheckpointPolicy
+    let environment: EnvironmentSelection
+    private let logger: Logger
+
+    /// A new trainer, or the one `resume` holds (checked to fit `spec`).
+    init(options: LearnerOptions, spec: EnvironmentSpec, logger: Logger) throws {
+        let t: Trainer
+        if let resume = options.resume {
+            try CheckpointPolicy.checkResumable(resume, environment: options.run.environment, spec: spec)
+            t = resume.makeTrainer()
+        } else {
+            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed)
+        }
+        trainer = Exclusive(t)
+        checkpoints = options.checkpoints
+        environment = options.run.environment
+        self.logger = logger
+    }
+
+    /// Read only between updates (`LearnerCore` never asks while one runs).
+    var config: PPOConfig { trainer.value.config }
+    var version: UInt64 { trainer.value.version }
+    var updates: Int { trainer.value.updates }
+
+    /// The current parameters as Weights.
+    func weights() -> Weights {
+        let t = trainer.value
+        return Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
+    }
+
+    /// Trains on `batches` (all accepted by the on-policy gate) as update `update` of `total`; `envSteps` counts
+    /// the run's steps after it, for the checkpoint.
+    func update(on batches: [TransitionBatch], update: Int, of total: Int, envSteps: Int) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let report = self.trainer.value.train(on: batches, update: update, totalUpdates: total)
+                self.checkpoints.writeIfDue({ self.checkpoint(envSteps: envSteps) }, afterUpdate: update, of: total, logger: self.logger)
+                let next = self.weights()
+                continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next))))
+            }
+        }
+    }
+
+    /// Writes the checkpoint now (the run is stopping), if the run has a checkpoint file.
+    func writeFinalCheckpoint(envSteps: Int) {
+        guard let url = checkpoints.url else { return }
+        do {
+            try checkpoint(envSteps: envSteps).write(to: url)
+            logger.info("checkpoint written to \(url.path) at version \(version)")
+        } catch {
+            logger.error("final checkpoint failed: \(error)")
+        }
+    }
+
+    private func checkpoint(envSteps: Int) -> Checkpoint {
+        Checkpoint(trainer: trainer.value, envID: environment.id, envArguments: environment.arguments, envSteps: envSteps)
+    }
+}
