@@ -72,12 +72,21 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         return c
     }()
 
-    /// Problems with the values, each a sentence a user can act on; empty when the config is usable.
+    /// Hidden layers a network may have, and the widths a layer may have: what a Welcome can carry
+    /// (PROTOCOL.md §4.2), so a run that starts can be served to every worker.
+    public static let hiddenLayerCounts = 1...16
+    public static let hiddenWidths = 1...65536
+
+    /// Problems with the values, each a sentence a user can act on; empty when the config is usable. Covers every
+    /// bound a worker's Welcome decoder enforces on what the learner sends of the config.
     public func problems() -> [String] {
         var out: [String] = []
-        if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) {
-            out.append("hidden_sizes must be one or more positive widths (got \(hiddenSizes))")
+        if !Self.hiddenLayerCounts.contains(hiddenSizes.count) || hiddenSizes.contains(where: { !Self.hiddenWidths.contains($0) }) {
+            out.append("hidden_sizes must be \(Self.hiddenLayerCounts.lowerBound)–\(Self.hiddenLayerCounts.upperBound) widths of \(Self.hiddenWidths.lowerBound)–\(Self.hiddenWidths.upperBound) (got \(hiddenSizes))")
         }
+        if !(observationClip > 0 && observationClip.isFinite) { out.append("observation_clip must be positive and finite (got \(observationClip))") }
+        if !(rewardClip > 0 && rewardClip.isFinite) { out.append("reward_clip must be positive and finite (got \(rewardClip))") }
+        if !initialLogStd.isFinite { out.append("initial_log_std must be finite (got \(initialLogStd))") }
         if rolloutSteps <= 0 { out.append("rollout_steps must be positive (got \(rolloutSteps))") }
         if numEnvs <= 0 { out.append("num_envs must be positive (got \(numEnvs))") }
         if numEnvs > 0 && rolloutSteps % numEnvs != 0 {

@@ -120,11 +120,12 @@ public enum MessageCodec {
             case let a: throw r.fail("activation \(a) is not 0 (tanh) or 1 (relu)")
             }
             let hiddenCount = Int(try r.integer("hidden_count", as: UInt8.self))
-            guard (1...16).contains(hiddenCount) else { throw r.fail("hidden_count \(hiddenCount) is outside 1–16") }
+            let counts = PPOConfig.hiddenLayerCounts, widths = PPOConfig.hiddenWidths
+            guard counts.contains(hiddenCount) else { throw r.fail("hidden_count \(hiddenCount) is outside \(counts.lowerBound)–\(counts.upperBound)") }
             var hidden: [Int] = []
             for i in 0..<hiddenCount {
                 let width = Int(try r.integer("hidden width \(i)", as: UInt32.self))
-                guard (1...65536).contains(width) else { throw r.fail("hidden width \(width) is outside 1–65536") }
+                guard widths.contains(width) else { throw r.fail("hidden width \(width) is outside \(widths.lowerBound)–\(widths.upperBound)") }
                 hidden.append(width)
             }
             let obs = Int(try r.integer("observation_size", as: UInt32.self))
