@@ -46,14 +46,14 @@ struct BadPeerTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 2)
-        let port = freePort(), metricsPort = freePort()
-        let learner = try Spawned("ppo-learner", [
-            "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+        let started = try await StartedLearner.start([
+            "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
             "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "0", "--steps", "100000000",
-            "--hello-timeout", "2", "--idle-timeout", "6", "--max-connections", "3", "--metrics-port", "\(metricsPort)",
-        ], name: "learner")
+            "--hello-timeout", "2", "--idle-timeout", "6", "--max-connections", "3",
+        ], metrics: true)
+        let learner = started.process, port = started.port
+        let metricsPort = try #require(started.metricsPort)
         defer { learner.kill9() }
-        try #require(await learner.wait(for: 60) { $0.contains("listening on") }, "learner did not start: \(learner.stderr)")
         let honest = try Spawned("ppo-worker", [
             "--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-1", "--id", "honest", "--envs", "4"], name: "honest")
         defer { honest.kill9() }

@@ -67,20 +67,26 @@ struct CheckpointCrashTests {
         let run = dir.appendingPathComponent("run")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         let checkpointURL = run.appendingPathComponent("checkpoint.safetensors")
-        let port = freePort()
-        let args = ["--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)", "--steps", "15360",
+        let args = ["--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--steps", "15360",
                     "--checkpoint-dir", run.path, "--checkpoint-every", "5"]
-        let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1"], name: "w1")
-        defer { worker.kill9() }
+        // The first learner takes any free port; the restarted ones take the same, which the worker knows.
+        var port = 0
+        var worker: Spawned?
+        defer { worker?.kill9() }
 
         var complete: UInt64 = 0  // the version of the last checkpoint known to be complete
         var killedInside = 0
         for cycle in 1...2 {
-            let learner = try Spawned("ppo-learner", args + (cycle > 1 ? ["--resume"] : []), name: "learner-\(cycle)")
+            let started = try await StartedLearner.start(args + (cycle > 1 ? ["--resume"] : []), port: port, name: "learner-\(cycle)")
+            let learner = started.process
+            port = started.port
             defer { learner.kill9() }
             // Each run writes one complete checkpoint (5 updates on), then is killed inside the second.
             let killer = try KillOnCreate(directory: run, prefix: ".checkpoint.safetensors.tmp-", nth: 2, pid: learner.process.processIdentifier)
             defer { killer.cancel() }
+            if worker == nil {
+                worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1"], name: "w1")
+            }
             if cycle > 1 {
                 #expect(await learner.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(complete),") }, "\(learner.stdout.prefix(400))")
                 #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("a checkpoint write a previous run did not finish") }, "\(learner.stderr.prefix(600))")
@@ -99,13 +105,14 @@ struct CheckpointCrashTests {
         }
         #expect(killedInside >= 1, "no kill landed inside a write (the write outran the watcher every time)")
 
-        let last = try Spawned("ppo-learner", args + ["--resume"], name: "learner-last")
+        let last = try await StartedLearner.start(args + ["--resume"], port: port, name: "learner-last").process
         defer { last.kill9() }
         #expect(await last.waitForExit(timeout: 300) == 0, "\(last.stderr.suffix(800))")
         #expect(last.lastUpdate == 60)
         #expect(try Checkpoint.read(from: checkpointURL).version == 60)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".tmp-") }
         #expect(leftovers.isEmpty, "\(leftovers)")
-        #expect(await worker.waitForExit(timeout: 30) == 0, "\(worker.stderr.suffix(400))")
+        let w = try #require(worker)
+        #expect(await w.waitForExit(timeout: 30) == 0, "\(w.stderr.suffix(400))")
     }
 }

@@ -28,12 +28,11 @@ struct DistributedTrainingTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 3)
-        let port = freePort()
-        let learner = try Spawned("ppo-learner", [
-            "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3"], name: "learner")
+        let started = try await StartedLearner.start([
+            "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3"])
+        let learner = started.process, port = started.port
         defer { learner.kill9() }
-        #expect(await learner.wait(for: 30) { $0.contains("listening on") }, "learner did not start: \(learner.stderr)")
         var workers: [Spawned] = []
         for i in 1...3 {
             workers.append(try Spawned("ppo-worker", [
@@ -66,12 +65,11 @@ struct DistributedTrainingTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 2)
-        let port = freePort()
-        let args = ["--env", "CartPole-v1", "--steps", "40000", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
+        let args = ["--env", "CartPole-v1", "--steps", "40000", "--host", "127.0.0.1", "--tls-dir", certs.path,
                     "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "5"]
-        let first = try Spawned("ppo-learner", args, name: "learner-1")
+        let started = try await StartedLearner.start(args, name: "learner-1")
+        let first = started.process, port = started.port
         defer { first.kill9() }
-        #expect(await first.wait(for: 30) { $0.contains("listening on") })
         let workers = try (1...2).map { i in
             try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(i)", "--id", "w\(i)"], name: "w\(i)")
         }
@@ -85,7 +83,8 @@ struct DistributedTrainingTests {
         await pause(0.5)
         #expect(workers.allSatisfy { $0.process.isRunning })
 
-        let second = try Spawned("ppo-learner", args + ["--resume"], name: "learner-2")
+        // The restarted learner takes the port its workers know (the one the first was given).
+        let second = try await StartedLearner.start(args + ["--resume"], port: port, name: "learner-2").process
         defer { second.kill9() }
         #expect(await second.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(saved.version),") })
         // Both workers reconnect within a few seconds (backoff is capped at 10 s).
@@ -112,11 +111,10 @@ struct DistributedTrainingTests {
         for f in ["worker-1.pem", "worker-1-key.pem"] {
             try FileManager.default.copyItem(at: other.appendingPathComponent(f), to: impostor.appendingPathComponent(f))
         }
-        let port = freePort()
-        let learner = try Spawned("ppo-learner", ["--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
-                                                  "--checkpoint-dir", dir.appendingPathComponent("run").path], name: "learner")
+        let started = try await StartedLearner.start(["--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
+                                                      "--checkpoint-dir", dir.appendingPathComponent("run").path])
+        let learner = started.process, port = started.port
         defer { learner.kill9() }
-        #expect(await learner.wait(for: 30) { $0.contains("listening on") })
         // The worker checks its own files first: a certificate that its ca.pem did not issue never leaves the host.
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", impostor.path, "--cert-name", "worker-1"], name: "impostor")
         #expect(await worker.waitForExit(timeout: 60) == 1)
@@ -140,12 +138,11 @@ struct LearnerShutdownTests {
     func gracefulStop() async throws {
         let dir = temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort()
-        let learner = try Spawned("ppo-learner", [
-            "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)",
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "1000"], name: "learner")
+        let started = try await StartedLearner.start([
+            "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1",
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "1000"])
+        let learner = started.process, port = started.port
         defer { learner.kill9() }
-        #expect(await learner.wait(for: 30) { $0.contains("listening on") })
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1", "--max-attempts", "3"], name: "w1")
         defer { worker.kill9() }
         #expect(await learner.wait(for: 120) { _ in learner.lastUpdate >= 20 })
@@ -215,12 +212,11 @@ struct WorkerChurnTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let certs = dir.appendingPathComponent("certs")
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 4)
-        let port = freePort()
-        let learner = try Spawned("ppo-learner", [
-            "--env", "CartPole-v1", "--host", "127.0.0.1", "--port", "\(port)", "--tls-dir", certs.path,
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "5"], name: "learner")
+        let started = try await StartedLearner.start([
+            "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "5"])
+        let learner = started.process, port = started.port
         defer { learner.kill9() }
-        try #require(await learner.wait(for: 30) { $0.contains("listening on") }, "\(learner.stderr)")
         func start(_ slot: Int, generation: Int) throws -> Spawned {
             try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(slot + 1)",
                                        "--id", "w\(slot + 1)-\(generation)", "--envs", "4"], name: "w\(slot + 1)-\(generation)")

@@ -163,11 +163,10 @@ struct GymTrainingTests {
 
     /// Starts a plaintext learner on a free loopback port for `env`; the learner and its port.
     func learner(_ env: [String], dir: URL, environment: [String: String] = GymPython.environment) async throws -> (Spawned, Int) {
-        let learner = try Spawned("ppo-learner", env + ["--plaintext", "--host", "127.0.0.1", "--port", "0", "--checkpoint-dir", dir.path,
-                                                        "--python", GymPython.path], name: "learner", environment: environment)
-        try #require(await learner.wait(for: 120) { $0.contains("listening on") }, "\(learner.stderr.suffix(800))")
-        let port = try #require(learner.stdout.split(separator: "\n").first { $0.hasPrefix("listening on") }?.split(separator: ":").last.flatMap { Int($0) })
-        return (learner, port)
+        let started = try await StartedLearner.start(
+            env + ["--plaintext", "--host", "127.0.0.1", "--checkpoint-dir", dir.path, "--python", GymPython.path],
+            environment: environment, timeout: 120)
+        return (started.process, started.port)
     }
 
     @Test("a worker whose environment has other spaces than the learner's under the same id and arguments (another package version) refuses the run and exits 1", .timeLimit(.minutes(3)))

@@ -57,12 +57,12 @@ struct MetricsEndpointTests {
     func exposition() async throws {
         let dir = temporaryDirectory("metrics")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort(), metricsPort = freePort()
-        let learner = try Spawned("ppo-learner", [
-            "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--port", "\(port)", "--metrics-port", "\(metricsPort)",
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "0", "--steps", "100000000"], name: "learner")
+        let started = try await StartedLearner.start([
+            "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1",
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "0", "--steps", "100000000"], metrics: true)
+        let learner = started.process, port = started.port
+        let metricsPort = try #require(started.metricsPort)
         defer { learner.kill9() }
-        try #require(await learner.wait(for: 60) { $0.contains("listening on") }, "\(learner.stderr)")
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1"], name: "w1")
         defer { worker.kill9() }
         try #require(await learner.wait(for: 120) { _ in learner.lastUpdate >= 3 }, "\(learner.stderr.suffix(800))")

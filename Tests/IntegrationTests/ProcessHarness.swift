@@ -95,18 +95,46 @@ func pause(_ seconds: Double) async {
     try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
 }
 
-/// A free TCP port on loopback (bind to 0, read, close).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+/// A `ppo-learner` started on port 0 (and, when asked, its metrics endpoint on port 0), with the ports it reports:
+/// no test picks a port that another test's learner could take first.
+struct StartedLearner {
+    let process: Spawned
+    let port: Int
+    let metricsPort: Int?
+
+    /// Starts `ppo-learner ARGUMENTS --port 0` (plus `--metrics-port 0` with `metrics`) and waits until it listens.
+    /// `port` instead of 0 restarts a learner on the port its workers know.
+    static func start(_ arguments: [String], metrics: Bool = false, port: Int = 0, name: String = "learner",
+                      environment: [String: String] = [:], timeout: Double = 60) async throws -> StartedLearner {
+        let ports = ["--port", "\(port)"] + (metrics ? ["--metrics-port", "0"] : [])
+        let process = try Spawned("ppo-learner", arguments + ports, name: name, environment: environment)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let listen = Self.port(in: process.stdout, after: "listening on ", until: "\n")
+            let metricsListen = Self.port(in: process.stderr, after: "metrics on http://", until: "/metrics")
+            if let listen, !metrics || metricsListen != nil {
+                return StartedLearner(process: process, port: listen, metricsPort: metricsListen)
+            }
+            guard process.process.isRunning else { break }
+            await pause(0.05)
+        }
+        process.kill9()
+        throw LearnerDidNotStart(description: "\(name) did not report its port: \(process.stdout.suffix(500)) \(process.stderr.suffix(1500))")
+    }
+
+    /// The port of the first `HOST:PORT` between `marker` and `end` in `text`.
+    static func port(in text: String, after marker: String, until end: String) -> Int? {
+        guard let start = text.range(of: marker) else { return nil }
+        let rest = text[start.upperBound...]
+        guard let stop = rest.range(of: end) else { return nil }
+        let address = rest[..<stop.lowerBound]
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return Int(address[address.index(after: colon)...].prefix { $0.isNumber })
+    }
+}
+
+struct LearnerDidNotStart: Error, CustomStringConvertible {
+    let description: String
 }
 
 func temporaryDirectory(_ name: String) -> URL {

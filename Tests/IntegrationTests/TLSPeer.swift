@@ -93,7 +93,7 @@ final class TLSPeer: Sendable {
     final class Inbox: Sendable {
         private let state = NIOLockedValueBox<(bytes: ByteBuffer, closed: Bool, broken: Bool)>((ByteBuffer(), false, false))
 
-        func append(_ b: inout ByteBuffer) { state.withLockedValue { $0.bytes.writeBuffer(&b) } }
+        func append(_ b: inout ByteBuffer) { state.withLockedValue { _ = $0.bytes.writeBuffer(&b) } }
         func close() { state.withLockedValue { $0.closed = true } }
         var isClosed: Bool { state.withLockedValue { $0.closed || $0.broken } }
 
