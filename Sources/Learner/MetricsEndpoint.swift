@@ -1,9 +1,10 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
-/// A minimal HTTP/1.1 endpoint: answers any request with the learner's metrics in the Prometheus text format
-/// (`GET /metrics`), then closes the connection. A connection that sends no request within `requestTimeout`
-/// is closed, so idle connections cannot pile up in the learner's process.
+/// The learner's HTTP endpoint: `GET /metrics` answers with the learner's counters in the Prometheus text format;
+/// any other path is 404. HTTP/1.1 is parsed and written by NIOHTTP1. A connection that sends no request within
+/// `requestTimeout` is closed, so idle connections cannot pile up in the learner's process.
 enum MetricsEndpoint {
     static let requestTimeout = TimeAmount.seconds(5)
 
@@ -12,8 +13,10 @@ enum MetricsEndpoint {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: requestTimeout))
-                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(core: core))
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(IdleStateHandler(readTimeout: requestTimeout))
+                    try operations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try operations.addHandler(MetricsHandler(core: core))
                 }
             }
             .bind(host: host, port: port)
@@ -21,12 +24,12 @@ enum MetricsEndpoint {
     }
 }
 
+/// Answers each request once it has fully arrived, then closes the connection (`Connection: close`).
 final class MetricsHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
     let core: LearnerCore
-    /// One answer per connection, however many reads the request takes.
-    private var answered = false
+    private var head: HTTPRequestHead?
 
     init(core: LearnerCore) { self.core = core }
 
@@ -39,28 +42,31 @@ final class MetricsHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !answered else { return }
-        answered = true
-        let request = Self.unwrapInboundIn(data)
-        // One read holds the request line of any sane client; only the path matters.
-        let line = request.getString(at: request.readerIndex, length: min(request.readableBytes, 256)) ?? ""
-        let path = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
-        let channel = context.channel
+        switch Self.unwrapInboundIn(data) {
+        case .head(let h): head = h
+        case .body: break
+        case .end:
+            guard let request = head else { return }
+            head = nil
+            answer(request, on: context.channel)
+        }
+    }
+
+    private func answer(_ request: HTTPRequestHead, on channel: Channel) {
+        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let core = self.core
         Task {
-            let (status, body): (String, String)
-            if path == "/metrics" || path.hasPrefix("/metrics?") {
-                status = "200 OK"
-                body = await core.currentMetrics().prometheusText()
-            } else {
-                status = "404 Not Found"
-                body = "metrics are at /metrics\n"
-            }
-            let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-            var buffer = channel.allocator.buffer(capacity: head.utf8.count + body.utf8.count)
-            buffer.writeString(head)
-            buffer.writeString(body)
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            let (status, body): (HTTPResponseStatus, String) = path == "/metrics"
+                ? (.ok, await core.currentMetrics().prometheusText())
+                : (.notFound, "metrics are at /metrics\n")
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
+            headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+            headers.add(name: "Connection", value: "close")
+            let buffer = channel.allocator.buffer(string: body)
+            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: request.version, status: status, headers: headers)), promise: nil)
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 }

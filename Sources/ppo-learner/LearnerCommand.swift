@@ -131,14 +131,16 @@ struct LearnerCommand: AsyncParsableCommand {
         print("learner: \(run.envID), \(run.totalUpdates) updates of \(run.ppo.rolloutSteps) transitions, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
         fflush(nil)
 
-        // Graceful stop on SIGINT / SIGTERM.
-        let stop = GracefulStop(message: "stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers")
-        stop.request.onRequest { Task { await server.stop() } }
-        let metrics = try await server.run { port in
-            print("listening on \(options.host):\(port)")
-            fflush(nil)
+        let host = options.host
+        let metrics = try await SignalledShutdown.run(
+            message: "stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers",
+            onShutdown: { Task { await server.stop() } }
+        ) {
+            try await server.run { port in
+                print("listening on \(host):\(port)")
+                fflush(nil)
+            }
         }
-        stop.end()
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
     }

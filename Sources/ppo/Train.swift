@@ -7,7 +7,7 @@ import Learner
 import PPOCore
 import Training
 
-struct Train: ParsableCommand {
+struct Train: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a policy with PPO.",
         discussion: """
@@ -50,7 +50,7 @@ struct Train: ParsableCommand {
         guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
     }
 
-    func run() throws {
+    func run() async throws {
         let seed = runOptions.seed
         var run = try runOptions.resolve()
 
@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
         let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: outDir, folderFlag: "--out")
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
         if workers > 0 {
-            try runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
+            try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
         let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options)
@@ -68,13 +68,21 @@ struct Train: ParsableCommand {
             if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
         }
         let board = try runOptions.tensorBoard()
-        let stop = GracefulStop(message: "stopping: finishing the update in progress and writing a checkpoint")
-        defer { stop.end() }
-        let summary = try training.train(stop: stop.request) { p in
-            board?.log(p)
-            guard !quiet && !json else { return }
-            print(ProgressLine.format(p))
-            fflush(nil)
+        let stop = StopRequest()
+        let quiet = self.quiet || json
+        // The loop keeps one core busy for the whole run: a Dispatch thread, not one of Swift's few cooperative ones.
+        let local = Exclusive(training)
+        let summary = try await SignalledShutdown.run(
+            message: "stopping: finishing the update in progress and writing a checkpoint", onShutdown: { stop.request() }
+        ) {
+            try await onDispatchThread {
+                try local.value.train(stop: stop) { p in
+                    board?.log(p)
+                    guard !quiet else { return }
+                    print(ProgressLine.format(p))
+                    fflush(nil)
+                }
+            }
         }
         try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir)
     }
@@ -125,7 +133,7 @@ enum SummaryText {
 
 extension Train {
     /// `--workers N`: this process is the learner, N `ppo-worker` processes collect.
-    func runDistributed(run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, outDir: URL, resume: Checkpoint?) throws {
+    func runDistributed(run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, outDir: URL, resume: Checkpoint?) async throws {
         let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
@@ -145,10 +153,12 @@ extension Train {
             })
         let clock = ContinuousClock()
         let start = clock.now
-        let stop = GracefulStop(message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers")
-        defer { stop.end() }
-        let request = stop.request
-        let metrics = try blockingAwait { try await cluster.train(stop: request) }
+        let stop = StopRequest()
+        let metrics = try await SignalledShutdown.run(
+            message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers", onShutdown: { stop.request() }
+        ) {
+            try await cluster.train(stop: stop)
+        }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let summary = TrainingSummary(
@@ -161,19 +171,9 @@ extension Train {
     }
 }
 
-/// Runs async work from a synchronous command and waits for it.
-func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let semaphore = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        semaphore.signal()
+/// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
+func onDispatchThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
-    semaphore.wait()
-    guard let result = box.result else { throw CommandError("the run ended without a result") }
-    return try result.get()
-}
-
-final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, Error>?
 }

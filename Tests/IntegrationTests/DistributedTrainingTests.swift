@@ -189,6 +189,24 @@ struct TrainInterruptTests {
         #expect(second.lastUpdate == reached + 3)
     }
 
+    @Test("a second SIGINT while the update in progress finishes quits at once with status 130 and says so", .timeLimit(.minutes(3)))
+    func secondSignalQuits() async throws {
+        let dir = temporaryDirectory("second-signal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Updates of 300 epochs take seconds: the second signal lands while the first waits for one.
+        let run = try Spawned("ppo", ["train", "--env", "Pendulum-v1", "--workers", "0", "--out", dir.path, "--eval-episodes", "0",
+                                      "--set", "update_epochs=300"], name: "train")
+        defer { run.kill9() }
+        try #require(await run.wait(for: 60) { $0.contains("training Pendulum-v1") }, "\(run.stderr.suffix(600))")
+        await pause(1)
+        kill(run.process.processIdentifier, SIGINT)
+        let stderr = { run.stderr }
+        try #require(await run.wait(for: 20) { _ in stderr().contains("again to quit at once") }, "\(run.stderr.suffix(600))")
+        kill(run.process.processIdentifier, SIGINT)
+        #expect(await run.waitForExit(timeout: 20) == 130, "\(run.stderr.suffix(600))")
+        #expect(run.stderr.contains("second signal: quitting now, without a checkpoint"))
+    }
+
     /// The processes named `name` whose parent is `parent` (from /proc).
     static func children(named name: String, of parent: Int32) throws -> [Int32] {
         var found: [Int32] = []
