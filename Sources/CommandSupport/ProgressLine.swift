@@ -7,8 +7,8 @@ import Training
 public enum ProgressLine {
     public static func format(_ p: TrainingProgress) -> String {
         let line = common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
-        guard let c = p.cluster else { return line }
-        return line + String(format: "  workers %d  stale %d", c.workers, c.dropped)
+        guard let workers = p.workers else { return line }
+        return line + String(format: "  workers %d  stale %d", workers, p.dropped)
     }
 
     static func common(update: Int, total: Int, steps: Int, rate: Double, ret: Double?, _ s: UpdateStatistics) -> String {

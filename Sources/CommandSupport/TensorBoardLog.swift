@@ -16,8 +16,8 @@ public final class TensorBoardLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         try? writer.log(update: p.statistics, envSteps: p.envSteps, stepsPerSecond: p.stepsPerSecond, recentReturn: p.recentReturn)
-        guard let c = p.cluster else { return }
-        try? writer.scalar("charts/workers", Double(c.workers), step: p.envSteps)
-        try? writer.scalar("charts/stale_transitions", Double(c.dropped), step: p.envSteps)
+        guard let workers = p.workers else { return }
+        try? writer.scalar("charts/workers", Double(workers), step: p.envSteps)
+        try? writer.scalar("charts/stale_transitions", Double(p.dropped), step: p.envSteps)
     }
 }

@@ -279,11 +279,14 @@ actor LearnerCore {
     private func progress(_ statistics: UpdateStatistics) -> TrainingProgress {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return TrainingProgress(
+        var p = TrainingProgress(
             update: metrics.updates, totalUpdates: totalUpdates, version: metrics.policyVersion, envSteps: metrics.envSteps,
             stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,
-            episodes: metrics.episodes, statistics: statistics, elapsedSeconds: seconds,
-            cluster: .init(workers: sessions.count, dropped: metrics.droppedTotal, rejected: metrics.framesRejected.values.reduce(0, +)))
+            episodes: metrics.episodes, statistics: statistics, elapsedSeconds: seconds)
+        p.workers = sessions.count
+        p.dropped = metrics.droppedTotal
+        p.rejected = metrics.framesRejected.values.reduce(0, +)
+        return p
     }
 
     // MARK: Ending

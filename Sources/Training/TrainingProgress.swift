@@ -1,23 +1,8 @@
 import PPOCore
 
 /// What the console and the TensorBoard log show after each update, in one process (`ppo train --workers 0`) and
-/// on a learner alike; a learner adds what its workers did (`cluster`).
+/// on a learner alike; a learner adds what its workers did.
 public struct TrainingProgress: Sendable {
-    /// A learner's view of its workers at the update.
-    public struct Cluster: Sendable {
-        public var workers: Int
-        /// Transitions received but never trained on (stale grants, the run's end).
-        public var dropped: Int
-        /// Frames refused (bad input), by any worker.
-        public var rejected: Int
-
-        public init(workers: Int, dropped: Int, rejected: Int) {
-            self.workers = workers
-            self.dropped = dropped
-            self.rejected = rejected
-        }
-    }
-
     public var update: Int
     public var totalUpdates: Int
     public var version: UInt64
@@ -29,11 +14,14 @@ public struct TrainingProgress: Sendable {
     public var episodes: Int
     public var statistics: UpdateStatistics
     public var elapsedSeconds: Double
-    /// Nil in one process.
-    public var cluster: Cluster?
+    /// A learner's workers connected at the update (nil in one process).
+    public var workers: Int?
+    /// Transitions received but never trained on (stale grants, the run's end), and frames refused as bad input.
+    public var dropped = 0
+    public var rejected = 0
 
     public init(update: Int, totalUpdates: Int, version: UInt64, envSteps: Int, stepsPerSecond: Double, recentReturn: Double?,
-                episodes: Int, statistics: UpdateStatistics, elapsedSeconds: Double, cluster: Cluster? = nil) {
+                episodes: Int, statistics: UpdateStatistics, elapsedSeconds: Double) {
         self.update = update
         self.totalUpdates = totalUpdates
         self.version = version
@@ -43,6 +31,5 @@ public struct TrainingProgress: Sendable {
         self.episodes = episodes
         self.statistics = statistics
         self.elapsedSeconds = elapsedSeconds
-        self.cluster = cluster
     }
 }

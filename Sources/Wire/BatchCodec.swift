@@ -66,19 +66,19 @@ extension BatchMessage {
     }
 }
 
-extension MessageCodec {
-    static func encodeBatch(_ m: BatchMessage, into w: inout PayloadWriter) {
-        let b = m.batch
+extension BatchMessage: PayloadCodable {
+    func encode(into w: inout PayloadWriter) {
+        let b = batch
         let n = b.count
-        w.integer(m.grantID)
+        w.integer(grantID)
         w.integer(b.policyVersion)
         w.integer(UInt16(clamping: b.envCount))
         w.integer(UInt32(clamping: b.steps))
         w.integer(UInt16(clamping: b.observationSize))
-        w.integer(m.actionEncoding.rawValue)
-        w.integer(UInt16(clamping: m.actionEncoding == .float32 ? b.actionSize : 1))
+        w.integer(actionEncoding.rawValue)
+        w.integer(UInt16(clamping: actionEncoding == .float32 ? b.actionSize : 1))
         w.column(b.observations, envs: b.envCount, steps: b.steps, width: b.observationSize)
-        switch m.actionEncoding {
+        switch actionEncoding {
         case .uint8Index:
             w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
                 for (j, i) in segmentOrder(k: b.envCount, t: b.steps).enumerated() { out[j] = UInt8(clamping: Int(b.actions[i])) }
@@ -109,24 +109,10 @@ extension MessageCodec {
         }
     }
 
-    static func decodeBatch(_ r: inout PayloadReader) throws(WireError) -> BatchMessage {
+    static func decode(from r: inout PayloadReader) throws(WireError) -> BatchMessage {
         let grant = try r.integer("grant_id", as: UInt32.self)
         let version = try r.integer("policy_version", as: UInt64.self)
-        let k = Int(try r.integer("num_envs", as: UInt16.self))
-        let t = Int(try r.integer("steps", as: UInt32.self))
-        let o = Int(try r.integer("observation_size", as: UInt16.self))
-        let rawEncoding = try r.integer("action_encoding", as: UInt8.self)
-        guard let encoding = BatchMessage.ActionEncoding(rawValue: rawEncoding) else {
-            throw r.fail("action_encoding \(rawEncoding) is not 1, 2 or 3")
-        }
-        let a = Int(try r.integer("action_size", as: UInt16.self))
-        guard k >= 1, t >= 1, o >= 1, a >= 1 else { throw r.fail("num_envs, steps, observation_size and action_size must be positive") }
-        guard encoding == .float32 || a == 1 else { throw r.fail("action_size must be 1 for index actions") }
-        // Every column is at least one byte per transition: bound T·K by the payload before allocating.
-        let (n, overflow) = t.multipliedReportingOverflow(by: k)
-        guard !overflow, n <= r.buffer.readableBytes else {
-            throw r.fail("\(t) steps × \(k) envs cannot fit in \(r.buffer.readableBytes) bytes")
-        }
+        let (k, t, o, encoding, a, n) = try decodeShape(&r)
         var batch = TransitionBatch(policyVersion: version, envCount: 0, steps: 0, observationSize: o, actionSize: a)
         batch.envCount = k
         batch.steps = t
@@ -135,29 +121,73 @@ extension MessageCodec {
         guard obsCount <= r.buffer.readableBytes / 4 else { throw r.fail("observations need \(obsCount) floats, \(r.buffer.readableBytes) bytes left") }
         batch.observations = try r.finiteColumn("observations", envs: k, steps: t, width: o)
         let order = segmentOrder(k: k, t: t)
+        batch.actions = try decodeActions(&r, encoding: encoding, k: k, t: t, a: a, order: order)
+        batch.rewards = try r.finiteColumn("rewards", envs: k, steps: t, width: 1)
+        (batch.terminated, batch.truncated) = try decodeFlags(&r, n: n, order: order)
+        batch.values = try r.finiteColumn("values", envs: k, steps: t, width: 1)
+        batch.logProbs = try r.finiteColumn("log_probs", envs: k, steps: t, width: 1)
+        let truncationValues = try r.finiteFloats("truncation_values", count: batch.truncated.count { $0 })
+        var expanded = [Float](repeating: 0, count: n)
+        var next = 0
+        for i in order where batch.truncated[i] {
+            expanded[i] = truncationValues[next]
+            next += 1
+        }
+        batch.truncationValues = expanded
+        batch.bootstrapValues = try r.finiteFloats("bootstrap_values", count: k)
+        batch.episodes = try decodeEpisodes(&r, transitions: n)
+        return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch)
+    }
+
+    /// num_envs … action_size, checked, and K·T bounded by the bytes left (every column has at least one byte per
+    /// transition) before anything is allocated.
+    private static func decodeShape(_ r: inout PayloadReader) throws(WireError)
+        -> (k: Int, t: Int, o: Int, encoding: ActionEncoding, a: Int, n: Int) {
+        let k = Int(try r.integer("num_envs", as: UInt16.self))
+        let t = Int(try r.integer("steps", as: UInt32.self))
+        let o = Int(try r.integer("observation_size", as: UInt16.self))
+        let rawEncoding = try r.integer("action_encoding", as: UInt8.self)
+        guard let encoding = ActionEncoding(rawValue: rawEncoding) else {
+            throw r.fail("action_encoding \(rawEncoding) is not 1, 2 or 3")
+        }
+        let a = Int(try r.integer("action_size", as: UInt16.self))
+        guard k >= 1, t >= 1, o >= 1, a >= 1 else { throw r.fail("num_envs, steps, observation_size and action_size must be positive") }
+        guard encoding == .float32 || a == 1 else { throw r.fail("action_size must be 1 for index actions") }
+        let (n, overflow) = t.multipliedReportingOverflow(by: k)
+        guard !overflow, n <= r.buffer.readableBytes else {
+            throw r.fail("\(t) steps × \(k) envs cannot fit in \(r.buffer.readableBytes) bytes")
+        }
+        return (k, t, o, encoding, a, n)
+    }
+
+    /// The actions column, time-major.
+    private static func decodeActions(_ r: inout PayloadReader, encoding: ActionEncoding, k: Int, t: Int, a: Int, order: [Int]) throws(WireError) -> [Float] {
+        let n = k * t
         switch encoding {
         case .uint8Index:
             let wire = try r.bytes("actions", count: n)
             var actions = [Float](repeating: 0, count: n)
             for (j, i) in order.enumerated() { actions[i] = Float(wire[j]) }
-            batch.actions = actions
+            return actions
         case .uint16Index:
             guard n <= r.buffer.readableBytes / 2 else { throw r.fail("payload ends inside actions") }
             var actions = [Float](repeating: 0, count: n)
             for i in order { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
-            batch.actions = actions
+            return actions
         case .float32:
-            let (count, o2) = n.multipliedReportingOverflow(by: a)
-            guard !o2, count <= r.buffer.readableBytes / 4 else { throw r.fail("actions need \(n) × \(a) floats") }
-            batch.actions = try r.finiteColumn("actions", envs: k, steps: t, width: a)
+            let (count, overflow) = n.multipliedReportingOverflow(by: a)
+            guard !overflow, count <= r.buffer.readableBytes / 4 else { throw r.fail("actions need \(n) × \(a) floats") }
+            return try r.finiteColumn("actions", envs: k, steps: t, width: a)
         }
-        batch.rewards = try r.finiteColumn("rewards", envs: k, steps: t, width: 1)
+    }
+
+    /// The flags column, time-major: terminated (bit 0) or truncated (bit 1), never both, no other bit.
+    private static func decodeFlags(_ r: inout PayloadReader, n: Int, order: [Int]) throws(WireError) -> (terminated: [Bool], truncated: [Bool]) {
         let wireFlags = try r.bytes("flags", count: n)
         var flags = [UInt8](repeating: 0, count: n)
         for (j, i) in order.enumerated() { flags[i] = wireFlags[j] }
         var terminated = [Bool](repeating: false, count: n)
         var truncated = [Bool](repeating: false, count: n)
-        var truncatedCount = 0
         for i in 0..<n {
             let f = flags[i]
             guard f & ~3 == 0, f != 3 else {
@@ -165,21 +195,12 @@ extension MessageCodec {
             }
             terminated[i] = f & 1 != 0
             truncated[i] = f & 2 != 0
-            if truncated[i] { truncatedCount += 1 }
         }
-        batch.terminated = terminated
-        batch.truncated = truncated
-        batch.values = try r.finiteColumn("values", envs: k, steps: t, width: 1)
-        batch.logProbs = try r.finiteColumn("log_probs", envs: k, steps: t, width: 1)
-        let truncationValues = try r.finiteFloats("truncation_values", count: truncatedCount)
-        var expanded = [Float](repeating: 0, count: n)
-        var next = 0
-        for i in order where truncated[i] {
-            expanded[i] = truncationValues[next]
-            next += 1
-        }
-        batch.truncationValues = expanded
-        batch.bootstrapValues = try r.finiteFloats("bootstrap_values", count: k)
+        return (terminated, truncated)
+    }
+
+    /// episode_count and the episodes: at most one per transition, each with a finite return and a length.
+    private static func decodeEpisodes(_ r: inout PayloadReader, transitions n: Int) throws(WireError) -> [EpisodeStatistics] {
         let episodeCount = Int(try r.integer("episode_count", as: UInt32.self))
         guard episodeCount <= n, episodeCount <= r.buffer.readableBytes / 12 else {
             throw r.fail("episode_count \(episodeCount) is more than the batch's transitions or the bytes left")
@@ -194,8 +215,7 @@ extension MessageCodec {
             }
             episodes.append(EpisodeStatistics(episodeReturn: ret, length: Int(length)))
         }
-        batch.episodes = episodes
-        return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch)
+        return episodes
     }
 }
 

@@ -1,0 +1,127 @@
+import NIOCore
+import PPOCore
+
+/// Welcome (learner → worker), PROTOCOL.md §4.2: the run, the network's shape, and what collection needs of the
+/// config. Decoding checks every bound a worker relies on before it sizes anything by them.
+extension Welcome: PayloadCodable {
+    func encode(into w: inout PayloadWriter) {
+        w.integer(version)
+        w.string(runID, maxBytes: WireProtocol.maxIDBytes)
+        w.string(envID, maxBytes: WireProtocol.maxEnvIDBytes)
+        w.integer(policyVersion)
+        w.integer(seed)
+        w.integer(maxUnackedBatches)
+        w.integer(heartbeatIntervalMilliseconds)
+        w.integer(UInt8(activation == .tanh ? 0 : 1))
+        w.integer(UInt8(clamping: hiddenSizes.count))
+        for width in hiddenSizes { w.integer(UInt32(clamping: width)) }
+        w.integer(UInt32(clamping: observationSize))
+        switch actionKind {
+        case .discrete(let n):
+            w.integer(UInt8(0))
+            w.integer(UInt32(clamping: n))
+        case .continuous(let d):
+            w.integer(UInt8(1))
+            w.integer(UInt32(clamping: d))
+        }
+        w.integer(UInt32(clamping: parameterCount))
+        w.double(observationClip)
+        w.integer(UInt8(normalizeRewards ? 1 : 0))
+        w.double(gamma)
+        w.double(rewardClip)
+        w.string(envArguments, maxBytes: WireProtocol.maxEnvArgumentBytes)
+        w.integer(envSignature)
+    }
+
+    static func decode(from r: inout PayloadReader) throws(WireError) -> Welcome {
+        let version = try r.integer("version", as: UInt16.self)
+        let run = try r.string("run_id", maxBytes: WireProtocol.maxIDBytes)
+        guard !run.isEmpty else { throw r.fail("run_id is empty") }
+        let envID = try r.string("env_id", maxBytes: WireProtocol.maxEnvIDBytes)
+        guard !envID.isEmpty else { throw r.fail("env_id is empty") }
+        let policyVersion = try r.integer("policy_version", as: UInt64.self)
+        let seed = try r.integer("seed", as: UInt64.self)
+        let maxUnacked = try r.integer("max_unacked_batches", as: UInt16.self)
+        guard maxUnacked >= 1 else { throw r.fail("max_unacked_batches is 0") }
+        let heartbeat = try r.integer("heartbeat_interval_ms", as: UInt32.self)
+        guard heartbeat >= 100 else { throw r.fail("heartbeat_interval_ms \(heartbeat) is below 100") }
+        let network = try decodeNetwork(&r)
+        let parameterCount = Int(try r.integer("parameter_count", as: UInt32.self))
+        let collection = try decodeCollection(&r, envID: envID)
+        let welcome = Welcome(
+            version: version, runID: run, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
+            heartbeatIntervalMilliseconds: heartbeat, activation: network.activation, hiddenSizes: network.hidden,
+            observationSize: network.observationSize, actionKind: network.actionKind, parameterCount: parameterCount,
+            observationClip: collection.observationClip, normalizeRewards: collection.normalizeRewards, gamma: collection.gamma,
+            rewardClip: collection.rewardClip, envArguments: collection.envArguments, envSignature: collection.envSignature)
+        guard parameterCount == welcome.impliedParameterCount else {
+            throw WireError(.shapeMismatch, "welcome: parameter_count \(parameterCount), the architecture has \(welcome.impliedParameterCount)")
+        }
+        return welcome
+    }
+
+    /// activation … action_size: the actor–critic's shape, within `PPOConfig`'s bounds and the wire's sizes.
+    private static func decodeNetwork(_ r: inout PayloadReader) throws(WireError)
+        -> (activation: Activation, hidden: [Int], observationSize: Int, actionKind: ActionKind) {
+        let activation: Activation
+        switch try r.integer("activation", as: UInt8.self) {
+        case 0: activation = .tanh
+        case 1: activation = .relu
+        case let a: throw r.fail("activation \(a) is not 0 (tanh) or 1 (relu)")
+        }
+        let hiddenCount = Int(try r.integer("hidden_count", as: UInt8.self))
+        let counts = PPOConfig.hiddenLayerCounts, widths = PPOConfig.hiddenWidths
+        guard counts.contains(hiddenCount) else { throw r.fail("hidden_count \(hiddenCount) is outside \(counts.lowerBound)–\(counts.upperBound)") }
+        var hidden: [Int] = []
+        for i in 0..<hiddenCount {
+            let width = Int(try r.integer("hidden width \(i)", as: UInt32.self))
+            guard widths.contains(width) else { throw r.fail("hidden width \(width) is outside \(widths.lowerBound)–\(widths.upperBound)") }
+            hidden.append(width)
+        }
+        let obs = Int(try r.integer("observation_size", as: UInt32.self))
+        guard WireProtocol.sizes.contains(obs) else { throw r.fail("observation_size \(obs) is outside 1–\(WireProtocol.sizes.upperBound)") }
+        let kind = try r.integer("action_kind", as: UInt8.self)
+        let size = Int(try r.integer("action_size", as: UInt32.self))
+        let actionKind: ActionKind
+        switch kind {
+        case 0:
+            guard size >= 2, WireProtocol.sizes.contains(size) else { throw r.fail("discrete action count \(size) is outside 2–\(WireProtocol.sizes.upperBound)") }
+            actionKind = .discrete(size)
+        case 1:
+            guard WireProtocol.sizes.contains(size) else { throw r.fail("action dimension \(size) is outside 1–\(WireProtocol.sizes.upperBound)") }
+            actionKind = .continuous(size)
+        default: throw r.fail("action_kind \(kind) is not 0 or 1")
+        }
+        return (activation, hidden, obs, actionKind)
+    }
+
+    /// observation_clip … env_signature: what collection needs of the config, and the environment's arguments.
+    private static func decodeCollection(_ r: inout PayloadReader, envID: String) throws(WireError)
+        -> (observationClip: Double, normalizeRewards: Bool, gamma: Double, rewardClip: Double, envArguments: String, envSignature: UInt64) {
+        let observationClip = try r.double("observation_clip")
+        guard observationClip.isFinite, observationClip > 0 else { throw WireError(.invalidValue, "welcome: observation_clip is \(observationClip)") }
+        let normalizeFlag = try r.integer("normalize_rewards", as: UInt8.self)
+        guard normalizeFlag <= 1 else { throw r.fail("normalize_rewards \(normalizeFlag) is not 0 or 1") }
+        let gamma = try r.double("gamma")
+        guard gamma >= 0, gamma <= 1 else { throw WireError(.invalidValue, "welcome: gamma is \(gamma)") }
+        let rewardClip = try r.double("reward_clip")
+        guard rewardClip.isFinite, rewardClip > 0 else { throw WireError(.invalidValue, "welcome: reward_clip is \(rewardClip)") }
+        let envArguments = try r.string("env_args", maxBytes: WireProtocol.maxEnvArgumentBytes)
+        guard envArguments.isEmpty || envID.hasPrefix("gym:") else { throw r.fail("env_args given for \(envID), which is not a gym: environment") }
+        let envSignature = try r.integer("env_signature", as: UInt64.self)
+        return (observationClip, normalizeFlag == 1, gamma, rewardClip, envArguments, envSignature)
+    }
+
+    /// The number of parameters of the actor–critic this Welcome describes.
+    public var impliedParameterCount: Int {
+        func mlp(_ sizes: [Int]) -> Int {
+            zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+        }
+        switch actionKind {
+        case .discrete(let n):
+            return mlp([observationSize] + hiddenSizes + [n]) + mlp([observationSize] + hiddenSizes + [1])
+        case .continuous(let d):
+            return mlp([observationSize] + hiddenSizes + [d]) + mlp([observationSize] + hiddenSizes + [1]) + d
+        }
+    }
+}
