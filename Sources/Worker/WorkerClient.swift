@@ -117,10 +117,46 @@ public final class WorkerClient: Sendable {
             actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps))
     }
 
+    typealias Inbound = NIOAsyncChannelInboundStream<Message>.AsyncIterator
+    typealias Outbound = NIOAsyncChannelOutboundWriter<Message>
+
     /// One connection: Hello, Welcome, Weights, then grants until the learner ends it.
     func session(group: EventLoopGroup, index: UInt64, wanted: (id: String, signature: UInt64)?) async throws -> Ending {
         let options = self.options
-        let channel = try await ClientBootstrap(group: group)
+        let channel = try await connect(group: group)
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(
+                workerID: options.workerID, envID: wanted?.id ?? "", envSignature: wanted?.signature ?? 0,
+                numEnvs: UInt16(options.envs))))
+            var messages = inbound.makeAsyncIterator()
+            let welcome: Welcome
+            switch try await awaitWelcome(&messages, outbound: outbound, channel: channel.channel) {
+            case .welcome(let w): welcome = w
+            case .ended(let ending): return ending
+            }
+            let worker: WorkerState
+            switch await prepare(welcome: welcome, session: index) {
+            case .success(let prepared): worker = prepared
+            case .failure(let refusal):
+                try? await outbound.write(.error(WireError(refusal.code, refusal.message)))
+                return refusal.ending
+            }
+            self.logger.info("connected to \(options.host):\(options.port) (run \(welcome.runID), policy version \(welcome.policyVersion), \(options.envs) envs)")
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(Int(welcome.heartbeatIntervalMilliseconds)))
+                    try await outbound.write(.heartbeat(sentAtNanoseconds: DispatchTime.now().uptimeNanoseconds))
+                }
+            }
+            defer { heartbeat.cancel() }
+            return try await serve(&messages, outbound: outbound, worker: worker, maxUnacked: Int(welcome.maxUnackedBatches))
+        }
+    }
+
+    /// TCP (and TLS) to the learner, with the frame codec.
+    private func connect(group: EventLoopGroup) async throws -> NIOAsyncChannel<Message, Message> {
+        let options = self.options
+        return try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: options.host, port: options.port) { channel in
@@ -134,109 +170,99 @@ public final class WorkerClient: Sendable {
                     return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(.hello(Hello(
-                workerID: options.workerID, envID: wanted?.id ?? "", envSignature: wanted?.signature ?? 0,
-                numEnvs: UInt16(options.envs))))
-            var messages = inbound.makeAsyncIterator()
-            // Under TLS 1.3 a refused certificate shows only now, at the first read: wait for the Welcome.
-            let welcomeDeadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(options.welcomeTimeout.wholeNanoseconds)) {
-                channel.channel.close(promise: nil)
-            }
-            let first: Message?
-            do {
-                first = try await messages.next()
-            } catch {
-                welcomeDeadline.cancel()
-                throw error
-            }
-            welcomeDeadline.cancel()
-            guard let first else { return .reconnect("the learner at \(options.host):\(options.port) closed the connection before its Welcome (no answer within \(options.welcomeTimeout))") }
-            let welcome: Welcome
-            switch first {
-            case .welcome(let w):
-                guard WireProtocol.supportedVersions.contains(w.version) else {
-                    let why = "the learner chose protocol version \(w.version); this worker speaks \(WireProtocol.supportedVersions.lowerBound)–\(WireProtocol.supportedVersions.upperBound)"
-                    try? await outbound.write(.error(WireError(.unsupportedVersion, why)))
-                    return .refused(why)
-                }
-                welcome = w
-            case .error(let code, let text):
-                return Self.ending(forError: code, text, afterWelcome: false)
-            case .goodbye(let g):
-                return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)")
-            default:
-                return .refused("the learner sent \(first.type) before Welcome")
-            }
-            let worker: WorkerState
-            switch await prepare(welcome: welcome, session: index) {
-            case .success(let prepared): worker = prepared
-            case .failure(let refusal):
-                try? await outbound.write(.error(WireError(refusal.code, refusal.message)))
-                return refusal.ending
-            }
-            self.logger.info("connected to \(options.host):\(options.port) (run \(welcome.runID), policy version \(welcome.policyVersion), \(options.envs) envs)")
-            var unacked = 0
-            let maxUnacked = Int(welcome.maxUnackedBatches)
-            var readySent = false
-            let heartbeat = Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(Int(welcome.heartbeatIntervalMilliseconds)))
-                    try await outbound.write(.heartbeat(sentAtNanoseconds: DispatchTime.now().uptimeNanoseconds))
-                }
-            }
-            defer { heartbeat.cancel() }
-            while let message = try await messages.next() {
-                switch message {
-                case .weights(let w):
-                    if let problem = worker.problem(with: w) {
-                        try? await outbound.write(.error(WireError(.shapeMismatch, problem)))
-                        return .reconnect("the learner sent unusable Weights: \(problem)", afterWelcome: true)
-                    }
-                    worker.load(w)
-                    try await outbound.write(.ready(policyVersion: w.policyVersion))
-                    readySent = true
-                case .grant(let g):
-                    guard g.policyVersion == worker.version else { continue }  // new weights are on their way
-                    if let problem = worker.problem(with: g) {
-                        try? await outbound.write(.error(WireError(.grantExceeded, problem)))
-                        return .reconnect("the learner sent an unusable Grant: \(problem)", afterWelcome: true)
-                    }
-                    readySent = false
-                    let batch: BatchMessage
-                    do {
-                        batch = try await worker.collect(grant: g)
-                    } catch EnvironmentError.bridge(let fault) where !fault.isPermanent {
-                        // Nothing of the grant is sent; closing gives it back.
-                        try? await outbound.write(.error(WireError(.environmentFailed, fault.description)))
-                        return .environmentFailed(fault)
-                    }
-                    try await outbound.write(.batch(batch))
-                    environments.markDelivered()
-                    unacked += 1
-                    if unacked < maxUnacked {
-                        try await outbound.write(.ready(policyVersion: worker.version))
-                        readySent = true
-                    }
-                case .ack:
-                    unacked = max(0, unacked - 1)
-                    if !readySent && unacked < maxUnacked {
-                        try await outbound.write(.ready(policyVersion: worker.version))
-                        readySent = true
-                    }
-                case .heartbeat:
-                    continue
-                case .goodbye(let g):
-                    return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)", afterWelcome: true)
-                case .error(let code, let text):
-                    return Self.ending(forError: code, text, afterWelcome: true)
-                case .welcome, .hello, .ready, .batch:
-                    try await outbound.write(.error(WireError(.unexpectedMessage, "\(message.type) after Welcome")))
-                    return .reconnect("the learner sent an unexpected \(message.type)", afterWelcome: true)
-                }
-            }
-            return .reconnect("the learner closed the connection", afterWelcome: true)
+    }
+
+    enum WelcomeOutcome {
+        case welcome(Welcome)
+        case ended(Ending)
+    }
+
+    /// The learner's first message: a Welcome of a version this worker speaks, or why the session ends.
+    private func awaitWelcome(_ messages: inout Inbound, outbound: Outbound, channel: Channel) async throws -> WelcomeOutcome {
+        let options = self.options
+        // Under TLS 1.3 a refused certificate shows only now, at the first read: wait for the Welcome.
+        let welcomeDeadline = channel.eventLoop.scheduleTask(in: .nanoseconds(options.welcomeTimeout.wholeNanoseconds)) {
+            channel.close(promise: nil)
         }
+        defer { welcomeDeadline.cancel() }
+        guard let first = try await messages.next() else {
+            return .ended(.reconnect("the learner at \(options.host):\(options.port) closed the connection before its Welcome (no answer within \(options.welcomeTimeout))"))
+        }
+        switch first {
+        case .welcome(let w):
+            guard WireProtocol.supportedVersions.contains(w.version) else {
+                let why = "the learner chose protocol version \(w.version); this worker speaks \(WireProtocol.supportedVersions.lowerBound)–\(WireProtocol.supportedVersions.upperBound)"
+                try? await outbound.write(.error(WireError(.unsupportedVersion, why)))
+                return .ended(.refused(why))
+            }
+            return .welcome(w)
+        case .error(let code, let text):
+            return .ended(Self.ending(forError: code, text, afterWelcome: false))
+        case .goodbye(let g):
+            return .ended(g.reason == .finished ? .finished : .reconnect("learner: \(g.message)"))
+        default:
+            return .ended(.refused("the learner sent \(first.type) before Welcome"))
+        }
+    }
+
+    /// Weights, grants and acks until the learner ends the session. A Ready goes out whenever this worker holds
+    /// the current weights and fewer than `maxUnacked` batches are unacknowledged.
+    private func serve(_ messages: inout Inbound, outbound: Outbound, worker: WorkerState, maxUnacked: Int) async throws -> Ending {
+        var unacked = 0
+        var readySent = false
+        while let message = try await messages.next() {
+            switch message {
+            case .weights(let w):
+                if let problem = worker.problem(with: w) {
+                    try? await outbound.write(.error(WireError(.shapeMismatch, problem)))
+                    return .reconnect("the learner sent unusable Weights: \(problem)", afterWelcome: true)
+                }
+                worker.load(w)
+                try await outbound.write(.ready(policyVersion: w.policyVersion))
+                readySent = true
+            case .grant(let g):
+                guard g.policyVersion == worker.version else { continue }  // new weights are on their way
+                if let ending = try await deliver(g, outbound: outbound, worker: worker) { return ending }
+                unacked += 1
+                readySent = unacked < maxUnacked
+                if readySent { try await outbound.write(.ready(policyVersion: worker.version)) }
+            case .ack:
+                unacked = max(0, unacked - 1)
+                if !readySent && unacked < maxUnacked {
+                    try await outbound.write(.ready(policyVersion: worker.version))
+                    readySent = true
+                }
+            case .heartbeat:
+                continue
+            case .goodbye(let g):
+                return g.reason == .finished ? .finished : .reconnect("learner: \(g.message)", afterWelcome: true)
+            case .error(let code, let text):
+                return Self.ending(forError: code, text, afterWelcome: true)
+            case .welcome, .hello, .ready, .batch:
+                try await outbound.write(.error(WireError(.unexpectedMessage, "\(message.type) after Welcome")))
+                return .reconnect("the learner sent an unexpected \(message.type)", afterWelcome: true)
+            }
+        }
+        return .reconnect("the learner closed the connection", afterWelcome: true)
+    }
+
+    /// Collects grant `g` with the current weights and sends its batch; the ending if the grant cannot be served.
+    private func deliver(_ g: Grant, outbound: Outbound, worker: WorkerState) async throws -> Ending? {
+        if let problem = worker.problem(with: g) {
+            try? await outbound.write(.error(WireError(.grantExceeded, problem)))
+            return .reconnect("the learner sent an unusable Grant: \(problem)", afterWelcome: true)
+        }
+        let batch: BatchMessage
+        do {
+            batch = try await worker.collect(grant: g)
+        } catch EnvironmentError.bridge(let fault) where !fault.isPermanent {
+            // Nothing of the grant is sent; closing gives it back.
+            try? await outbound.write(.error(WireError(.environmentFailed, fault.description)))
+            return .environmentFailed(fault)
+        }
+        try await outbound.write(.batch(batch))
+        environments.markDelivered()
+        return nil
     }
 
     /// What an `Error` from the learner means for this worker (PROTOCOL.md §7): only what retrying cannot fix —
