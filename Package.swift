@@ -137,7 +137,7 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Training", "Learner", "PPOCore", "GymBridge",
+                "Training", "Learner", "PPOCore", "GymBridge", "TransportSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -229,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ppo-learner", "ppo-worker", "Training", "TransportSecurity", "Wire", "PPOCore",
+            dependencies: ["ppo-learner", "ppo-worker", "Learner", "Training", "TransportSecurity", "Wire", "PPOCore",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl")]

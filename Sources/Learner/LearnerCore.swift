@@ -295,7 +295,9 @@ actor LearnerCore {
     func stop() async {
         guard !finished, !stopping else { return }
         stopping = true
-        await update?.value
+        // Batches of grants issued before the stop may still complete a rollout and start an update while this
+        // waits: wait until none runs, so the checkpoint never reads the trainer during an update.
+        while let running = update { await running.value }
         guard !finished else { return }  // that update was the last one
         job.writeFinalCheckpoint(envSteps: metrics.envSteps)
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")

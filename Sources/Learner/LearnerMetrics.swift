@@ -6,7 +6,7 @@ import Wire
 /// *dropped* with a reason (`stale`: its version had moved on; `unfinished`: the run ended before its version
 /// trained). So `received = trained + dropped` once a run is over. Batches refused for bad content are
 /// *rejected* (by error code) and never counted as received.
-public struct LearnerMetrics: Sendable, Equatable {
+public struct LearnerMetrics: Sendable, Equatable, Codable {
     public var policyVersion: UInt64 = 0
     public var updates = 0
     public var envSteps = 0

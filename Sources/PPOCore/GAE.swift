@@ -29,35 +29,54 @@ public enum GAE {
         let n = rewards.count
         precondition(values.count == n && terminated.count == n && truncated.count == n, "GAE columns differ in length")
         precondition(advantages.count >= n && returns.count >= n, "GAE output too short")
+        precondition(handling == .seed || truncationValues.map { $0.count >= n } ?? true, "GAE truncation values too short")
+        guard n > 0, let r = rewards.baseAddress, let v = values.baseAddress, let term = terminated.baseAddress,
+              let trunc = truncated.baseAddress, let adv = advantages.baseAddress, let ret = returns.baseAddress else { return }
+        compute(
+            steps: n, stride: 1, rewards: r, values: v, terminated: term, truncated: trunc,
+            truncationValues: truncationValues?.baseAddress, lastValue: lastValue, gamma: gamma, lambda: lambda,
+            handling: handling, advantages: adv, returns: ret)
+    }
+
+    /// The same over one segment whose steps lie `stride` entries apart in every column — env k of a time-major
+    /// batch of `stride` envs, each pointer at its entry k — read and written in place, with no copy of the
+    /// segment. The caller guarantees `(steps − 1)·stride + 1` entries behind every pointer.
+    public static func compute(
+        steps n: Int, stride: Int, rewards: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        terminated: UnsafePointer<Bool>, truncated: UnsafePointer<Bool>, truncationValues: UnsafePointer<Float>?,
+        lastValue: Float, gamma: Float, lambda: Float, handling: TruncationHandling,
+        advantages: UnsafeMutablePointer<Float>, returns: UnsafeMutablePointer<Float>
+    ) {
         var gae: Float = 0
         var t = n - 1
         while t >= 0 {
+            let i = t * stride
             let nextValue: Float
             let continues: Float
             switch handling {
             case .seed:
-                let done = terminated[t] || truncated[t]
+                let done = terminated[i] || truncated[i]
                 continues = done ? 0 : 1
-                nextValue = (t == n - 1 ? lastValue : values[t + 1]) * continues
+                nextValue = (t == n - 1 ? lastValue : values[i + stride]) * continues
             case .bootstrap:
-                if terminated[t] {
+                if terminated[i] {
                     nextValue = 0
                     continues = 0
-                } else if truncated[t] {
+                } else if truncated[i] {
                     guard let truncationValues else {
                         preconditionFailure("bootstrap GAE needs V(final observation) for truncated steps")
                     }
-                    nextValue = truncationValues[t]
+                    nextValue = truncationValues[i]
                     continues = 0
                 } else {
-                    nextValue = t == n - 1 ? lastValue : values[t + 1]
+                    nextValue = t == n - 1 ? lastValue : values[i + stride]
                     continues = 1
                 }
             }
-            let delta = rewards[t] + gamma * nextValue - values[t]
+            let delta = rewards[i] + gamma * nextValue - values[i]
             gae = delta + gamma * lambda * continues * gae
-            advantages[t] = gae
-            returns[t] = gae + values[t]
+            advantages[i] = gae
+            returns[i] = gae + values[i]
             t -= 1
         }
     }

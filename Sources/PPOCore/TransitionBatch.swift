@@ -81,34 +81,24 @@ public struct TransitionBatch: Sendable, Equatable {
         let n = count
         advantages = Array(repeating: 0, count: n)
         returns = Array(repeating: 0, count: n)
-        let t = steps
-        var r = [Float](repeating: 0, count: t), v = r, tv = r, adv = r, ret = r
-        var term = [Bool](repeating: false, count: t), trunc = term
-        for k in 0..<envCount {
-            for s in 0..<t {
-                let i = s * envCount + k
-                r[s] = rewards[i]
-                v[s] = values[i]
-                tv[s] = truncationValues[i]
-                term[s] = terminated[i]
-                trunc[s] = truncated[i]
-            }
-            r.withUnsafeBufferPointer { rp in
-            v.withUnsafeBufferPointer { vp in
-            tv.withUnsafeBufferPointer { tvp in
-            term.withUnsafeBufferPointer { termp in
-            trunc.withUnsafeBufferPointer { truncp in
-            adv.withUnsafeMutableBufferPointer { ap in
-            ret.withUnsafeMutableBufferPointer { rtp in
+        guard n > 0 else { return }
+        let k = envCount
+        // Env `e`'s segment is every k-th entry from entry e: GAE reads and writes it in place.
+        rewards.withUnsafeBufferPointer { r in
+        values.withUnsafeBufferPointer { v in
+        truncationValues.withUnsafeBufferPointer { tv in
+        terminated.withUnsafeBufferPointer { term in
+        truncated.withUnsafeBufferPointer { trunc in
+        advantages.withUnsafeMutableBufferPointer { adv in
+        returns.withUnsafeMutableBufferPointer { ret in
+            guard let r = r.baseAddress, let v = v.baseAddress, let tv = tv.baseAddress, let term = term.baseAddress,
+                  let trunc = trunc.baseAddress, let adv = adv.baseAddress, let ret = ret.baseAddress else { return }
+            for e in 0..<k {
                 GAE.compute(
-                    rewards: rp, values: vp, terminated: termp, truncated: truncp, truncationValues: tvp,
-                    lastValue: bootstrapValues[k], gamma: gamma, lambda: lambda, handling: handling,
-                    advantages: ap, returns: rtp)
-            }}}}}}}
-            for s in 0..<t {
-                advantages[s * envCount + k] = adv[s]
-                returns[s * envCount + k] = ret[s]
+                    steps: steps, stride: k, rewards: r + e, values: v + e, terminated: term + e, truncated: trunc + e,
+                    truncationValues: tv + e, lastValue: bootstrapValues[e], gamma: gamma, lambda: lambda,
+                    handling: handling, advantages: adv + e, returns: ret + e)
             }
-        }
+        }}}}}}}
     }
 }

@@ -141,6 +141,11 @@ struct LearnerCommand: AsyncParsableCommand {
                 fflush(nil)
             }
         }
+        do {
+            try LearnerSummary(environment: run.envID, checkpoint: checkpointURL.path, metrics: metrics).write(into: dir)
+        } catch {
+            FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
+        }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
     }

@@ -23,8 +23,8 @@ struct WorkerCommand: AsyncParsableCommand {
             For a gym:ID environment the worker starts one Python process (--python) that steps its --envs environments; if an environment raises, crashes, hangs past --env-timeout or returns NaN, the worker gives its grants back, restarts the Python process and carries on (at most --max-env-failures times in a row).
             """)
 
-    @Option(help: "The learner's address, HOST:PORT.")
-    var learner: String
+    @Option(help: ArgumentHelp("The learner's address.", valueName: "host:port"), transform: LearnerAddress.argument)
+    var learner: LearnerAddress
 
     @Option(help: "Folder with ca.pem and this worker's certificate and key (from `ppo certs`).")
     var tlsDir: String?
@@ -58,37 +58,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
-        guard parseLearner() != nil else { throw ValidationError("--learner must be HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000") }
         guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
         guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
         if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
         guard tlsDir != nil || plaintext else {
             throw ValidationError("give --tls-dir DIR (the bundle from `ppo certs`) and --cert-name, or --plaintext for a loopback learner")
         }
-        if plaintext, let (host, _) = parseLearner() {
-            do { try PlaintextPolicy.check(host: host, use: .connect) } catch { throw ValidationError("\(error)") }
+        if plaintext {
+            do { try PlaintextPolicy.check(host: learner.host, use: .connect) } catch { throw ValidationError("\(error)") }
         }
         if let id, id.isEmpty || id.count > 64 || !id.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
             throw ValidationError("--id must be 1–64 characters of letters, digits, . _ -")
         }
-    }
-
-    func parseLearner() -> (String, Int)? {
-        var text = Substring(learner)
-        var host: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            text = text[text.index(after: close)...]
-            guard text.hasPrefix(":") else { return nil }
-            text = text.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            text = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, let port = Int(text), (1...65535).contains(port) else { return nil }
-        return (String(host), port)
     }
 
     func run() async throws {
@@ -97,7 +78,7 @@ struct WorkerCommand: AsyncParsableCommand {
             handler.logLevel = .info
             return handler
         }
-        guard let (host, port) = parseLearner() else { throw ValidationError("bad --learner") }
+        let (host, port) = (learner.host, learner.port)
         var context: NIOSSLContext?
         var serverHostname: String?
         if let tlsDir {

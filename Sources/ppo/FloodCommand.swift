@@ -15,8 +15,8 @@ struct FloodCommand: AsyncParsableCommand {
               ppo flood --learner 127.0.0.1:9000 --tls-dir certs --connections 64 --seconds 60
             """)
 
-    @Option(help: "The learner, HOST:PORT.")
-    var learner: String
+    @Option(help: ArgumentHelp("The learner's address.", valueName: "host:port"), transform: LearnerAddress.argument)
+    var learner: LearnerAddress
 
     @Option(help: "Folder with ca.pem and the worker certificate every connection presents (from `ppo certs`).")
     var tlsDir: String?
@@ -37,10 +37,7 @@ struct FloodCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard let colon = learner.lastIndex(of: ":"), let port = Int(learner[learner.index(after: colon)...]) else {
-            throw ValidationError("--learner must be HOST:PORT")
-        }
-        let host = String(learner[..<colon])
+        let (host, port) = (learner.host, learner.port)
         let tls = try tlsDir.map { try WorkerTLS.load(directory: URL(fileURLWithPath: $0), certName: certName) }
         if tls == nil {
             do { try PlaintextPolicy.check(host: host, use: .connect) } catch { throw ValidationError("\(error) (or give --tls-dir)") }

@@ -34,8 +34,16 @@ struct Bench: ParsableCommand {
             Each result is the median time per call over several repetitions, with the 10th–90th percentile range.
             """)
 
-    @Argument(help: "Which benchmark to run (update-step, act, env-step, codec, collect, all, bridge).")
-    var name: String
+    /// The benchmarks `ppo bench` runs.
+    enum Name: String, CaseIterable, ExpressibleByArgument {
+        case updateStep = "update-step", act, envStep = "env-step", codec, collect, all, bridge
+
+        /// What `all` runs (the bridge needs a Python with Gymnasium, so it is asked for by name).
+        static let everyCore: [Name] = [.updateStep, .act, .envStep, .codec, .collect]
+    }
+
+    @Argument(help: "Which benchmark to run.")
+    var name: Name
 
     @Flag(help: "Print the results as JSON instead of a table.")
     var json = false
@@ -55,73 +63,59 @@ struct Bench: ParsableCommand {
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
-        guard Self.known.contains(name) || name == "all" || name == "bridge" else {
-            throw ValidationError("unknown benchmark '\(name)'; choose one of: \((Self.known + ["all"]).joined(separator: ", "))")
-        }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
         guard (1...4096).contains(envs), steps > 0 else { throw ValidationError("--envs must be 1–4096 and --steps positive") }
-        if name == "bridge", !env.hasPrefix(EnvironmentSelection.gymPrefix) { throw ValidationError("bridge benchmarks a gym:ID environment") }
+        if name == .bridge, !env.hasPrefix(EnvironmentSelection.gymPrefix) { throw ValidationError("bridge benchmarks a gym:ID environment") }
     }
-
-    static let known = ["update-step", "act", "env-step", "codec", "collect"]
 
     func run() throws {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this is a debug build; timings are not meaningful (swift build -c release)\n".utf8))
         #endif
-        let names = name == "all" ? Self.known : [name]
         let core = Kernels.configureBLAS()
         if !json { print("OpenBLAS core: \(core), 1 thread") }
         var results: [BenchResult] = []
-        for benchmark in names {
-            switch benchmark {
-            case "bridge":
-                let r = try BridgeBenchmarks.step(
-                    selection: EnvironmentSelection(id: env), envs: envs, steps: steps, repetitions: repetitions, bridge: bridgeFlags.options)
+        for benchmark in name == .all ? Name.everyCore : [name] {
+            for (r, detail) in try measure(benchmark) {
                 results.append(r)
-                if !json {
-                    print(Self.row(r))
-                    print(String(format: "%24@ %.0f env steps/s", "", r.extra["env_steps_per_second"] ?? 0))
-                }
-                continue
-            case "update-step": results.append(CoreBenchmarks.updateStep(repetitions: repetitions))
-            case "act": results.append(CoreBenchmarks.act(repetitions: repetitions))
-            case "collect":
-                let r = try CollectBenchmarks.collect(repetitions: repetitions)
-                results.append(r)
-                if !json {
-                    print(Self.row(r))
-                    print(String(format: "%24@ %.2f M transitions/s", "", (r.extra["transitions_per_second"] ?? 0) / 1e6))
-                }
-                continue
-            case "env-step":
-                for id in ["CartPole-v1", "Acrobot-v1"] {
-                    var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)
-                    r.name = "env-step \(id)"
-                    results.append(r)
-                    if !json { print(Self.row(r)) }
-                }
-                continue
-            case "codec":
-                for r in [try CodecBenchmarks.encode(repetitions: repetitions), try CodecBenchmarks.decode(repetitions: repetitions)] {
-                    results.append(r)
-                    if !json {
-                        print(Self.row(r))
-                        print(String(format: "%24@ %.2f M transitions/s, %.1f wire bytes per transition (%.0f raw)", "",
-                                     (r.extra["transitions_per_second"] ?? 0) / 1e6, r.extra["wire_bytes_per_transition"] ?? 0,
-                                     r.extra["raw_bytes_per_transition"] ?? 0))
-                    }
-                }
-                continue
-            default: break
+                guard !json else { continue }
+                print(Self.row(r))
+                if let detail { print(String(format: "%24@ ", "") + detail) }
             }
-            if !json, let r = results.last { print(Self.row(r)) }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let report = BenchReport(blasCore: core, results: results)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+
+    /// One benchmark's results, each with an optional second line for the table.
+    func measure(_ benchmark: Name) throws -> [(BenchResult, String?)] {
+        switch benchmark {
+        case .updateStep: return [(CoreBenchmarks.updateStep(repetitions: repetitions), nil)]
+        case .act: return [(CoreBenchmarks.act(repetitions: repetitions), nil)]
+        case .envStep:
+            return try ["CartPole-v1", "Acrobot-v1"].map { id in
+                var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)
+                r.name = "env-step \(id)"
+                return (r, nil)
+            }
+        case .codec:
+            return try [CodecBenchmarks.encode(repetitions: repetitions), CodecBenchmarks.decode(repetitions: repetitions)].map { r in
+                (r, String(format: "%.2f M transitions/s, %.1f wire bytes per transition (%.0f raw)",
+                           (r.extra["transitions_per_second"] ?? 0) / 1e6, r.extra["wire_bytes_per_transition"] ?? 0,
+                           r.extra["raw_bytes_per_transition"] ?? 0))
+            }
+        case .collect:
+            let r = try CollectBenchmarks.collect(repetitions: repetitions)
+            return [(r, String(format: "%.2f M transitions/s", (r.extra["transitions_per_second"] ?? 0) / 1e6))]
+        case .bridge:
+            let r = try BridgeBenchmarks.step(
+                selection: EnvironmentSelection(id: env), envs: envs, steps: steps, repetitions: repetitions, bridge: bridgeFlags.options)
+            return [(r, String(format: "%.0f env steps/s", r.extra["env_steps_per_second"] ?? 0))]
+        case .all: return try Name.everyCore.flatMap { try measure($0) }
         }
     }
 

@@ -66,6 +66,7 @@ struct Train: AsyncParsableCommand {
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
+            fflush(nil)
         }
         let board = try runOptions.tensorBoard()
         let stop = StopRequest()
@@ -141,6 +142,7 @@ extension Train {
         let board = try runOptions.tensorBoard()
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+            fflush(nil)
         }
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,

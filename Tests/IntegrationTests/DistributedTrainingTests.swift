@@ -1,4 +1,5 @@
 import Foundation
+import PPOCore
 import Testing
 import Training
 import TransportSecurity
@@ -6,22 +7,6 @@ import TransportSecurity
 /// ppo-learner and ppo-worker as real processes over mutual TLS on loopback.
 @Suite("Distributed training (real processes)", .serialized)
 struct DistributedTrainingTests {
-    static func accounting(_ text: String) -> (received: Int, trained: Int, dropped: Int)? {
-        guard let line = text.split(separator: "\n").last(where: { $0.contains("transitions received") }) else { return nil }
-        let numbers = line.components(separatedBy: "transitions received ")[1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard numbers.count >= 3 else { return nil }
-        return (numbers[0], numbers[1], numbers[2])
-    }
-
-    /// The learner's closing grant account: issued = completed + returned + open.
-    static func grants(_ text: String) -> (issued: Int, completed: Int, returned: Int, open: Int)? {
-        guard let line = text.split(separator: "\n").last(where: { $0.contains("grants issued ") }) else { return nil }
-        let numbers = line.components(separatedBy: "grants issued ")[1].split(separator: ";")[0]
-            .split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard numbers.count == 4 else { return nil }
-        return (numbers[0], numbers[1], numbers[2], numbers[3])
-    }
-
     @Test("a learner and 3 workers train CartPole-v1 to 500; a worker killed with SIGKILL mid-run does not stop it", .timeLimit(.minutes(10)))
     func threeWorkersAndAKill() async throws {
         let dir = temporaryDirectory("train")
@@ -45,11 +30,11 @@ struct DistributedTrainingTests {
         let progressAtKill = learner.lastUpdate
         let status = await learner.waitForExit(timeout: 480)
         #expect(status == 0, "learner: \(learner.stderr.suffix(1500))")
-        #expect(learner.lastUpdate == 390 && progressAtKill < 390, "updates \(learner.lastUpdate), killed at \(progressAtKill)")
+        let m = try learnerSummary(dir.appendingPathComponent("run"))
+        #expect(m.updates == 390 && progressAtKill < 390, "updates \(m.updates), killed at \(progressAtKill)")
         #expect(learner.stderr.contains("worker w2 disconnected"))
-        let counts = try #require(Self.accounting(learner.stdout))
-        #expect(counts.received == counts.trained + counts.dropped, "\(counts)")
-        #expect(counts.trained == 390 * 256)
+        #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "\(m)")
+        #expect(m.transitionsTrained == 390 * 256)
         let checkpoint = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
         #expect(checkpoint.version == 390)
         let eval = try EvaluationResult.run(checkpoint: checkpoint, episodes: 10, seed: 5)
@@ -92,7 +77,7 @@ struct DistributedTrainingTests {
         #expect(await second.waitForExit(timeout: 400) == 0, "\(second.stderr.suffix(800))")
         let firstResumed = second.stdout.split(separator: "\n").first { $0.hasPrefix("update ") }
         #expect(firstResumed?.contains("update \(String(repeating: " ", count: max(0, 4 - String(saved.version + 1).count)))\(saved.version + 1)/") == true, "first update after resume: \(String(describing: firstResumed))")
-        #expect(second.lastUpdate == 156)
+        #expect(try learnerSummary(dir.appendingPathComponent("run")).updates == 156)
         for w in workers { #expect(await w.waitForExit(timeout: 30) == 0) }
     }
 
@@ -223,7 +208,7 @@ struct TrainInterruptTests {
 
 @Suite("Worker churn (real processes)", .serialized)
 struct WorkerChurnTests {
-    @Test("4 workers over mutual TLS, one killed with SIGKILL and replaced every 2 s: the run reaches the threshold, every grant and transition is accounted for",
+    @Test("4 workers over mutual TLS, a seeded pick of them killed with SIGKILL and replaced every 30 updates: the run reaches the threshold, every grant and transition is accounted for",
           .timeLimit(.minutes(10)))
     func churn() async throws {
         let dir = temporaryDirectory("churn")
@@ -232,8 +217,9 @@ struct WorkerChurnTests {
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 4)
         let started = try await StartedLearner.start([
             "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "5"])
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "5"], metrics: true)
         let learner = started.process, port = started.port
+        let metricsPort = try #require(started.metricsPort)
         defer { learner.kill9() }
         func start(_ slot: Int, generation: Int) throws -> Spawned {
             try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--tls-dir", certs.path, "--cert-name", "worker-\(slot + 1)",
@@ -242,24 +228,25 @@ struct WorkerChurnTests {
         var workers = try (0..<4).map { try start($0, generation: 0) }
         var retired: [Spawned] = []
         defer { (workers + retired).forEach { $0.kill9() } }
-        var rng = SystemRandomNumberGenerator()
+        // Which worker dies is seeded; when is counted in updates (read from /metrics), not seconds.
+        var rng = RNG(seed: 5)
         var kills = 0
         while learner.process.isRunning {
-            await pause(2)
-            guard learner.process.isRunning, learner.lastUpdate > 0 else { continue }
-            let slot = Int.random(in: 0..<4, using: &rng)
+            await pause(0.1)
+            guard let body = try? await httpGet(port: metricsPort, path: "/metrics").body,
+                  let updates = sample("ppo_updates_total", in: body), Int(updates) >= 30 * (kills + 1), updates < 390 else { continue }
+            let slot = rng.integer(below: 4)
             workers[slot].kill9()
             retired.append(workers[slot])
             kills += 1
             workers[slot] = try start(slot, generation: kills)
         }
         #expect(await learner.waitForExit(timeout: 5) == 0, "\(learner.stderr.suffix(1000))")
-        #expect(kills >= 3, "only \(kills) workers were killed before the run ended")
-        #expect(learner.lastUpdate == 390)
-        let counts = try #require(DistributedTrainingTests.accounting(learner.stdout))
-        #expect(counts.received == counts.trained + counts.dropped && counts.trained == 390 * 256, "\(counts)")
-        let grants = try #require(DistributedTrainingTests.grants(learner.stdout), "\(learner.stdout.suffix(400))")
-        #expect(grants.issued == grants.completed + grants.returned + grants.open && grants.issued > 0, "\(grants)")
+        #expect(kills >= 10, "only \(kills) workers were killed before the run ended (one every 30 updates)")
+        let m = try learnerSummary(dir.appendingPathComponent("run"))
+        #expect(m.updates == 390)
+        #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal && m.transitionsTrained == 390 * 256, "\(m)")
+        #expect(m.grantsIssued == m.grantsCompleted + m.grantsReturned + m.grantsOpen && m.grantsIssued > 0, "\(m)")
         #expect(learner.stderr.components(separatedBy: "disconnected").count - 1 >= kills, "every killed worker was seen to go")
         let checkpoint = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
         let eval = try EvaluationResult.run(checkpoint: checkpoint, episodes: 10, seed: 5)

@@ -1,4 +1,5 @@
 import Foundation
+import Learner
 import Testing
 
 /// Starts the built executables as real processes and reads their output.
@@ -141,4 +142,9 @@ func temporaryDirectory(_ name: String) -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-it-\(name)-\(UUID().uuidString.prefix(8))")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
+}
+
+/// A learner's closing account: `summary.json` in its checkpoint folder.
+func learnerSummary(_ folder: URL) throws -> LearnerMetrics {
+    try LearnerSummary.read(from: folder).metrics
 }

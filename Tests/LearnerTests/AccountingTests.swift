@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -148,5 +149,27 @@ struct ConnectionCapTests {
         try? await group.shutdownGracefully()
         #expect(closed == 3, "\(closed) of \(cap + 3) connections closed")
         #expect(rejected == 3)
+    }
+}
+
+@Suite("Learner summary file")
+struct LearnerSummaryTests {
+    @Test("summary.json round-trips every counter, with snake_case keys")
+    func roundTrip() throws {
+        var m = LearnerMetrics()
+        m.updates = 7
+        m.policyVersion = 7
+        m.transitionsReceived = 100
+        m.transitionsTrained = 90
+        m.transitionsDropped = ["stale": 10]
+        m.framesRejected = ["badMagic": 1]
+        m.recentReturn = 12.5
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-summary-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let summary = LearnerSummary(environment: "CartPole-v1", checkpoint: "/x/checkpoint.safetensors", metrics: m)
+        try summary.write(into: folder)
+        #expect(try LearnerSummary.read(from: folder) == summary)
+        let text = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(text.contains("\"transitions_received\" : 100") && text.contains("\"environment\" : \"CartPole-v1\""), "\(text)")
     }
 }

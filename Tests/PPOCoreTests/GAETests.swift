@@ -61,3 +61,35 @@ struct GAETests {
         #expect(seed.advantages[2] == boot.advantages[2])
     }
 }
+
+@Suite("GAE over a time-major batch")
+struct BatchGAETests {
+    @Test("each env's strided segment of a K-env batch gets exactly the GAE of that env's steps laid out alone",
+          arguments: [GAE.TruncationHandling.bootstrap, .seed])
+    func stridedMatchesContiguous(handling: GAE.TruncationHandling) {
+        let k = 3, t = 7
+        var batch = TransitionBatch(policyVersion: 0, envCount: k, steps: t, observationSize: 1, actionSize: 1)
+        var rng = RNG(seed: 9)
+        for i in 0..<(k * t) {
+            batch.rewards[i] = Float(rng.normal())
+            batch.values[i] = Float(rng.normal())
+            batch.truncationValues[i] = Float(rng.normal())
+            let u = rng.uniformDouble()
+            batch.terminated[i] = u < 0.15
+            batch.truncated[i] = !batch.terminated[i] && u < 0.3
+        }
+        batch.bootstrapValues = [0.5, -1, 2]
+        var advantages: [Float] = [], returns: [Float] = []
+        batch.computeAdvantages(gamma: 0.99, lambda: 0.95, handling: handling, advantages: &advantages, returns: &returns)
+        for e in 0..<k {
+            let idx = (0..<t).map { $0 * k + e }
+            let alone = GAE.compute(
+                rewards: idx.map { batch.rewards[$0] }, values: idx.map { batch.values[$0] },
+                terminated: idx.map { batch.terminated[$0] }, truncated: idx.map { batch.truncated[$0] },
+                truncationValues: idx.map { batch.truncationValues[$0] }, lastValue: batch.bootstrapValues[e],
+                gamma: 0.99, lambda: 0.95, handling: handling)
+            #expect(idx.map { advantages[$0] } == alone.advantages, "env \(e)")
+            #expect(idx.map { returns[$0] } == alone.returns, "env \(e)")
+        }
+    }
+}

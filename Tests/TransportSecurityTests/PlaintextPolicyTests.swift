@@ -49,3 +49,17 @@ struct PlaintextPolicyTests {
         }
     }
 }
+
+@Suite("Learner address")
+struct LearnerAddressTests {
+    @Test("HOST:PORT and [IPv6]:PORT parse; anything else is refused")
+    func parse() {
+        #expect(LearnerAddress("127.0.0.1:9000") == LearnerAddress(host: "127.0.0.1", port: 9000))
+        #expect(LearnerAddress("learner.example:1") == LearnerAddress(host: "learner.example", port: 1))
+        #expect(LearnerAddress("[::1]:9000") == LearnerAddress(host: "::1", port: 9000))
+        #expect(LearnerAddress("[::1]:9000")?.description == "[::1]:9000")
+        for bad in ["", "9000", "host", "host:", ":9000", "host:0", "host:65536", "host:90a", "::1:9000", "[::1]9000", "[::1", "host:+9000", "host:٩٠٠٠"] {
+            #expect(LearnerAddress(bad) == nil, "\(bad)")
+        }
+    }
+}
