@@ -41,15 +41,18 @@ def load(path):
 
 def main():
     tensors, metadata = load(sys.argv[1])
-    config = json.loads(metadata["config"])
+    config = json.loads(metadata["config"])  # snake_case keys, as in the presets (camelCase in older checkpoints)
+
+    def setting(name, camel, default=None):
+        return config.get(name, config.get(camel, default))
     space = json.loads(metadata["action_space"])
     x = np.asarray(json.load(open(sys.argv[2])), dtype=np.float64)
     if "obs_normalizer.mean" in tensors:
         mean, var = tensors["obs_normalizer.mean"], tensors["obs_normalizer.var"]
-        clip = config.get("observationClip", 10.0)
+        clip = setting("observation_clip", "observationClip", 10.0)
         x = np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
-    activation = np.tanh if config.get("activation", "tanh") == "tanh" else (lambda v: np.maximum(v, 0))
-    layers = len(config["hiddenSizes"]) + 1
+    activation = np.tanh if setting("activation", "activation", "tanh") == "tanh" else (lambda v: np.maximum(v, 0))
+    layers = len(setting("hidden_sizes", "hiddenSizes")) + 1
     h = x
     for i in range(layers):
         w = tensors[f"actor.{2 * i}.weight"].astype(np.float64)  # [out, in]: y = x W^T + b

@@ -169,6 +169,24 @@ public struct Checkpoint: Sendable {
     }
 
     /// Reads and checks a checkpoint: format, every tensor's presence and shape, metadata values.
+    /// Reads the config as written (snake_case keys, the presets' names) and as checkpoints written before the
+    /// keys were the presets' wrote it (camelCase): every key is read in its snake_case form.
+    static let configDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last?.stringValue ?? ""
+            var snake = ""
+            var previousUpper = false
+            for c in key {
+                if c.isUppercase, !snake.isEmpty, !previousUpper { snake += "_" }  // targetKL → target_kl
+                previousUpper = c.isUppercase
+                snake += c.lowercased()
+            }
+            return AnyCodingKey(snake)
+        }
+        return decoder
+    }()
+
     public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .io(path, reason: "no such file") }
@@ -197,7 +215,7 @@ public struct Checkpoint: Sendable {
             throw .content(path, reason: "format is '\(meta["format"] ?? "missing")', expected \(Self.format)")
         }
         let decoder = JSONDecoder()
-        guard let config = try? decoder.decode(PPOConfig.self, from: Data(try value("config").utf8)) else {
+        guard let config = try? Self.configDecoder.decode(PPOConfig.self, from: Data(try value("config").utf8)) else {
             throw .content(path, reason: "metadata 'config' is not a valid configuration")
         }
         guard let space = try? decoder.decode(Space.self, from: Data(try value("action_space").utf8)) else {
@@ -271,4 +289,13 @@ public struct Checkpoint: Sendable {
         self.normalizer = normalizer
         self.rng = rng
     }
+}
+
+/// A coding key from a string (the checkpoint config's key strategy).
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

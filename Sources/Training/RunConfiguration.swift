@@ -30,94 +30,60 @@ public struct RunConfiguration: Sendable, Equatable {
 
     /// Sets one key from a YAML value (`"0.98"`, `"[64, 64]"`, `"linear"`, `"null"`).
     public mutating func set(_ key: String, yaml text: String) throws(ConfigurationError) {
-        let value: Any?
+        let value: Node
         do {
-            value = try Yams.load(yaml: text)
+            value = try Yams.compose(yaml: text) ?? Node("null", Tag(.null))
         } catch {
             throw .badValue(key: key, value: text, expected: "a YAML scalar or list")
         }
-        try set(key, value: value)
-    }
-
-    /// Sets one key from a parsed YAML value.
-    public mutating func set(_ key: String, value: Any?) throws(ConfigurationError) {
-        switch key {
-        case "env": envID = try string(key, value)
-        case "env_args": envArguments = try arguments(key, value)
-        case "total_steps": totalSteps = try positiveInt(key, value)
-        case "base": break  // handled when the file is read
-        case "hidden_sizes":
-            guard let list = value as? [Any], !list.isEmpty else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "a list of widths, e.g. [64, 64]") }
-            var sizes: [Int] = []
-            for item in list { sizes.append(try positiveInt(key, item)) }
-            ppo.hiddenSizes = sizes
-        case "activation": ppo.activation = try choice(key, value, Activation.self)
-        case "initialization": ppo.initialization = try choice(key, value, Initialization.self)
-        case "initial_log_std": ppo.initialLogStd = try double(key, value)
-        case "num_envs": ppo.numEnvs = try positiveInt(key, value)
-        case "rollout_steps": ppo.rolloutSteps = try positiveInt(key, value)
-        case "gamma": ppo.gamma = try double(key, value)
-        case "gae_lambda": ppo.gaeLambda = try double(key, value)
-        case "truncation": ppo.truncation = try choice(key, value, GAE.TruncationHandling.self)
-        case "learning_rate": ppo.learningRate = try double(key, value)
-        case "learning_rate_schedule": ppo.learningRateSchedule = try choice(key, value, LearningRateSchedule.self)
-        case "update_epochs": ppo.updateEpochs = try positiveInt(key, value)
-        case "minibatch_size": ppo.minibatchSize = try positiveInt(key, value)
-        case "clip_coef": ppo.clipCoef = try double(key, value)
-        case "value_clip_coef": ppo.valueClipCoef = value == nil || value is NSNull ? nil : try double(key, value)
-        case "value_coef": ppo.valueCoef = try double(key, value)
-        case "entropy_coef": ppo.entropyCoef = try double(key, value)
-        case "max_grad_norm": ppo.maxGradNorm = try double(key, value)
-        case "adam_eps": ppo.adamEps = try double(key, value)
-        case "adam_beta1": ppo.adamBeta1 = try double(key, value)
-        case "adam_beta2": ppo.adamBeta2 = try double(key, value)
-        case "advantage_normalization": ppo.advantageNormalization = try choice(key, value, AdvantageNormalization.self)
-        case "target_kl": ppo.targetKL = value == nil || value is NSNull ? nil : try double(key, value)
-        case "normalize_observations": ppo.normalizeObservations = try bool(key, value)
-        case "normalize_rewards": ppo.normalizeRewards = try bool(key, value)
-        case "observation_clip": ppo.observationClip = try double(key, value)
-        case "reward_clip": ppo.rewardClip = try double(key, value)
-        default: throw .unknownKey(key, known: Self.keys)
-        }
+        try apply(Node.Mapping([(Node(key), value)]))
     }
 
     /// Every key a preset or `--set` accepts.
-    public static let keys = [
-        "env", "env_args", "total_steps", "base", "hidden_sizes", "activation", "initialization", "initial_log_std", "num_envs",
-        "rollout_steps", "gamma", "gae_lambda", "truncation", "learning_rate", "learning_rate_schedule",
-        "update_epochs", "minibatch_size", "clip_coef", "value_clip_coef", "value_coef", "entropy_coef",
-        "max_grad_norm", "adam_eps", "adam_beta1", "adam_beta2", "advantage_normalization", "target_kl",
-        "normalize_observations", "normalize_rewards", "observation_clip", "reward_clip",
-    ]
+    public static let keys = RunKeys.allCases.map(\.rawValue) + PPOConfig.CodingKeys.allCases.map(\.rawValue)
 
     /// Reads a preset: a YAML mapping of keys. `base: seed` starts from the seed's configuration, otherwise from
     /// the defaults. `source` names the file in errors.
     public static func parse(yaml text: String, source: String) throws(ConfigurationError) -> RunConfiguration {
-        let object: Any?
+        let node: Node?
         do {
-            object = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw .unreadable(source, reason: "not valid YAML: \(error)")
         }
-        guard let mapping = object as? [String: Any] else {
+        guard let mapping = node?.mapping else {
             throw .unreadable(source, reason: "expected a mapping of keys (key: value per line)")
         }
         var config = RunConfiguration(envID: "", totalSteps: 100_000, ppo: .default)
         if let base = mapping["base"] {
-            switch base as? String {
+            switch base.string {
             case "seed": config.ppo = .seed
             case "default": config.ppo = .default
-            default: throw .badValue(key: "base", value: "\(base)", expected: "seed or default")
+            default: throw .badValue(key: "base", value: base.string ?? "\(base)", expected: "seed or default")
             }
         }
-        for key in mapping.keys.sorted() {
-            do {
-                try config.set(key, value: mapping[key])
-            } catch {
-                throw .inFile(source, error)
-            }
+        do {
+            try config.apply(mapping)
+        } catch {
+            throw .inFile(source, error)
         }
         return config
+    }
+
+    /// Replaces the keys `mapping` names, decoded by Yams' `YAMLDecoder` over this configuration; an unknown key
+    /// or a value of the wrong kind changes nothing and says which.
+    mutating func apply(_ mapping: Node.Mapping) throws(ConfigurationError) {
+        for key in mapping.keys {
+            guard let name = key.string, Self.keys.contains(name) else { throw .unknownKey(key.string ?? "\(key)", known: Self.keys) }
+        }
+        do {
+            self = try YAMLDecoder().decode(
+                RunConfiguration.self, from: Node.mapping(mapping), userInfo: [Self.baseKey: self, PPOConfig.baseKey: ppo])
+        } catch {
+            let key = Self.key(of: error) ?? "configuration"
+            let value = mapping[key].map(Self.text) ?? ""
+            throw .badValue(key: key, value: value, expected: Self.expectation(for: key))
+        }
     }
 
     /// Problems that make the run impossible; empty when it can start.
@@ -127,56 +93,6 @@ public struct RunConfiguration: Sendable, Equatable {
         do { _ = try environment.validated() } catch { out.append(error.description) }
         if totalSteps <= 0 { out.append("total_steps must be positive") }
         return out
-    }
-
-    // MARK: Value conversions
-
-    private func string(_ key: String, _ value: Any?) throws(ConfigurationError) -> String {
-        guard let s = value as? String, !s.isEmpty else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "a name") }
-        return s
-    }
-
-    /// A YAML mapping of `gymnasium.make` keyword arguments, as a canonical JSON object.
-    private func arguments(_ key: String, _ value: Any?) throws(ConfigurationError) -> String {
-        if value == nil || value is NSNull { return "" }
-        guard let mapping = value as? [String: Any], JSONSerialization.isValidJSONObject(mapping),
-              let data = try? JSONSerialization.data(withJSONObject: mapping, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "a mapping of gymnasium.make keyword arguments") }
-        return mapping.isEmpty ? "" : String(decoding: data, as: UTF8.self)
-    }
-
-    private func double(_ key: String, _ value: Any?) throws(ConfigurationError) -> Double {
-        switch value {
-        case let d as Double where d.isFinite: return d
-        case let i as Int: return Double(i)
-        case let s as String:
-            if let d = Double(s), d.isFinite { return d }
-        default: break
-        }
-        throw .badValue(key: key, value: "\(value ?? "null")", expected: "a number")
-    }
-
-    private func positiveInt(_ key: String, _ value: Any?) throws(ConfigurationError) -> Int {
-        switch value {
-        case let i as Int where i > 0: return i
-        case let d as Double where d > 0 && d == d.rounded() && d < 1e15: return Int(d)  // 1e5 in YAML is a float
-        case let s as String:
-            if let d = Double(s), d > 0, d == d.rounded(), d < 1e15 { return Int(d) }
-        default: break
-        }
-        throw .badValue(key: key, value: "\(value ?? "null")", expected: "a positive whole number")
-    }
-
-    private func bool(_ key: String, _ value: Any?) throws(ConfigurationError) -> Bool {
-        guard let b = value as? Bool else { throw .badValue(key: key, value: "\(value ?? "null")", expected: "true or false") }
-        return b
-    }
-
-    private func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ value: Any?, _ type: T.Type) throws(ConfigurationError) -> T where T.RawValue == String {
-        guard let s = value as? String, let v = T(rawValue: s) else {
-            throw .badValue(key: key, value: "\(value ?? "null")", expected: "one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return v
     }
 }
 

@@ -31,3 +31,32 @@ struct CheckpointPolicyTests {
         }
     }
 }
+
+@Suite("Configuration coding")
+struct ConfigCodingTests {
+    @Test("the config is written with the presets' snake_case keys and read back whole; a config written in the earlier camelCase keys reads the same")
+    func checkpointKeys() throws {
+        var c = PPOConfig.seed
+        c.targetKL = 0.02
+        c.valueClipCoef = 0.3
+        c.hiddenSizes = [32, 16]
+        let data = try JSONEncoder().encode(c)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"hidden_sizes\"") && text.contains("\"target_kl\"") && !text.contains("hiddenSizes"), "\(text)")
+        #expect(try Checkpoint.configDecoder.decode(PPOConfig.self, from: data) == c)
+        let camel = #"{"hiddenSizes":[32,16],"activation":"tanh","initialization":"pytorch-default","initialLogStd":0,"numEnvs":1,"rolloutSteps":2048,"gamma":0.99,"gaeLambda":0.95,"truncation":"seed","learningRate":0.0003,"learningRateSchedule":"constant","updateEpochs":10,"minibatchSize":64,"clipCoef":0.2,"valueClipCoef":0.3,"valueCoef":0.5,"entropyCoef":0.01,"maxGradNorm":0.5,"adamBeta1":0.9,"adamBeta2":0.999,"adamEps":1e-08,"advantageNormalization":"rollout","targetKL":0.02,"normalizeObservations":false,"normalizeRewards":false,"observationClip":10,"rewardClip":10}"#
+        #expect(try Checkpoint.configDecoder.decode(PPOConfig.self, from: Data(camel.utf8)) == c)
+    }
+
+    @Test("a preset names only what it changes; the rest comes from its base")
+    func presetOverBase() throws {
+        let run = try RunConfiguration.parse(yaml: "base: seed\nenv: CartPole-v1\nlearning_rate: 0.001\ntotal_steps: 1e5\n", source: "t.yaml")
+        var expected = PPOConfig.seed
+        expected.learningRate = 0.001
+        #expect(run.ppo == expected && run.totalSteps == 100_000 && run.envID == "CartPole-v1")
+        #expect(throws: ConfigurationError.inFile("t.yaml", .badValue(key: "update_epochs", value: "ten", expected: "a positive whole number"))) {
+            try RunConfiguration.parse(yaml: "env: CartPole-v1\nupdate_epochs: ten\n", source: "t.yaml")
+        }
+        #expect(throws: ConfigurationError.self) { try RunConfiguration.parse(yaml: "env: CartPole-v1\nlearning_rat: 0.1\n", source: "t.yaml") }
+    }
+}

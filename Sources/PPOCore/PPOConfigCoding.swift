@@ -1,0 +1,106 @@
+/// PPOConfig's keys are the presets' and `--set`'s snake_case names, in YAML, in checkpoints and on the command
+/// line alike. Decoding starts from a base configuration (`PPOConfig.baseKey` in the decoder's user info; else
+/// the defaults) and replaces only the keys present, so a preset or an override names just what it changes.
+/// Values are checked as they are read: a count must be a positive whole number (`1e5` is one), a choice one of
+/// its cases; the bounds between values are `problems()`'.
+extension PPOConfig {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case hiddenSizes = "hidden_sizes", activation, initialization, initialLogStd = "initial_log_std"
+        case numEnvs = "num_envs", rolloutSteps = "rollout_steps", gamma, gaeLambda = "gae_lambda", truncation
+        case learningRate = "learning_rate", learningRateSchedule = "learning_rate_schedule"
+        case updateEpochs = "update_epochs", minibatchSize = "minibatch_size", clipCoef = "clip_coef"
+        case valueClipCoef = "value_clip_coef", valueCoef = "value_coef", entropyCoef = "entropy_coef"
+        case maxGradNorm = "max_grad_norm", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEps = "adam_eps"
+        case advantageNormalization = "advantage_normalization", targetKL = "target_kl"
+        case normalizeObservations = "normalize_observations", normalizeRewards = "normalize_rewards"
+        case observationClip = "observation_clip", rewardClip = "reward_clip"
+    }
+
+    /// The configuration a decoder starts from, in its user info.
+    public static let baseKey: CodingUserInfoKey = {
+        guard let key = CodingUserInfoKey(rawValue: "ppo.config.base") else { preconditionFailure("a valid user-info key") }
+        return key
+    }()
+
+    public init(from decoder: Decoder) throws {
+        self = decoder.userInfo[Self.baseKey] as? PPOConfig ?? PPOConfig()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if c.contains(.hiddenSizes) { hiddenSizes = try c.widths(.hiddenSizes) }
+        try c.set(&activation, .activation)
+        try c.set(&initialization, .initialization)
+        try c.set(&initialLogStd, .initialLogStd)
+        if c.contains(.numEnvs) { numEnvs = try c.positiveInteger(.numEnvs) }
+        if c.contains(.rolloutSteps) { rolloutSteps = try c.positiveInteger(.rolloutSteps) }
+        try c.set(&gamma, .gamma)
+        try c.set(&gaeLambda, .gaeLambda)
+        try c.set(&truncation, .truncation)
+        try c.set(&learningRate, .learningRate)
+        try c.set(&learningRateSchedule, .learningRateSchedule)
+        if c.contains(.updateEpochs) { updateEpochs = try c.positiveInteger(.updateEpochs) }
+        if c.contains(.minibatchSize) { minibatchSize = try c.positiveInteger(.minibatchSize) }
+        try c.set(&clipCoef, .clipCoef)
+        try c.setOptional(&valueClipCoef, .valueClipCoef)
+        try c.set(&valueCoef, .valueCoef)
+        try c.set(&entropyCoef, .entropyCoef)
+        try c.set(&maxGradNorm, .maxGradNorm)
+        try c.set(&adamBeta1, .adamBeta1)
+        try c.set(&adamBeta2, .adamBeta2)
+        try c.set(&adamEps, .adamEps)
+        try c.set(&advantageNormalization, .advantageNormalization)
+        try c.setOptional(&targetKL, .targetKL)
+        try c.set(&normalizeObservations, .normalizeObservations)
+        try c.set(&normalizeRewards, .normalizeRewards)
+        try c.set(&observationClip, .observationClip)
+        try c.set(&rewardClip, .rewardClip)
+    }
+
+    /// What a key's value must be, for error messages.
+    public static func expectation(for key: CodingKeys) -> String {
+        switch key {
+        case .hiddenSizes: "a list of widths, e.g. [64, 64]"
+        case .numEnvs, .rolloutSteps, .updateEpochs, .minibatchSize: "a positive whole number"
+        case .activation: "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
+        case .initialization: "one of " + Initialization.allCases.map(\.rawValue).joined(separator: ", ")
+        case .truncation: "one of " + GAE.TruncationHandling.allCases.map(\.rawValue).joined(separator: ", ")
+        case .learningRateSchedule: "one of " + LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")
+        case .advantageNormalization: "one of " + AdvantageNormalization.allCases.map(\.rawValue).joined(separator: ", ")
+        case .normalizeObservations, .normalizeRewards: "true or false"
+        case .valueClipCoef, .targetKL: "a number, or null for none"
+        default: "a number"
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Replaces `value` with the key's value if the key is present.
+    func set<T: Decodable>(_ value: inout T, _ key: Key) throws {
+        if contains(key) { value = try decode(T.self, forKey: key) }
+    }
+
+    /// Replaces `value` if the key is present; `null` clears it.
+    func setOptional<T: Decodable>(_ value: inout T?, _ key: Key) throws {
+        guard contains(key) else { return }
+        value = try decodeNil(forKey: key) ? nil : decode(T.self, forKey: key)
+    }
+
+    /// A count: a positive whole number, written as an integer or as an integral float (`1e5`).
+    public func positiveInteger(_ key: Key) throws -> Int {
+        if let i = try? decode(Int.self, forKey: key), i > 0 { return i }
+        if let d = try? decode(Double.self, forKey: key), d > 0, d == d.rounded(), d < 1e15 { return Int(d) }
+        throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a positive whole number")
+    }
+
+    /// A list of one or more positive widths.
+    func widths(_ key: Key) throws -> [Int] {
+        var list = try nestedUnkeyedContainer(forKey: key)
+        var out: [Int] = []
+        while !list.isAtEnd {
+            guard let w = try? list.decode(Int.self), w > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a list of widths, e.g. [64, 64]")
+            }
+            out.append(w)
+        }
+        guard !out.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a list of widths, e.g. [64, 64]") }
+        return out
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PPOCore
+import Yams
+
+/// The run's own keys beside PPOConfig's, decoded over a base configuration (`RunConfiguration.baseKey`): only
+/// the keys present change.
+extension RunConfiguration: Decodable {
+    public enum RunKeys: String, CodingKey, CaseIterable {
+        case env, envArgs = "env_args", totalSteps = "total_steps", base
+    }
+
+    /// The configuration a decoder starts from, in its user info.
+    public static let baseKey: CodingUserInfoKey = {
+        guard let key = CodingUserInfoKey(rawValue: "ppo.run.base") else { preconditionFailure("a valid user-info key") }
+        return key
+    }()
+
+    public init(from decoder: Decoder) throws {
+        self = decoder.userInfo[Self.baseKey] as? RunConfiguration ?? RunConfiguration(envID: "", totalSteps: 100_000, ppo: .default)
+        let c = try decoder.container(keyedBy: RunKeys.self)
+        if c.contains(.env) {
+            let id = try c.decode(String.self, forKey: .env)
+            guard !id.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .env, in: c, debugDescription: "a name") }
+            envID = id
+        }
+        if c.contains(.envArgs) { envArguments = try Self.canonicalArguments(c.decode(Argument.self, forKey: .envArgs), in: c) }
+        if c.contains(.totalSteps) { totalSteps = try c.positiveInteger(.totalSteps) }
+        ppo = try PPOConfig(from: decoder)
+    }
+
+    /// A YAML mapping of `gymnasium.make` keyword arguments as one canonical JSON object ("" for none or null).
+    static func canonicalArguments(_ value: Argument, in c: KeyedDecodingContainer<RunKeys>) throws -> String {
+        if case .null = value { return "" }
+        guard case .object(let mapping) = value,
+              let data = try? JSONSerialization.data(withJSONObject: value.foundation, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: "a mapping of gymnasium.make keyword arguments") }
+        return mapping.isEmpty ? "" : String(decoding: data, as: UTF8.self)
+    }
+
+    /// What a key's value must be, for error messages.
+    static func expectation(for key: String) -> String {
+        switch key {
+        case "env": "a name"
+        case "env_args": "a mapping of gymnasium.make keyword arguments"
+        case "total_steps": "a positive whole number"
+        case "base": "seed or default"
+        default: PPOConfig.CodingKeys(rawValue: key).map(PPOConfig.expectation) ?? "a valid configuration"
+        }
+    }
+
+    /// The top-level key a decoding error is about.
+    static func key(of error: Error) -> String? {
+        let path: [CodingKey]
+        switch error as? DecodingError {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case nil: return nil
+        @unknown default: return nil
+        }
+        return path.first?.stringValue
+    }
+
+    /// A YAML value as the user wrote it, for error messages.
+    static func text(_ node: Node) -> String {
+        if let scalar = node.scalar { return scalar.string }
+        return ((try? Yams.serialize(node: node)) ?? "\(node)").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Any YAML value (for `env_args`, whose keys and values are the environment's).
+    enum Argument: Decodable {
+        case null, bool(Bool), integer(Int), number(Double), string(String), list([Argument]), object([String: Argument])
+
+        init(from decoder: Decoder) throws {
+            if let c = try? decoder.singleValueContainer(), c.decodeNil() { self = .null; return }
+            if let c = try? decoder.singleValueContainer() {
+                if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+                if let i = try? c.decode(Int.self) { self = .integer(i); return }
+                if let d = try? c.decode(Double.self) { self = .number(d); return }
+                if let s = try? c.decode(String.self) { self = .string(s); return }
+            }
+            if let list = try? [Argument](from: decoder) { self = .list(list); return }
+            self = .object(try [String: Argument](from: decoder))
+        }
+
+        /// As JSONSerialization takes it.
+        var foundation: Any {
+            switch self {
+            case .null: NSNull()
+            case .bool(let b): b
+            case .integer(let i): i
+            case .number(let d): d
+            case .string(let s): s
+            case .list(let l): l.map(\.foundation)
+            case .object(let o): o.mapValues(\.foundation)
+            }
+        }
+    }
+}
