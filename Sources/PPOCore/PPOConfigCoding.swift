@@ -25,33 +25,29 @@ extension PPOConfig {
     public init(from decoder: Decoder) throws {
         self = decoder.userInfo[Self.baseKey] as? PPOConfig ?? PPOConfig()
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let numbers: [(WritableKeyPath<PPOConfig, Double>, CodingKeys)] = [
+            (\.initialLogStd, .initialLogStd), (\.gamma, .gamma), (\.gaeLambda, .gaeLambda), (\.learningRate, .learningRate),
+            (\.clipCoef, .clipCoef), (\.valueCoef, .valueCoef), (\.entropyCoef, .entropyCoef), (\.maxGradNorm, .maxGradNorm),
+            (\.adamBeta1, .adamBeta1), (\.adamBeta2, .adamBeta2), (\.adamEps, .adamEps),
+            (\.observationClip, .observationClip), (\.rewardClip, .rewardClip),
+        ]
+        for (path, key) in numbers { try c.set(&self[keyPath: path], key) }
+        let counts: [(WritableKeyPath<PPOConfig, Int>, CodingKeys)] = [
+            (\.numEnvs, .numEnvs), (\.rolloutSteps, .rolloutSteps), (\.updateEpochs, .updateEpochs), (\.minibatchSize, .minibatchSize),
+        ]
+        for (path, key) in counts where c.contains(key) { self[keyPath: path] = try c.positiveInteger(key) }
+        for (path, key) in [(\PPOConfig.normalizeObservations, CodingKeys.normalizeObservations), (\.normalizeRewards, .normalizeRewards)] {
+            try c.set(&self[keyPath: path], key)
+        }
+        for (path, key) in [(\PPOConfig.valueClipCoef, CodingKeys.valueClipCoef), (\.targetKL, .targetKL)] {
+            try c.setOptional(&self[keyPath: path], key)
+        }
         if c.contains(.hiddenSizes) { hiddenSizes = try c.widths(.hiddenSizes) }
         try c.set(&activation, .activation)
         try c.set(&initialization, .initialization)
-        try c.set(&initialLogStd, .initialLogStd)
-        if c.contains(.numEnvs) { numEnvs = try c.positiveInteger(.numEnvs) }
-        if c.contains(.rolloutSteps) { rolloutSteps = try c.positiveInteger(.rolloutSteps) }
-        try c.set(&gamma, .gamma)
-        try c.set(&gaeLambda, .gaeLambda)
         try c.set(&truncation, .truncation)
-        try c.set(&learningRate, .learningRate)
         try c.set(&learningRateSchedule, .learningRateSchedule)
-        if c.contains(.updateEpochs) { updateEpochs = try c.positiveInteger(.updateEpochs) }
-        if c.contains(.minibatchSize) { minibatchSize = try c.positiveInteger(.minibatchSize) }
-        try c.set(&clipCoef, .clipCoef)
-        try c.setOptional(&valueClipCoef, .valueClipCoef)
-        try c.set(&valueCoef, .valueCoef)
-        try c.set(&entropyCoef, .entropyCoef)
-        try c.set(&maxGradNorm, .maxGradNorm)
-        try c.set(&adamBeta1, .adamBeta1)
-        try c.set(&adamBeta2, .adamBeta2)
-        try c.set(&adamEps, .adamEps)
         try c.set(&advantageNormalization, .advantageNormalization)
-        try c.setOptional(&targetKL, .targetKL)
-        try c.set(&normalizeObservations, .normalizeObservations)
-        try c.set(&normalizeRewards, .normalizeRewards)
-        try c.set(&observationClip, .observationClip)
-        try c.set(&rewardClip, .rewardClip)
     }
 
     /// What a key's value must be, for error messages.

@@ -97,11 +97,7 @@ struct LearnerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        ConsoleOutput.bootstrapLogging()
         let seed = runOptions.seed
         var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")

@@ -26,11 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The learner's address.", valueName: "host:port"), transform: LearnerAddress.argument)
     var learner: LearnerAddress
 
-    @Option(help: "Folder with ca.pem and this worker's certificate and key (from `ppo certs`).")
-    var tlsDir: String?
-
-    @Option(help: "Which worker certificate of --tls-dir to use: NAME.pem and NAME-key.pem.")
-    var certName = "worker-1"
+    @OptionGroup var certificate: WorkerCertificateFlags
 
     @Flag(help: "Connect without TLS. Allowed only to a loopback learner.")
     var plaintext = false
@@ -61,7 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
         guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
         if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
-        guard tlsDir != nil || plaintext else {
+        guard certificate.tlsDir != nil || plaintext else {
             throw ValidationError("give --tls-dir DIR (the bundle from `ppo certs`) and --cert-name, or --plaintext for a loopback learner")
         }
         if plaintext {
@@ -73,16 +69,12 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        ConsoleOutput.bootstrapLogging()
         let (host, port) = (learner.host, learner.port)
         var context: NIOSSLContext?
         var serverHostname: String?
-        if let tlsDir {
-            context = try WorkerTLS.load(directory: URL(fileURLWithPath: tlsDir), certName: certName).context
+        if let tls = try certificate.load() {
+            context = tls.context
             serverHostname = try WorkerTLS.serverHostname(forDialling: host)
         }
         let name = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }.reduce("") { $0 + String($1) }

@@ -30,9 +30,7 @@ struct Eval: ParsableCommand {
         let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
         let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(try ConsoleOutput.json(result))
         } else {
             print(String(format: "%@ (policy version %llu): %.2f ± %.2f over %d episodes (min %.1f, max %.1f)",
                          result.envID, cp.version, result.mean, result.std, result.episodes,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import PPOBench
 import TransportSecurity
@@ -18,11 +19,7 @@ struct FloodCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The learner's address.", valueName: "host:port"), transform: LearnerAddress.argument)
     var learner: LearnerAddress
 
-    @Option(help: "Folder with ca.pem and the worker certificate every connection presents (from `ppo certs`).")
-    var tlsDir: String?
-
-    @Option(help: "Which worker certificate of --tls-dir to use.")
-    var certName = "worker-1"
+    @OptionGroup var certificate: WorkerCertificateFlags
 
     @Option(help: "Synthetic worker connections.")
     var connections = 32
@@ -38,15 +35,13 @@ struct FloodCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (host, port) = (learner.host, learner.port)
-        let tls = try tlsDir.map { try WorkerTLS.load(directory: URL(fileURLWithPath: $0), certName: certName) }
+        let tls = try certificate.load()
         if tls == nil {
             do { try PlaintextPolicy.check(host: host, use: .connect) } catch { throw ValidationError("\(error) (or give --tls-dir)") }
         }
         let report = try await Flood.run(host: host, port: port, connections: connections, envs: envs, seconds: seconds, tls: tls)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try ConsoleOutput.json(report))
         } else {
             print(String(format: "%d connections for %.1f s: %d batches, %d transitions sent (%d bytes), %d acknowledged: %.0f transitions/s",
                          report.connections, report.seconds, report.batchesSent, report.transitionsSent, report.bytesSent,

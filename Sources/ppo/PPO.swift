@@ -83,12 +83,7 @@ struct Bench: ParsableCommand {
                 if let detail { print(String(format: "%24@ ", "") + detail) }
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let report = BenchReport(blasCore: core, results: results)
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        }
+        if json { print(try ConsoleOutput.json(BenchReport(blasCore: core, results: results))) }
     }
 
     /// One benchmark's results, each with an optional second line for the table.

@@ -95,12 +95,10 @@ struct Train: AsyncParsableCommand {
             evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000, bridge: bridgeFlags.options)
         }
         let report = TrainReport(summary: summary, evaluation: evaluation)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
-        try data.write(to: outDir.appendingPathComponent("summary.json"))
+        let text = try ConsoleOutput.json(report)
+        try Data(text.utf8).write(to: outDir.appendingPathComponent("summary.json"))
         if json {
-            print(String(decoding: data, as: UTF8.self))
+            print(text)
         } else {
             print(SummaryText.summary(report))
             if let footer { print(footer) }

@@ -1,0 +1,21 @@
+import Foundation
+import Logging
+
+/// How the command lines write for people and for scripts.
+public enum ConsoleOutput {
+    /// Log lines at info and above go to standard error (standard output stays for progress and results).
+    public static func bootstrapLogging() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+    }
+
+    /// `value` as pretty-printed JSON with sorted keys, the form every `--json` flag prints.
+    public static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
