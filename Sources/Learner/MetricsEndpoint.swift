@@ -15,7 +15,8 @@ enum MetricsEndpoint {
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
                     try operations.addHandler(IdleStateHandler(readTimeout: requestTimeout))
-                    try operations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // One request per connection (the answer closes it), so no pipelining state to keep.
+                    try operations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try operations.addHandler(MetricsHandler(core: core))
                 }
             }
@@ -24,12 +25,14 @@ enum MetricsEndpoint {
     }
 }
 
-/// Answers each request once it has fully arrived, then closes the connection (`Connection: close`).
+/// Answers the first request once it has fully arrived, then closes the connection (`Connection: close`);
+/// anything the client sends after it is ignored, so one connection never has two answers in flight.
 final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     let core: LearnerCore
     private var head: HTTPRequestHead?
+    private var answered = false
 
     init(core: LearnerCore) { self.core = core }
 
@@ -46,8 +49,9 @@ final class MetricsHandler: ChannelInboundHandler {
         case .head(let h): head = h
         case .body: break
         case .end:
-            guard let request = head else { return }
+            guard let request = head, !answered else { return }
             head = nil
+            answered = true
             answer(request, on: context.channel)
         }
     }

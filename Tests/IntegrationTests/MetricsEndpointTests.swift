@@ -95,13 +95,47 @@ struct MetricsEndpointTests {
             #expect(check.terminationStatus == 0 && report.isEmpty, "promtool check metrics: \(report)")
         }
 
+        // Two requests in one write on one connection: one answer, then the connection closes; the endpoint
+        // and the learner carry on.
+        let pipelined = rawExchange(port: metricsPort, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(pipelined.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 1, "\(pipelined.prefix(300))")
+        #expect(try await httpGet(port: metricsPort, path: "/metrics").status == 200)
+
         // A connection that never sends a request is closed (after 5 s), so idle ones cannot pile up.
         let silent = try await TLSPeer(port: metricsPort, tls: nil)
         #expect(await silent.receive(timeout: 20) == .closed, "an idle metrics connection stayed open")
 
         kill(learner.process.processIdentifier, SIGTERM)
-        #expect(await learner.waitForExit(timeout: 60) == 0, "\(learner.stderr.suffix(1500))")
+        #expect(await learner.waitForExit(timeout: 60) == 0, "\(learner.crashReport.isEmpty ? String(learner.stderr.suffix(1500)) : learner.crashReport)")
         let m = try learnerSummary(dir.appendingPathComponent("run"))
         #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "\(m)")
     }
+}
+
+/// Sends `request` as one write on a new TCP connection to 127.0.0.1:`port` and reads until the server closes
+/// (or 10 s pass): the raw bytes, for what an HTTP client library would not send.
+func rawExchange(port: Int, _ request: String) -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return "" }
+    let bytes = Array(request.utf8)
+    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var received: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { break }
+        received += chunk[0..<n]
+    }
+    return String(decoding: received, as: UTF8.self)
 }

@@ -80,6 +80,14 @@ final class Spawned: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// What the Swift runtime printed if the process crashed: its fatal-error line and the first frames of the
+    /// crashed thread (for failure messages; empty otherwise).
+    var crashReport: String {
+        let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.contains("Fatal error") || $0.contains("Program crashed") || $0.contains("💣") }) else { return "" }
+        return lines[start..<min(lines.count, start + 60)].joined(separator: "\n")
+    }
+
     /// The highest `update N/` seen in the output.
     var lastUpdate: Int {
         var best = 0
