@@ -20,7 +20,7 @@ public struct CheckpointFlags: ParsableArguments {
     /// What a run needs from these flags: where and when it checkpoints, and with `--resume` the checkpoint it
     /// continues, whose hyper-parameters become the run's. `folderFlag` names the folder's option in errors.
     public func resolve(_ run: inout RunConfiguration, folder: URL, folderFlag: String) throws -> (CheckpointPolicy, Checkpoint?) {
-        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        let url = CheckpointPolicy.file(in: folder)
         let policy = CheckpointPolicy(url: url, every: checkpointEvery)
         guard resume else { return (policy, nil) }
         guard FileManager.default.fileExists(atPath: url.path) else {

@@ -277,8 +277,7 @@ actor LearnerCore {
     }
 
     private func progress(_ statistics: UpdateStatistics) -> TrainingProgress {
-        let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = started.duration(to: .now).secondsValue
         var p = TrainingProgress(
             update: metrics.updates, totalUpdates: totalUpdates, version: metrics.policyVersion, envSteps: metrics.envSteps,
             stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,

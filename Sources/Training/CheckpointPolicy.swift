@@ -15,6 +15,9 @@ public struct CheckpointPolicy: Sendable {
         self.every = every
     }
 
+    /// The checkpoint file of a run's folder (`--out`, `--checkpoint-dir`).
+    public static func file(in folder: URL) -> URL { folder.appendingPathComponent("checkpoint.safetensors") }
+
     /// No checkpoints.
     public static let none = CheckpointPolicy(url: nil, every: 0)
 

@@ -102,7 +102,7 @@ struct LearnerCommand: AsyncParsableCommand {
         var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: dir, folderFlag: "--checkpoint-dir")
-        let checkpointURL = dir.appendingPathComponent("checkpoint.safetensors")
+        let checkpointURL = CheckpointPolicy.file(in: dir)
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
         let quiet = self.quiet
         let board = try runOptions.tensorBoard()

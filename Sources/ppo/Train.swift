@@ -56,7 +56,7 @@ struct Train: AsyncParsableCommand {
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: outDir, folderFlag: "--out")
-        let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
+        let checkpointURL = CheckpointPolicy.file(in: outDir)
         if workers > 0 {
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
@@ -133,7 +133,7 @@ enum SummaryText {
 extension Train {
     /// `--workers N`: this process is the learner, N `ppo-worker` processes collect.
     func runDistributed(run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, outDir: URL, resume: Checkpoint?) async throws {
-        let checkpointURL = outDir.appendingPathComponent("checkpoint.safetensors")
+        let checkpointURL = CheckpointPolicy.file(in: outDir)
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
