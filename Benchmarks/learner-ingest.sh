@@ -8,7 +8,7 @@ set -euo pipefail
 connections=${1:-64}
 seconds=${2:-20}
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
+swift build -c release ${PPO_SWIFT_BUILD_FLAGS:-} >/dev/null  # the flags of the build at hand (CI: static)
 out=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 # A large rollout (64 × 8 envs × 64 steps) with one epoch: the update is not what is measured here.

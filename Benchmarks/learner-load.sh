@@ -15,7 +15,7 @@ seconds=${2:-120}
 max_rss_mib=${MAX_RSS_MIB:-256}
 stall_seconds=${STALL_SECONDS:-20}
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
+swift build -c release ${PPO_SWIFT_BUILD_FLAGS:-} >/dev/null  # the flags of the build at hand (CI: static)
 bin=.build/release
 out=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))

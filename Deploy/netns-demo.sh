@@ -30,14 +30,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "netns-demo needs root (ip netns)" >&2; exit 2; }
 cd "$(dirname "$0")/.."
-if [ -z "$bin" ]; then
-  bin=.build/release
-  [ -x "$bin/ppo-worker" ] && [ -x "$bin/ppo-learner" ] && [ -x "$bin/ppo" ] || swift build -c release >/dev/null
-fi
-bin=$(cd "$bin" && pwd)
+source Deploy/netns-hosts.sh
+netns_binaries "$bin"
 
-tag="ppo$$"                     # names unique to this run
-switch="$tag-sw"
 hosts=(learner)
 for i in $(seq 1 "$workers"); do hosts+=("w$i"); done
 work=$(mktemp -d)
@@ -47,39 +42,19 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  for h in "${hosts[@]}" sw; do
-    ns="$tag-$h"
-    if ip netns list | grep -qw "$ns"; then
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-      ip netns delete "$ns" 2>/dev/null || true
-    fi
-  done
+  netns_teardown
   rm -rf "$work"
   exit $status
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The bridge lives in a namespace of its own: the root namespace's network is not touched.
-ip netns add "$switch"
-ip -n "$switch" link add br0 type bridge
-ip -n "$switch" link set br0 up
-n=1
-declare -A address
-for h in "${hosts[@]}"; do
-  ns="$tag-$h"
-  ip netns add "$ns"
-  ip -n "$switch" link add "v$h" type veth peer name eth0 netns "$ns"
-  ip -n "$switch" link set "v$h" master br0 up
-  address[$h]="10.77.0.$n"
-  ip -n "$ns" addr add "${address[$h]}/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" link set lo up
-  if [ -n "$rate" ] && [ "$h" != learner ]; then
-    ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms
-  fi
-  n=$((n + 1))
-done
+netns_hosts "ppo$$" "${hosts[@]}"
+if [ -n "$rate" ]; then
+  for i in $(seq 1 "$workers"); do
+    ip netns exec "$tag-w$i" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms
+  done
+fi
 learner_ip=${address[learner]}
 
 "$bin/ppo" certs --out "$work/certs" --learner-host "$learner_ip" --workers "$workers" >/dev/null

@@ -3,11 +3,12 @@ import Logging
 
 /// How the command lines write for people and for scripts.
 public enum ConsoleOutput {
-    /// Log lines at info and above go to standard error (standard output stays for progress and results).
-    public static func bootstrapLogging() {
+    /// Log lines at `level` and above (info; warning for `--quiet`) go to standard error (standard output stays
+    /// for progress and results).
+    public static func bootstrapLogging(level: Logger.Level = .info) {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
+            handler.logLevel = level
             return handler
         }
     }

@@ -2,15 +2,19 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import TransportSecurity
 import Wire
 
 /// One worker's connection, start to end (PROTOCOL.md §3.2): the Hello deadline, registration, then every message
 /// handed to `LearnerCore`, while a writer drains the session's outbound queue.
 enum LearnerConnection {
+    /// A session's end when nothing else explains it.
+    static let closedByWorker = "closed by the worker"
+
     static func serve(_ connection: NIOAsyncChannel<Message, OutboundFrame>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
         let (queue, outbound) = AsyncStream<OutboundFrame>.makeStream()
-        let session = NIOLockedValueBox<(id: Int?, endReason: String)>((nil, "closed by the worker"))
+        let session = NIOLockedValueBox<(id: Int?, endReason: String)>((nil, closedByWorker))
         do {
             try await connection.executeThenClose { inbound, writer in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -36,7 +40,11 @@ enum LearnerConnection {
             }
         } catch {
             let reason = describe(error)
-            let registered = session.withLockedValue { s in s.endReason = reason; return s.id != nil }
+            // A protocol error already named the end (the write of its Error frame may fail after it): keep that.
+            let registered = session.withLockedValue { s in
+                if s.endReason == closedByWorker { s.endReason = reason }
+                return s.id != nil
+            }
             if !registered { logger.warning("\(peer): connection failed before Hello: \(reason)") }
         }
         let (id, reason) = session.withLockedValue { ($0.id, $0.endReason) }
@@ -95,6 +103,11 @@ enum LearnerConnection {
         }
         session.withLockedValue { $0.id = id }
         while let message = try await messages.next() {
+            if case .heartbeat = message {
+                // Echoed here, not by the core, so a worker hears a live learner even while an update runs (§3.3).
+                outbound.yield(.message(message))
+                continue
+            }
             if case .close(let error) = await core.handle(message, session: id) {
                 if error.code != .shuttingDown { throw error }
                 session.withLockedValue { $0.endReason = error.detail }
@@ -104,8 +117,6 @@ enum LearnerConnection {
     }
 
     static func describe(_ error: Error) -> String {
-        if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        if let e = error as? BoringSSLError { return "TLS: \(e)" }
-        return "\(error)"
+        WorkerConnectionFailure.sentence(for: error) ?? "\(error)"
     }
 }

@@ -18,6 +18,8 @@ actor LearnerCore {
         var envs: Int
         var holding: UInt64?
         var outbound: AsyncStream<OutboundFrame>.Continuation
+        /// Batches accepted on this connection.
+        var delivered = 0
     }
 
     /// What a connection should do after its message was handled.
@@ -127,7 +129,7 @@ actor LearnerCore {
         s.outbound.finish()
         scheduler.release(session: id)
         metrics.workersConnected = sessions.count
-        logger.info("worker \(s.workerID) disconnected (\(reason)); \(sessions.count) connected")
+        logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
         // Its credit is free again: offer it to the others.
         for other in sessions.keys { offerGrant(to: other) }
     }
@@ -213,6 +215,7 @@ actor LearnerCore {
                 return .keepOpen
             }
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
+            sessions[id]?.delivered += 1
             collect(b)
             return .keepOpen
         }
@@ -265,6 +268,7 @@ actor LearnerCore {
         metrics.envSteps += transitions
         metrics.lastUpdateSeconds = outcome.report.seconds
         metrics.updateSecondsTotal += outcome.report.seconds
+        metrics.checkpoints.note(outcome.checkpoint)
         scheduler.advance(to: outcome.weights.policyVersion)
         options.progress(progress(outcome.report.statistics))
         if metrics.updates >= totalUpdates {
@@ -298,7 +302,7 @@ actor LearnerCore {
         // waits: wait until none runs, so the checkpoint never reads the trainer during an update.
         while let running = update { await running.value }
         guard !finished else { return }  // that update was the last one
-        job.writeFinalCheckpoint(envSteps: metrics.envSteps)
+        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps))
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
     }
 

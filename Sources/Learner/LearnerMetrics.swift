@@ -1,3 +1,4 @@
+import Training
 import Wire
 
 /// Counters of a learner run, exported on `/metrics` in the Prometheus text format and summarised at the end.
@@ -26,6 +27,8 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
     public var updateSecondsTotal = 0.0
     public var episodes = 0
     public var recentReturn: Double?
+    /// Checkpoint writes and failures; `lastFailure` set at the end means the final checkpoint was not written.
+    public var checkpoints = CheckpointRecord()
 
     public init() {}
 
@@ -63,6 +66,8 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
         metric("ppo_update_duration_seconds", "gauge", "Duration of the last update (GAE and PPO epochs).", [("", lastUpdateSeconds)])
         metric("ppo_update_duration_seconds_total", "counter", "Time spent in updates.", [("", updateSecondsTotal)])
         metric("ppo_episodes_total", "counter", "Episodes finished by the workers.", [("", Double(episodes))])
+        metric("ppo_checkpoints_written_total", "counter", "Checkpoints written.", [("", Double(checkpoints.written))])
+        metric("ppo_checkpoint_failures_total", "counter", "Checkpoint writes that failed (the run went on; the last one written stays).", [("", Double(checkpoints.failures))])
         metric("ppo_episode_return", "gauge", "Mean return of the last 20 episodes.", [("", recentReturn ?? .nan)])
         return lines.joined(separator: "\n") + "\n"
     }

@@ -39,16 +39,17 @@ public final class LearnerServer: Sendable {
         let server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>
         var metricsChannel: Channel?
         do {
-            server = try await bindWorkers()
-            let port = server.channel.localAddress?.port ?? options.port
-            bound.withLockedValue { $0.listen = port }
-            logger.info("listening on \(options.host):\(port) (\(options.tls == nil ? "plaintext" : "mutual TLS"))")
+            metricsChannel = try await startMetrics()
             do {
-                metricsChannel = try await startMetrics()
+                server = try await bindWorkers()
             } catch {
-                try? await server.channel.close()
+                try? await metricsChannel?.close()
                 throw error
             }
+            let port = server.channel.localAddress?.port ?? options.port
+            bound.withLockedValue { $0.listen = port }
+            // Only once every port is bound: a taken port is the one line the user sees.
+            logger.info("listening on \(options.host):\(port) (\(options.tls == nil ? "plaintext" : "mutual TLS"))")
             onListening(port)
         } catch {
             try? await group.shutdownGracefully()

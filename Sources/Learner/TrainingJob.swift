@@ -17,6 +17,8 @@ final class TrainingJob: Sendable {
         var weights: Weights
         /// `weights` as a frame.
         var frame: ByteBuffer
+        /// The checkpoint written after the update, if one was due.
+        var checkpoint: CheckpointOutcome?
     }
 
     private let trainer: Exclusive<Trainer>
@@ -29,7 +31,7 @@ final class TrainingJob: Sendable {
         let t: Trainer
         if let resume = options.resume {
             try CheckpointPolicy.checkResumable(resume, environment: options.run.environment, spec: spec)
-            t = resume.makeTrainer()
+            t = resume.makeTrainer(learningRate: options.run.ppo.learningRate)
         } else {
             t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed)
         }
@@ -56,22 +58,18 @@ final class TrainingJob: Sendable {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let report = self.trainer.value.train(on: batches, update: update, totalUpdates: total)
-                self.checkpoints.writeIfDue({ self.checkpoint(envSteps: envSteps) }, afterUpdate: update, of: total, logger: self.logger)
+                let written = self.checkpoints.writeIfDue({ self.checkpoint(envSteps: envSteps) }, afterUpdate: update, of: total, logger: self.logger)
                 let next = self.weights()
-                continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next))))
+                continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next)), checkpoint: written))
             }
         }
     }
 
     /// Writes the checkpoint now (the run is stopping), if the run has a checkpoint file.
-    func writeFinalCheckpoint(envSteps: Int) {
-        guard let url = checkpoints.url else { return }
-        do {
-            try checkpoint(envSteps: envSteps).write(to: url)
-            logger.info("checkpoint written to \(url.path) at version \(version)")
-        } catch {
-            logger.error("final checkpoint failed: \(error)")
-        }
+    func writeFinalCheckpoint(envSteps: Int) -> CheckpointOutcome? {
+        let outcome = checkpoints.write(checkpoint(envSteps: envSteps), when: "at the stop", logger: logger)
+        if outcome == .written, let url = checkpoints.url { logger.info("checkpoint written to \(url.path) at version \(version)") }
+        return outcome
     }
 
     private func checkpoint(envSteps: Int) -> Checkpoint {

@@ -106,12 +106,17 @@ public enum Flood {
     /// A batch of `steps` × `envs` taken from the recorded template (cycling through it).
     static func batch(from t: TransitionBatch, envs: Int, steps: Int, version: UInt64) -> TransitionBatch {
         var b = TransitionBatch(policyVersion: version, envCount: envs, steps: steps, observationSize: t.observationSize, actionSize: t.actionSize)
-        for s in 0..<steps {
-            for k in 0..<envs {
-                let src = (s % t.steps) * t.envCount + (k % t.envCount)
-                let dst = s * envs + k
-                for j in 0..<t.observationSize { b.observations[dst * t.observationSize + j] = t.observations[src * t.observationSize + j] }
-                b.actions[dst] = t.actions[src]
+        for k in 0..<envs {
+            for s in 0..<steps {
+                let (srcEnv, srcStep) = (k % t.envCount, s % t.steps)
+                let src = t.index(env: srcEnv, step: srcStep)
+                let dst = b.index(env: k, step: s)
+                for j in 0..<t.observationSize {
+                    b.observations[b.index(env: k, step: s, component: j)] = t.observations[t.index(env: srcEnv, step: srcStep, component: j)]
+                }
+                for j in 0..<t.actionSize {
+                    b.actions[b.index(env: k, step: s, component: j)] = t.actions[t.index(env: srcEnv, step: srcStep, component: j)]
+                }
                 b.rewards[dst] = t.rewards[src]
                 b.terminated[dst] = t.terminated[src]
                 b.truncated[dst] = t.truncated[src]

@@ -33,16 +33,15 @@ public enum GAE {
         guard n > 0, let r = rewards.baseAddress, let v = values.baseAddress, let term = terminated.baseAddress,
               let trunc = truncated.baseAddress, let adv = advantages.baseAddress, let ret = returns.baseAddress else { return }
         compute(
-            steps: n, stride: 1, rewards: r, values: v, terminated: term, truncated: trunc,
+            steps: n, rewards: r, values: v, terminated: term, truncated: trunc,
             truncationValues: truncationValues?.baseAddress, lastValue: lastValue, gamma: gamma, lambda: lambda,
             handling: handling, advantages: adv, returns: ret)
     }
 
-    /// The same over one segment whose steps lie `stride` entries apart in every column — env k of a time-major
-    /// batch of `stride` envs, each pointer at its entry k — read and written in place, with no copy of the
-    /// segment. The caller guarantees `(steps − 1)·stride + 1` entries behind every pointer.
+    /// The same over one contiguous segment behind raw pointers — env k's segment of a batch, read and written in
+    /// place — with `steps` entries behind every pointer.
     public static func compute(
-        steps n: Int, stride: Int, rewards: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        steps n: Int, rewards: UnsafePointer<Float>, values: UnsafePointer<Float>,
         terminated: UnsafePointer<Bool>, truncated: UnsafePointer<Bool>, truncationValues: UnsafePointer<Float>?,
         lastValue: Float, gamma: Float, lambda: Float, handling: TruncationHandling,
         advantages: UnsafeMutablePointer<Float>, returns: UnsafeMutablePointer<Float>
@@ -50,14 +49,14 @@ public enum GAE {
         var gae: Float = 0
         var t = n - 1
         while t >= 0 {
-            let i = t * stride
+            let i = t
             let nextValue: Float
             let continues: Float
             switch handling {
             case .seed:
                 let done = terminated[i] || truncated[i]
                 continues = done ? 0 : 1
-                nextValue = (t == n - 1 ? lastValue : values[i + stride]) * continues
+                nextValue = (t == n - 1 ? lastValue : values[i + 1]) * continues
             case .bootstrap:
                 if terminated[i] {
                     nextValue = 0
@@ -69,7 +68,7 @@ public enum GAE {
                     nextValue = truncationValues[i]
                     continues = 0
                 } else {
-                    nextValue = t == n - 1 ? lastValue : values[i + stride]
+                    nextValue = t == n - 1 ? lastValue : values[i + 1]
                     continues = 1
                 }
             }

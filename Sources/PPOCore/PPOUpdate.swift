@@ -22,6 +22,14 @@ public struct Rollout: Sendable {
         self.returns = returns
     }
 
+    /// An empty rollout with room for `rows` rows.
+    public init(reservingRows rows: Int, observationSize: Int, actionSize: Int) {
+        self.init(observations: [], actions: [], logProbs: [], values: [], advantages: [], returns: [])
+        observations.reserveCapacity(rows * observationSize)
+        actions.reserveCapacity(rows * actionSize)
+        for column in [\Rollout.logProbs, \.values, \.advantages, \.returns] { self[keyPath: column].reserveCapacity(rows) }
+    }
+
     public var count: Int { logProbs.count }
 }
 

@@ -10,7 +10,11 @@ public struct EpisodeStatistics: Sendable, Equatable, Codable {
 }
 
 /// Transitions collected with one frozen policy version from `envCount` environments over `steps` consecutive
-/// steps, time-major (`[t][k]`), as a worker ships them: per env a contiguous segment.
+/// steps, laid out as the wire carries them (PROTOCOL.md §5.2): column by column, each column component-major and
+/// env-contiguous — component `d` of env `k`'s step `t` at `(d·K + k)·T + t`, a scalar at `k·T + t`.
+///
+/// The collector writes this layout, the codec copies it (no transpose on either side), GAE runs over each env's
+/// contiguous segment, and the trainer gathers it into rows once (`appendRows(to:advantages:returns:)`).
 ///
 /// Observations are the raw environment observations (observation normalisation, if any, is applied by the
 /// trainer with the statistics of the same policy version). Rewards are what training should use (scaled if the
@@ -21,28 +25,28 @@ public struct TransitionBatch: Sendable, Equatable {
     public var steps: Int
     public var observationSize: Int
     public var actionSize: Int
-    /// (T, K, obs)
+    /// (obs, K, T)
     public var observations: [Float]
-    /// (T, K, act); a discrete action is its index as a Float. Continuous actions are the unclipped samples.
+    /// (act, K, T); a discrete action is its index as a Float. Continuous actions are the unclipped samples.
     public var actions: [Float]
-    /// (T, K)
+    /// (K, T)
     public var rewards: [Float]
-    /// (T, K)
+    /// (K, T)
     public var terminated: [Bool]
-    /// (T, K): the time limit ended the episode (and `terminated` is false).
+    /// (K, T): the time limit ended the episode (and `terminated` is false).
     public var truncated: [Bool]
-    /// V_old(s_t), (T, K)
+    /// V_old(s_t), (K, T)
     public var values: [Float]
-    /// log π_old(a_t|s_t), (T, K)
+    /// log π_old(a_t|s_t), (K, T)
     public var logProbs: [Float]
-    /// V_old(final observation) at truncated steps, 0 elsewhere, (T, K)
+    /// V_old(final observation) at truncated steps, 0 elsewhere, (K, T)
     public var truncationValues: [Float]
     /// V_old(s_T) for the observation after the last step of each env's segment, (K)
     public var bootstrapValues: [Float]
     /// Episodes that finished inside this batch.
     public var episodes: [EpisodeStatistics]
 
-    /// An empty batch with every column sized for (steps, envCount).
+    /// An empty batch with every column sized for (envCount, steps).
     public init(policyVersion: UInt64, envCount: Int, steps: Int, observationSize: Int, actionSize: Int) {
         self.policyVersion = policyVersion
         self.envCount = envCount
@@ -65,6 +69,37 @@ public struct TransitionBatch: Sendable, Equatable {
     /// Number of transitions (T·K).
     public var count: Int { envCount * steps }
 
+    /// Where env `env`'s step `step` sits in a scalar column.
+    @inlinable
+    public func index(env: Int, step: Int) -> Int { env * steps + step }
+
+    /// Where component `component` of env `env`'s step `step` sits in the observation or action column.
+    @inlinable
+    public func index(env: Int, step: Int, component: Int) -> Int { (component * envCount + env) * steps + step }
+
+    /// Writes K observation rows (env by env, as a vector env returns them) as step `step` of every env's segment.
+    @inlinable
+    public mutating func record(step: Int, observations rows: UnsafePointer<Float>) {
+        Self.scatter(rows, width: observationSize, envs: envCount, steps: steps, step: step, into: &observations)
+    }
+
+    /// Writes K action rows (env by env, as the policy samples them) as step `step` of every env's segment.
+    @inlinable
+    public mutating func record(step: Int, actions rows: UnsafePointer<Float>) {
+        Self.scatter(rows, width: actionSize, envs: envCount, steps: steps, step: step, into: &actions)
+    }
+
+    @inlinable
+    static func scatter(_ rows: UnsafePointer<Float>, width: Int, envs k: Int, steps t: Int, step: Int, into column: inout [Float]) {
+        precondition(step >= 0 && step < t && column.count == k * t * width, "a step outside the batch")
+        column.withUnsafeMutableBufferPointer { out in
+            guard let base = out.baseAddress else { return }
+            for env in 0..<k {
+                for d in 0..<width { base[(d * k + env) * t + step] = rows[env * width + d] }
+            }
+        }
+    }
+
     /// Whether every column has the size its shape says.
     public var isConsistent: Bool {
         let n = count
@@ -73,7 +108,8 @@ public struct TransitionBatch: Sendable, Equatable {
             && logProbs.count == n && truncationValues.count == n && bootstrapValues.count == envCount
     }
 
-    /// GAE for each env's segment (K independent chains), written time-major into `advantages` and `returns`.
+    /// GAE for each env's segment (K independent chains, each contiguous), written in the batch's layout (K, T)
+    /// into `advantages` and `returns`.
     public func computeAdvantages(
         gamma: Float, lambda: Float, handling: GAE.TruncationHandling,
         advantages: inout [Float], returns: inout [Float]
@@ -82,8 +118,7 @@ public struct TransitionBatch: Sendable, Equatable {
         advantages = Array(repeating: 0, count: n)
         returns = Array(repeating: 0, count: n)
         guard n > 0 else { return }
-        let k = envCount
-        // Env `e`'s segment is every k-th entry from entry e: GAE reads and writes it in place.
+        let t = steps
         rewards.withUnsafeBufferPointer { r in
         values.withUnsafeBufferPointer { v in
         truncationValues.withUnsafeBufferPointer { tv in
@@ -93,12 +128,45 @@ public struct TransitionBatch: Sendable, Equatable {
         returns.withUnsafeMutableBufferPointer { ret in
             guard let r = r.baseAddress, let v = v.baseAddress, let tv = tv.baseAddress, let term = term.baseAddress,
                   let trunc = trunc.baseAddress, let adv = adv.baseAddress, let ret = ret.baseAddress else { return }
-            for e in 0..<k {
+            for e in 0..<envCount {
+                let s = e * t
                 GAE.compute(
-                    steps: steps, stride: k, rewards: r + e, values: v + e, terminated: term + e, truncated: trunc + e,
-                    truncationValues: tv + e, lastValue: bootstrapValues[e], gamma: gamma, lambda: lambda,
-                    handling: handling, advantages: adv + e, returns: ret + e)
+                    steps: t, rewards: r + s, values: v + s, terminated: term + s, truncated: trunc + s,
+                    truncationValues: tv + s, lastValue: bootstrapValues[e], gamma: gamma, lambda: lambda,
+                    handling: handling, advantages: adv + s, returns: ret + s)
             }
         }}}}}}}
+    }
+
+    /// Appends the batch to `rollout` as rows, time-major (step t of env k at row `t·K + k` after what `rollout`
+    /// held), with `advantages` and `returns` in the batch's layout: the one gather between the collector's layout
+    /// and the trainer's minibatches. The row order is the seed's (`buffer.reshape(T·K, …)`).
+    public func appendRows(to rollout: inout Rollout, advantages: [Float], returns: [Float]) {
+        precondition(isConsistent && advantages.count == count && returns.count == count, "advantages do not fit the batch")
+        let (k, t, o, a) = (envCount, steps, observationSize, actionSize)
+        for step in 0..<t {
+            for env in 0..<k {
+                for d in 0..<o { rollout.observations.append(observations[(d * k + env) * t + step]) }
+                for d in 0..<a { rollout.actions.append(actions[(d * k + env) * t + step]) }
+                let i = env * t + step
+                rollout.logProbs.append(logProbs[i])
+                rollout.values.append(values[i])
+                rollout.advantages.append(advantages[i])
+                rollout.returns.append(returns[i])
+            }
+        }
+    }
+
+    /// The observations as rows, time-major ((T·K, obs), the seed's layout).
+    public var observationRows: [Float] {
+        var rows = [Float](repeating: 0, count: observations.count)
+        for step in 0..<steps {
+            for env in 0..<envCount {
+                for d in 0..<observationSize {
+                    rows[(step * envCount + env) * observationSize + d] = observations[index(env: env, step: step, component: d)]
+                }
+            }
+        }
+        return rows
     }
 }

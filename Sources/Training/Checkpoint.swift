@@ -66,7 +66,11 @@ public struct Checkpoint: Sendable {
     }
 
     /// A trainer in exactly this state (parameters, Adam, normaliser, counters, RNG).
-    public func makeTrainer() -> Trainer {
+    /// The trainer this checkpoint holds, with the saved hyper-parameters; `learningRate` replaces the saved one
+    /// (what a resumed run may change: `ResumeRules`).
+    public func makeTrainer(learningRate: Double? = nil) -> Trainer {
+        var config = self.config
+        if let learningRate { config.learningRate = learningRate }
         let trainer = Trainer(observationSize: observationSize, actionSpace: actionSpace, config: config, seed: 0)
         for (p, saved) in zip(trainer.model.parameters, parameters) { p.values = saved.values }
         trainer.updater.optimizer.restore(step: adamStep, first: adamFirst, second: adamSecond)
@@ -189,7 +193,11 @@ public struct Checkpoint: Sendable {
 
     public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw .io(path, reason: "no such file") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw .io(path, reason: "no such file") }
+        guard !isFolder.boolValue else {
+            throw .io(path, reason: "is a folder; give the checkpoint file in it (\(CheckpointPolicy.file(in: url).lastPathComponent))")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

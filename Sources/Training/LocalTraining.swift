@@ -23,9 +23,11 @@ public struct TrainingSummary: Sendable, Codable {
     public var recentReturn: Double?
     public var firstReach: FirstReach?
     public var checkpoint: String?
+    /// The run's checkpoint writes; `lastFailure` set means the final one failed.
+    public var checkpoints: CheckpointRecord
 
     public init(envID: String, envSteps: Int, updates: Int, episodes: Int, wallSeconds: Double, stepsPerSecond: Double,
-                recentReturn: Double?, firstReach: FirstReach?, checkpoint: String?) {
+                recentReturn: Double?, firstReach: FirstReach?, checkpoint: String?, checkpoints: CheckpointRecord = CheckpointRecord()) {
         self.envID = envID
         self.envSteps = envSteps
         self.updates = updates
@@ -35,6 +37,7 @@ public struct TrainingSummary: Sendable, Codable {
         self.recentReturn = recentReturn
         self.firstReach = firstReach
         self.checkpoint = checkpoint
+        self.checkpoints = checkpoints
     }
 }
 
@@ -59,7 +62,7 @@ public final class LocalTraining {
         bridge: BridgeOptions = .default
     ) throws {
         let problems = run.problems()
-        guard problems.isEmpty else { throw ConfigurationError.badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration") }
+        guard problems.isEmpty else { throw ConfigurationError.inconsistent(problems) }
         self.run = run
         self.seed = seed
         self.checkpoints = checkpoints
@@ -71,7 +74,7 @@ public final class LocalTraining {
         let spec = env.spec
         if let resume {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
-            trainer = resume.makeTrainer()
+            trainer = resume.makeTrainer(learningRate: run.ppo.learningRate)
             envSteps = resume.envSteps
         } else {
             trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed)
@@ -100,6 +103,7 @@ public final class LocalTraining {
         var recent: [Double] = []
         var episodes = 0
         var firstReach: FirstReach?
+        var record = CheckpointRecord()
         let window = Self.returnWindow
 
         while trainer.updates < totalUpdates, stop?.isRequested != true {
@@ -125,18 +129,21 @@ public final class LocalTraining {
                 stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9),
                 recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
                 episodes: episodes, statistics: report.statistics, elapsedSeconds: elapsed))
-            checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger)
+            record.note(checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger))
         }
         if trainer.updates < totalUpdates, let url = checkpoints.url {
-            try checkpoint().write(to: url)
-            logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
+            let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
+            record.note(outcome)
+            if outcome == .written {
+                logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
+            }
         }
         let wall = seconds()
         return TrainingSummary(
             envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: episodes, wallSeconds: wall,
             stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9),
             recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
-            firstReach: firstReach, checkpoint: checkpoints.url?.path)
+            firstReach: firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
     }
 
     /// A checkpoint of the current state.

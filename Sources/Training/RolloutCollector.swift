@@ -53,14 +53,11 @@ public final class RolloutCollector {
         let values = valueBuffer.reserve(k)
 
         for t in 0..<steps {
-            let base = t * k
-            // Record s_t raw; act on its normalised copy.
+            // Record s_t raw (into each env's segment); act on its normalised copy.
             env.observations.withUnsafeBufferPointer { obs in
-                batch.observations.withUnsafeMutableBufferPointer { dst in
-                    guard let src = obs.baseAddress, let out = dst.baseAddress else { return }
-                    (out + base * obsSize).update(from: src, count: k * obsSize)
-                    norm.update(from: src, count: k * obsSize)
-                }
+                guard let src = obs.baseAddress else { return }
+                norm.update(from: src, count: k * obsSize)
+                batch.record(step: t, observations: src)
             }
             normalizer?.normalize(norm, rows: k, clip: observationClip)
             policy.act(
@@ -68,24 +65,16 @@ public final class RolloutCollector {
                 actions: actions, logProbs: logProbs, values: values)
             try env.step(actions: UnsafeBufferPointer(start: actions, count: k * actSize))
             envSteps += k
-            record(step: base, actions: actions, logProbs: logProbs, values: values, into: &batch)
-            if rewardScaler != nil {
-                batch.rewards.withUnsafeMutableBufferPointer { rewards in
-                    doneBuffer.withUnsafeBufferPointer { done in
-                        guard let r = rewards.baseAddress, let d = done.baseAddress else { return }
-                        rewardScaler?.scale(r + base, done: d, clip: rewardClip)
-                    }
-                }
-            }
+            record(step: t, actions: actions, logProbs: logProbs, values: values, into: &batch)
             // V(final observation) for time-limit truncations, with the same frozen policy.
-            for i in 0..<k where batch.truncated[base + i] {
+            for i in 0..<k where batch.truncated[batch.index(env: i, step: t)] {
                 env.finalObservations.withUnsafeBufferPointer { finals in
                     guard let src = finals.baseAddress else { return }
                     norm.update(from: src + i * obsSize, count: obsSize)
                 }
                 normalizer?.normalize(norm, rows: 1, clip: observationClip)
                 policy.value(observations: norm, count: 1, into: values)
-                batch.truncationValues[base + i] = values[0]
+                batch.truncationValues[batch.index(env: i, step: t)] = values[0]
             }
             for episode in env.finishedEpisodes {
                 let stats = EpisodeStatistics(episodeReturn: episode.episodeReturn, length: episode.length)
@@ -104,20 +93,29 @@ public final class RolloutCollector {
         return batch
     }
 
-    /// Writes what the envs returned for vector step `base / k` into `batch` (the env's arrays read once: it may
-    /// be an existential).
+    /// Writes what the envs returned for vector step `t` into each env's segment of `batch`, rewards scaled if
+    /// the run scales them (the env's arrays read once: it may be an existential).
     private func record(
-        step base: Int, actions: UnsafeMutablePointer<Float>, logProbs: UnsafeMutablePointer<Float>,
+        step t: Int, actions: UnsafeMutablePointer<Float>, logProbs: UnsafeMutablePointer<Float>,
         values: UnsafeMutablePointer<Float>, into batch: inout TransitionBatch
     ) {
         let k = env.count
         let actSize = env.actionSize
-        let rewards = env.rewards
+        var rewards = env.rewards
         let terminated = env.terminated
         let truncated = env.truncated
+        for i in 0..<k { doneBuffer[i] = terminated[i] || truncated[i] }
+        if rewardScaler != nil {
+            rewards.withUnsafeMutableBufferPointer { r in
+                doneBuffer.withUnsafeBufferPointer { done in
+                    guard let r = r.baseAddress, let d = done.baseAddress else { return }
+                    rewardScaler?.scale(r, done: d, clip: rewardClip)
+                }
+            }
+        }
+        batch.record(step: t, actions: actions)
         for i in 0..<k {
-            let index = base + i
-            for j in 0..<actSize { batch.actions[index * actSize + j] = actions[i * actSize + j] }
+            let index = batch.index(env: i, step: t)
             batch.logProbs[index] = logProbs[i]
             batch.values[index] = values[i]
             batch.rewards[index] = rewards[i]
@@ -125,7 +123,6 @@ public final class RolloutCollector {
             // Gymnasium's TimeLimit also sets `truncated` on a terminal step at the limit; a terminal state
             // must never bootstrap, so truncation here means "cut by the limit only".
             batch.truncated[index] = truncated[i] && !terminated[i]
-            doneBuffer[i] = terminated[i] || truncated[i]
         }
     }
 }

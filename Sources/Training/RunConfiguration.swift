@@ -103,11 +103,13 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
     case unreadable(String, reason: String)
     case inFile(String, ConfigurationError)
     case unknownPreset(String, known: [String])
+    /// Every value is valid alone, but they do not fit together (`PPOConfig.problems()`).
+    case inconsistent([String])
 
     public var description: String {
         switch self {
         case .unknownKey(let key, let known):
-            "unknown setting '\(key)'; the settings are: \(known.joined(separator: ", "))"
+            "unknown setting '\(key)'\(Self.suggestion(for: key, among: known).map { "; did you mean '\($0)'?" } ?? "") The settings are: \(known.joined(separator: ", "))"
         case .badValue(let key, let value, let expected):
             "\(key): '\(value)' is not valid; expected \(expected)"
         case .unreadable(let source, let reason):
@@ -116,7 +118,30 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
             "\(source): \(inner)"
         case .unknownPreset(let name, let known):
             "no preset named '\(name)'; the presets are: \(known.joined(separator: ", ")) (or pass a YAML file path)"
+        case .inconsistent(let problems):
+            "the configuration does not hold together: \(problems.joined(separator: "; "))"
         }
+    }
+
+    /// The known name nearest to a mistyped one (at most a third of its letters edited), if there is one.
+    static func suggestion(for key: String, among known: [String]) -> String? {
+        let typed = Array(key.lowercased())
+        let scored = known.map { ($0, editDistance(typed, Array($0))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(1, typed.count / 3) else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 
@@ -159,7 +184,7 @@ extension RunConfiguration {
         }
         let problems = run.problems()
         guard problems.isEmpty else {
-            throw .badValue(key: "configuration", value: problems.joined(separator: "; "), expected: "a valid configuration")
+            throw .inconsistent(problems)
         }
         return run
     }

@@ -56,42 +56,27 @@ public final class Trainer {
         }
         precondition(n > 0, "an update with no transitions")
 
-        // Flatten every batch (time-major within each) into one rollout, with GAE per env segment.
-        var observations: [Float] = []
-        var actions: [Float] = []
-        var logProbs: [Float] = []
-        var values: [Float] = []
-        var advantages: [Float] = []
-        var returns: [Float] = []
-        observations.reserveCapacity(n * model.observationSize)
-        actions.reserveCapacity(n * model.actionSize)
+        // One rollout of rows, time-major within each batch, with GAE per env segment.
+        var rollout = Rollout(reservingRows: n, observationSize: model.observationSize, actionSize: model.actionSize)
         var adv: [Float] = []
         var ret: [Float] = []
         for batch in batches {
             batch.computeAdvantages(
                 gamma: Float(config.gamma), lambda: Float(config.gaeLambda), handling: config.truncation,
                 advantages: &adv, returns: &ret)
-            observations += batch.observations
-            actions += batch.actions
-            logProbs += batch.logProbs
-            values += batch.values
-            advantages += adv
-            returns += ret
+            batch.appendRows(to: &rollout, advantages: adv, returns: ret)
         }
         // The policy acted on observations normalised with this version's statistics: train on the same
         // numbers, then fold the raw observations into the statistics for the next version.
         if let normalizer = observationNormalizer {
             var next = normalizer
-            observations.withUnsafeMutableBufferPointer { buffer in
+            rollout.observations.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 next.update(base, rows: n)
                 normalizer.normalize(base, rows: n, clip: config.observationClip)
             }
             observationNormalizer = next
         }
-        let rollout = Rollout(
-            observations: observations, actions: actions, logProbs: logProbs, values: values,
-            advantages: advantages, returns: returns)
         let learningRate = config.learningRateSchedule.rate(base: config.learningRate, update: update, totalUpdates: totalUpdates)
         let statistics = updater.update(rollout, learningRate: learningRate, rng: &rng)
         version += 1

@@ -56,7 +56,7 @@ extension BatchMessage {
                 throw WireError(.shapeMismatch, "continuous actions for a discrete action space")
             }
             if let bad = b.actions.firstIndex(where: { Int($0) >= n }) {
-                throw WireError(.actionOutOfRange, "action \(Int(b.actions[bad])) at transition \(bad), the environment has \(n) actions")
+                throw WireError(.actionOutOfRange, "action \(Int(b.actions[bad])) of env \(bad / b.steps), step \(bad % b.steps), the environment has \(n) actions")
             }
         case .box(let low, _):
             guard actionEncoding == .float32, b.actionSize == low.count else {
@@ -77,30 +77,27 @@ extension BatchMessage: PayloadCodable {
         w.integer(UInt16(clamping: b.observationSize))
         w.integer(actionEncoding.rawValue)
         w.integer(UInt16(clamping: actionEncoding == .float32 ? b.actionSize : 1))
-        w.column(b.observations, envs: b.envCount, steps: b.steps, width: b.observationSize)
+        // The batch is laid out as the wire carries it: every column is written as it is.
+        w.floats(b.observations)
         switch actionEncoding {
         case .uint8Index:
             w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-                for (j, i) in segmentOrder(k: b.envCount, t: b.steps).enumerated() { out[j] = UInt8(clamping: Int(b.actions[i])) }
+                for i in 0..<n { out[i] = UInt8(clamping: Int(b.actions[i])) }
                 return n
             }
         case .uint16Index:
-            for i in segmentOrder(k: b.envCount, t: b.steps) { w.integer(UInt16(clamping: Int(b.actions[i]))) }
+            for i in 0..<n { w.integer(UInt16(clamping: Int(b.actions[i]))) }
         case .float32:
-            w.column(b.actions, envs: b.envCount, steps: b.steps, width: b.actionSize)
+            w.floats(b.actions)
         }
-        w.column(b.rewards, envs: b.envCount, steps: b.steps, width: 1)
+        w.floats(b.rewards)
         w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-            for (j, i) in segmentOrder(k: b.envCount, t: b.steps).enumerated() {
-                out[j] = (b.terminated[i] ? 1 : 0) | (b.truncated[i] ? 2 : 0)
-            }
+            for i in 0..<n { out[i] = (b.terminated[i] ? 1 : 0) | (b.truncated[i] ? 2 : 0) }
             return n
         }
-        w.column(b.values, envs: b.envCount, steps: b.steps, width: 1)
-        w.column(b.logProbs, envs: b.envCount, steps: b.steps, width: 1)
-        var truncationValues: [Float] = []
-        for i in segmentOrder(k: b.envCount, t: b.steps) where b.truncated[i] { truncationValues.append(b.truncationValues[i]) }
-        w.floats(truncationValues)
+        w.floats(b.values)
+        w.floats(b.logProbs)
+        w.floats(b.truncationValues.indices.filter { b.truncated[$0] }.map { b.truncationValues[$0] })
         w.floats(b.bootstrapValues)
         w.integer(UInt32(clamping: b.episodes.count))
         for e in b.episodes {
@@ -120,16 +117,15 @@ extension BatchMessage: PayloadCodable {
         guard !obsOverflow else { throw r.fail("observation column size overflows") }
         guard obsCount <= r.buffer.readableBytes / 4 else { throw r.fail("observations need \(obsCount) floats, \(r.buffer.readableBytes) bytes left") }
         batch.observations = try r.finiteColumn("observations", envs: k, steps: t, width: o)
-        let order = segmentOrder(k: k, t: t)
-        batch.actions = try decodeActions(&r, encoding: encoding, k: k, t: t, a: a, order: order)
+        batch.actions = try decodeActions(&r, encoding: encoding, k: k, t: t, a: a)
         batch.rewards = try r.finiteColumn("rewards", envs: k, steps: t, width: 1)
-        (batch.terminated, batch.truncated) = try decodeFlags(&r, n: n, order: order)
+        (batch.terminated, batch.truncated) = try decodeFlags(&r, k: k, t: t)
         batch.values = try r.finiteColumn("values", envs: k, steps: t, width: 1)
         batch.logProbs = try r.finiteColumn("log_probs", envs: k, steps: t, width: 1)
         let truncationValues = try r.finiteFloats("truncation_values", count: batch.truncated.count { $0 })
         var expanded = [Float](repeating: 0, count: n)
         var next = 0
-        for i in order where batch.truncated[i] {
+        for i in 0..<n where batch.truncated[i] {
             expanded[i] = truncationValues[next]
             next += 1
         }
@@ -160,19 +156,17 @@ extension BatchMessage: PayloadCodable {
         return (k, t, o, encoding, a, n)
     }
 
-    /// The actions column, time-major.
-    private static func decodeActions(_ r: inout PayloadReader, encoding: ActionEncoding, k: Int, t: Int, a: Int, order: [Int]) throws(WireError) -> [Float] {
+    /// The actions column, as floats.
+    private static func decodeActions(_ r: inout PayloadReader, encoding: ActionEncoding, k: Int, t: Int, a: Int) throws(WireError) -> [Float] {
         let n = k * t
         switch encoding {
         case .uint8Index:
             let wire = try r.bytes("actions", count: n)
-            var actions = [Float](repeating: 0, count: n)
-            for (j, i) in order.enumerated() { actions[i] = Float(wire[j]) }
-            return actions
+            return wire.map { Float($0) }
         case .uint16Index:
             guard n <= r.buffer.readableBytes / 2 else { throw r.fail("payload ends inside actions") }
             var actions = [Float](repeating: 0, count: n)
-            for i in order { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
+            for i in 0..<n { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
             return actions
         case .float32:
             let (count, overflow) = n.multipliedReportingOverflow(by: a)
@@ -181,17 +175,16 @@ extension BatchMessage: PayloadCodable {
         }
     }
 
-    /// The flags column, time-major: terminated (bit 0) or truncated (bit 1), never both, no other bit.
-    private static func decodeFlags(_ r: inout PayloadReader, n: Int, order: [Int]) throws(WireError) -> (terminated: [Bool], truncated: [Bool]) {
-        let wireFlags = try r.bytes("flags", count: n)
-        var flags = [UInt8](repeating: 0, count: n)
-        for (j, i) in order.enumerated() { flags[i] = wireFlags[j] }
+    /// The flags column: terminated (bit 0) or truncated (bit 1), never both, no other bit.
+    private static func decodeFlags(_ r: inout PayloadReader, k: Int, t: Int) throws(WireError) -> (terminated: [Bool], truncated: [Bool]) {
+        let n = k * t
+        let flags = try r.bytes("flags", count: n)
         var terminated = [Bool](repeating: false, count: n)
         var truncated = [Bool](repeating: false, count: n)
         for i in 0..<n {
             let f = flags[i]
             guard f & ~3 == 0, f != 3 else {
-                throw WireError(.invalidValue, "batch: flags[\(i)] = \(f): only bit 0 (terminated) or bit 1 (truncated) may be set")
+                throw WireError(.invalidValue, "batch: flags of env \(i / t), step \(i % t) = \(f): only bit 0 (terminated) or bit 1 (truncated) may be set")
             }
             terminated[i] = f & 1 != 0
             truncated[i] = f & 2 != 0
@@ -217,14 +210,4 @@ extension BatchMessage: PayloadCodable {
         }
         return episodes
     }
-}
-
-/// Transition indices (time-major `t·K + k`) in the wire's segment-major order: env 0's T steps, then env 1's, …
-func segmentOrder(k: Int, t: Int) -> [Int] {
-    var order: [Int] = []
-    order.reserveCapacity(k * t)
-    for env in 0..<k {
-        for step in 0..<t { order.append(step * k + env) }
-    }
-    return order
 }

@@ -49,11 +49,24 @@ public enum Frame {
         return buffer
     }
 
+    /// What a frame decoder says when a TLS record arrives where a frame should start: one side speaks TLS, the
+    /// other does not (a plaintext worker and a TLS learner, or the other way round).
+    public static let tlsMismatch = "the peer speaks TLS and this side does not (a TLS record arrived where a frame should start): give both sides --tls-dir, or neither"
+
+    /// Whether `bytes` (at least 3) begin a TLS record: content type 20–23 and protocol major version 3. A frame
+    /// begins with "PPOW".
+    static func isTLSRecord(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 3 && (20...23).contains(bytes[0]) && bytes[1] == 3 && bytes[2] <= 4
+    }
+
     /// Decodes one frame from the front of `buffer`: nil (and nothing consumed) if the frame is not complete yet;
     /// the message (and the frame consumed) if it is valid; `WireError` otherwise, checking in the order of §2.
     public static func decode(from buffer: inout ByteBuffer, limits: WireLimits) throws(WireError) -> Message? {
-        guard buffer.readableBytes >= WireProtocol.headerSize else { return nil }
         let start = buffer.readerIndex
+        if let first = buffer.getBytes(at: start, length: min(3, buffer.readableBytes)), first.count == 3, isTLSRecord(first) {
+            throw WireError(.badMagic, tlsMismatch)
+        }
+        guard buffer.readableBytes >= WireProtocol.headerSize else { return nil }
         guard let magic = buffer.getBytes(at: start, length: 4), magic == WireProtocol.magic else {
             let got = buffer.getBytes(at: start, length: 4) ?? []
             throw WireError(.badMagic, "frame starts with \(got.map { String(format2: $0) }.joined(separator: " ")), expected 50 50 4f 57 (PPOW)")

@@ -80,26 +80,17 @@ struct PayloadReader {
         return b
     }
 
-    /// A batch column of T·K transitions × `width` floats, sent segment-major (§5.2) and shuffled; returned in
-    /// the batch's time-major order `(t·K + k)·width + d`.
+    /// A batch column of T·K transitions × `width` floats in the batch's own layout (§5.2: for each component,
+    /// each env's T steps in a row), shuffled, each required to be finite; a bad value is named by env, step and
+    /// component.
     mutating func finiteColumn(_ name: String, envs k: Int, steps t: Int, width: Int) throws(WireError) -> [Float] {
-        let wire = try floats(name, count: k * t * width)
-        var out = [Float](repeating: 0, count: wire.count)
-        var i = 0
-        for d in 0..<width {
-            for env in 0..<k {
-                for step in 0..<t {
-                    let v = wire[i]
-                    guard v.isFinite else {
-                        let component = width > 1 ? " component \(d)" : ""
-                        throw WireError(.invalidValue, "\(message): \(name)[\(step * k + env)] (env \(env), step \(step)\(component)) is \(v)")
-                    }
-                    out[(step * k + env) * width + d] = v
-                    i += 1
-                }
-            }
+        let values = try floats(name, count: k * t * width)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let (env, step, d) = ((bad / t) % k, bad % t, bad / (k * t))
+            let component = width > 1 ? " component \(d)" : ""
+            throw WireError(.invalidValue, "\(message): \(name) of env \(env), step \(step)\(component) is \(values[bad])")
         }
-        return out
+        return values
     }
 
     func finish() throws(WireError) {
@@ -143,23 +134,6 @@ struct PayloadWriter {
 
     mutating func floats(_ values: [Float]) {
         values.withUnsafeBytes { shuffled($0, count: values.count, width: 4) }
-    }
-
-    /// A batch column in segment-major order: for each of the `width` components, each env's T steps in a row
-    /// (§5.2). Neighbouring values then belong to one env's trajectory and one observation dimension, so their
-    /// high bytes agree and zlib finds the repetition.
-    mutating func column(_ values: [Float], envs k: Int, steps t: Int, width: Int) {
-        var wire = [Float](repeating: 0, count: values.count)
-        var i = 0
-        for d in 0..<width {
-            for env in 0..<k {
-                for step in 0..<t {
-                    wire[i] = values[(step * k + env) * width + d]
-                    i += 1
-                }
-            }
-        }
-        floats(wire)
     }
 
     mutating func doubles(_ values: [Double]) {

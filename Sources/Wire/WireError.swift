@@ -38,4 +38,7 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code) (\(code.rawValue)): \(detail)" }
+
+    /// Whether this is the decoder's TLS-versus-plaintext mismatch (`Frame.tlsMismatch`), which no retry fixes.
+    public var isTLSMismatch: Bool { code == .badMagic && detail == Frame.tlsMismatch }
 }

@@ -2,9 +2,11 @@ import NIOCore
 import PPOCore
 import Wire
 
-/// Feeds arbitrary bytes to the frame decoder as a receiver would: frame after frame until it needs more data
-/// or raises a `WireError`. Every message that decodes must survive a round trip (encode → decode gives it
-/// back) and batch validation must not crash. A crash, a sanitizer report or a failed round trip is a bug.
+/// Feeds arbitrary bytes to the frame decoder as a receiver would — the learner and the worker decode with the
+/// same one — frame after frame until it needs more data or raises a `WireError`. Every message that decodes must
+/// survive a round trip (encode → decode gives it back); the learner's batch validation and the worker's checks of
+/// Weights and Grants against the Welcome of their connection (the last one decoded, or a CartPole-sized one)
+/// must not crash. A crash, a sanitizer report or a failed round trip is a bug.
 ///
 /// Each input is decoded twice: as it is, and with the first frame's checksum corrected — otherwise almost
 /// every mutation would stop at the CRC check and the payload parsers would never see it.
@@ -21,6 +23,7 @@ func fuzzOne(_ bytes: UnsafeRawBufferPointer) {
 
 func decodeAll(_ input: ByteBuffer) {
     var buffer = input
+    var welcome = cartPoleWelcome
     let limits = WireLimits(maxFrameBytes: 1 << 20, maxDecodedBytes: 4 << 20)
     while true {
         let message: Message?
@@ -34,15 +37,36 @@ func decodeAll(_ input: ByteBuffer) {
         guard let back = try? Frame.decode(from: &again, limits: .default), back == message else {
             fatalError("round trip changed a decoded \(message.type) message")
         }
-        if case .batch(let b) = message {
+        switch message {
+        case .batch(let b):
             for space in [Space.discrete(2), .discrete(300), .box(low: [-1, -1], high: [1, 1])] {
                 _ = try? b.validate(against: BatchExpectation(
                     envCount: b.batch.envCount, steps: b.batch.steps, observationSize: b.batch.observationSize,
                     actionSpace: space, policyVersion: b.batch.policyVersion))
             }
+        case .welcome(let w):
+            welcome = w
+            for envs in [1, 8, 4096] { _ = w.maxGrantSteps(envs: envs) }
+        case .weights(let w):
+            _ = welcome.problem(with: w)
+        case .grant(let g):
+            for envs in [1, 8, 4096] { _ = welcome.problem(with: g, envs: envs) }
+        default:
+            break
         }
     }
 }
+
+/// A Welcome for CartPole-v1's network, for Weights and Grants that arrive without one.
+let cartPoleWelcome: Welcome = {
+    var w = Welcome(
+        version: WireProtocol.supportedVersions.upperBound, runID: "fuzz", envID: "CartPole-v1", policyVersion: 0, seed: 1,
+        maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4,
+        actionKind: .discrete(2), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+        envSignature: 0)
+    w.parameterCount = w.impliedParameterCount
+    return w
+}()
 
 #if FUZZING
 /// libFuzzer's entry to the driver (declared in FuzzerInterface.h, linked by `-sanitize=fuzzer`).

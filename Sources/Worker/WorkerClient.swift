@@ -70,6 +70,9 @@ public final class WorkerClient: Sendable {
             do {
                 ending = try await session(group: group, index: sessions, wanted: wanted)
             } catch {
+                if let wire = error as? WireError, wire.isTLSMismatch {
+                    throw WorkerError.refused("the learner at \(options.host):\(options.port) speaks TLS and this worker was started with --plaintext: give it --tls-dir DIR --cert-name worker-N")
+                }
                 let sentence = describeFailure(error)
                 if isPermanent(error) { throw WorkerError.refused(sentence) }
                 ending = .reconnect(sentence)
@@ -149,7 +152,14 @@ public final class WorkerClient: Sendable {
                 }
             }
             defer { heartbeat.cancel() }
-            return try await serve(&messages, outbound: outbound, worker: worker, maxUnacked: Int(welcome.maxUnackedBatches))
+            let watch = SilenceWatch(
+                channel: channel.channel,
+                limit: options.silenceLimit(heartbeatInterval: .milliseconds(Int64(welcome.heartbeatIntervalMilliseconds))))
+            do {
+                return try await serve(&messages, outbound: outbound, worker: worker, maxUnacked: Int(welcome.maxUnackedBatches), watch: watch)
+            } catch where watch.fired {
+                return watch.ending
+            }
         }
     }
 
@@ -207,10 +217,10 @@ public final class WorkerClient: Sendable {
 
     /// Weights, grants and acks until the learner ends the session. A Ready goes out whenever this worker holds
     /// the current weights and fewer than `maxUnacked` batches are unacknowledged.
-    private func serve(_ messages: inout Inbound, outbound: Outbound, worker: WorkerState, maxUnacked: Int) async throws -> Ending {
+    private func serve(_ messages: inout Inbound, outbound: Outbound, worker: WorkerState, maxUnacked: Int, watch: SilenceWatch) async throws -> Ending {
         var unacked = 0
         var readySent = false
-        while let message = try await messages.next() {
+        while let message = try await watch.next(&messages) {
             switch message {
             case .weights(let w):
                 if let problem = worker.problem(with: w) {
@@ -243,6 +253,7 @@ public final class WorkerClient: Sendable {
                 return .reconnect("the learner sent an unexpected \(message.type)", afterWelcome: true)
             }
         }
+        if watch.fired { return watch.ending }
         return .reconnect("the learner closed the connection", afterWelcome: true)
     }
 
@@ -329,8 +340,6 @@ final class WorkerState: @unchecked Sendable {
     private var rng: RNG
     let welcome: Welcome
     let actionEncoding: BatchMessage.ActionEncoding
-    /// The largest grant this worker accepts (BatchMessage.maxSteps).
-    let maxGrantSteps: Int
 
     init(welcome: Welcome, env: any VectorEnvironment, options: WorkerOptions, streams: CollectorStreams) throws {
         self.welcome = welcome
@@ -359,27 +368,13 @@ final class WorkerState: @unchecked Sendable {
         rng = streams.actions
         version = welcome.policyVersion
         actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
-        maxGrantSteps = BatchMessage.maxSteps(envs: env.count, observationSize: spec.observationSize, actionSpace: spec.actionSpace)
     }
 
     /// Why `w` cannot be loaded (a parameter count or a normaliser that does not fit the network), or nil.
-    func problem(with w: Weights) -> String? {
-        guard w.parameters.count == model.parameterCount else {
-            return "\(w.parameters.count) parameters, the network has \(model.parameterCount)"
-        }
-        if let n = w.normalizer, n.dimension != model.observationSize {
-            return "an observation normaliser of \(n.dimension) values for observations of \(model.observationSize)"
-        }
-        return nil
-    }
+    func problem(with w: Weights) -> String? { welcome.problem(with: w) }
 
     /// Why `g` cannot be collected (no steps, or more than a Batch can carry), or nil.
-    func problem(with g: Grant) -> String? {
-        guard g.steps >= 1, Int(g.steps) <= maxGrantSteps else {
-            return "\(g.steps) steps per env; this worker collects 1–\(maxGrantSteps) (what a Batch of its \(collector.value.env.count) envs can carry)"
-        }
-        return nil
-    }
+    func problem(with g: Grant) -> String? { welcome.problem(with: g, envs: collector.value.env.count) }
 
     /// Loads weights that passed `problem(with:)`.
     func load(_ w: Weights) {

@@ -25,12 +25,16 @@ public struct WorkerOptions: Sendable {
     public var maxAttempts: Int?
     /// How long to wait for the learner's Welcome after connecting.
     public var welcomeTimeout: Duration
+    /// How long the learner may stay silent while this worker waits for it before the connection counts as dead
+    /// (closed, its grants given up, a reconnect). nil: three of the Welcome's heartbeat intervals (the learner
+    /// echoes every heartbeat, so a live learner is heard at least once an interval).
+    public var learnerTimeout: Duration?
 
     public init(
         host: String, port: Int, tls: NIOSSLContext?, serverHostname: String? = nil, workerID: String, envID: String? = nil,
         envs: Int = 8, initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(10),
         maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10), envArguments: String = "",
-        bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3
+        bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3, learnerTimeout: Duration? = nil
     ) {
         self.host = host
         self.port = port
@@ -46,6 +50,12 @@ public struct WorkerOptions: Sendable {
         self.envArguments = envArguments
         self.bridge = bridge
         self.maxEnvironmentFailures = maxEnvironmentFailures
+        self.learnerTimeout = learnerTimeout
+    }
+
+    /// The silence after which a connection counts as dead, for a learner that heartbeats every `interval`.
+    public func silenceLimit(heartbeatInterval interval: Duration) -> Duration {
+        learnerTimeout ?? max(.seconds(1), interval * 3)
     }
 }
 

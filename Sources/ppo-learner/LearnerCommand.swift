@@ -79,7 +79,7 @@ struct LearnerCommand: AsyncParsableCommand {
     @Option(help: "Largest grant, in steps of each of a worker's environments. Default: a quarter of a preset collector's share.")
     var grantSteps: Int?
 
-    @Flag(help: "Only log warnings and the summary, not a line per update.")
+    @Flag(help: "Only print warnings and the summary: no line per update, no info log lines (workers connecting and leaving).")
     var quiet = false
 
     func validate() throws {
@@ -97,11 +97,11 @@ struct LearnerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ConsoleOutput.bootstrapLogging()
+        ConsoleOutput.bootstrapLogging(level: quiet ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
-        let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: dir, folderFlag: "--checkpoint-dir")
+        let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir") }
         let checkpointURL = CheckpointPolicy.file(in: dir)
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
         let quiet = self.quiet
@@ -143,6 +143,10 @@ struct LearnerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
         }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)")
+        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
+        if let failure = metrics.checkpoints.finalFailure {
+            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

@@ -34,7 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Environments stepped together by this worker.")
     var envs = 8
 
-    @Option(help: "Name of this worker in the learner's logs. Default: the host name and process id.")
+    @Option(help: "Name of this worker in the learner's logs. Default: its certificate's name and the host name (worker-3.gpu-box); with --plaintext, the host name and process id.")
     var id: String?
 
     @Option(help: "Give up after this many failed connection attempts in a row (default: keep trying).")
@@ -51,9 +51,17 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Environment failures in a row (an exception, a crash, a hang or NaN; each restarts the environment) before the worker gives up.")
     var maxEnvFailures = 3
 
+    @Option(help: ArgumentHelp(
+        "Seconds the learner may stay silent while this worker waits for it before the connection counts as dead and the worker reconnects (a partition, a learner host that lost power). Default: three of the learner's heartbeat intervals (15 s with its defaults).",
+        valueName: "seconds"))
+    var learnerTimeout: Double?
+
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
+        if let learnerTimeout, !(1...86_400).contains(learnerTimeout) {
+            throw ValidationError("--learner-timeout must be 1–86400 seconds")
+        }
         guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
         guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
         if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
@@ -77,7 +85,11 @@ struct WorkerCommand: AsyncParsableCommand {
             context = tls.context
             serverHostname = try WorkerTLS.serverHostname(forDialling: host)
         }
-        let name = id ?? "\(ProcessInfo.processInfo.hostName.prefix(40))-\(getpid())".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }.reduce("") { $0 + String($1) }
+        // Named in the learner's log by --id, else by its certificate and host (replicas may share a certificate),
+        // else by host and pid.
+        let machine = ProcessInfo.processInfo.hostName.prefix(40)
+        let fallback = certificate.tlsDir != nil ? "\(certificate.certName.prefix(23)).\(machine)" : "\(machine)-\(getpid())"
+        let name = id ?? String(fallback.prefix(64)).map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }.reduce("") { $0 + String($1) }
         let envArgumentsJSON: String
         do {
             envArgumentsJSON = try EnvironmentSelection.arguments(fromPairs: envArguments)
@@ -87,13 +99,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let options = WorkerOptions(
             host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envID: env, envs: envs,
             maxAttempts: maxAttempts, envArguments: envArgumentsJSON, bridge: bridgeFlags.options,
-            maxEnvironmentFailures: maxEnvFailures)
+            maxEnvironmentFailures: maxEnvFailures, learnerTimeout: learnerTimeout.map { .milliseconds(Int64($0 * 1000)) })
         let client = WorkerClient(
             options: options,
             describeFailure: { LearnerConnectionFailure($0, host: host, port: port).description },
             isPermanent: { error in
                 switch LearnerConnectionFailure(error, host: host, port: port).kind {
-                case .workerCertificateRefused, .learnerCertificateNotValidForHost, .learnerCertificateUntrusted: true
+                case .workerCertificateRefused, .learnerCertificateNotValidForHost, .learnerCertificateUntrusted, .learnerNotTLS: true
                 default: false
                 }
             })

@@ -23,9 +23,9 @@ struct Certs: ParsableCommand {
                         --workers 8 --days 30
               ppo certs --out tls --add-worker worker-9   (from the CA in tls/)
 
-            Then:
-              ppo-learner --tls-dir tls
-              ppo-worker --tls-dir tls --cert-name worker-1
+            Then (any --env; see `ppo envs`):
+              ppo-learner --env CartPole-v1 --tls-dir tls
+              ppo-worker --learner localhost:9000 --tls-dir tls --cert-name worker-1
             A worker's host needs only ca.pem, worker-N.pem and worker-N-key.pem.
             """)
 
@@ -89,7 +89,7 @@ struct Certs: ParsableCommand {
                 print("""
                     Wrote \(issued.certificate.path) and \(issued.privateKey.lastPathComponent) \
                     (valid until \(Self.format(issued.notValidAfter))).
-                    Start it with: ppo-worker --tls-dir \(out) --cert-name \(name)
+                    Start it with: ppo-worker --learner \(Self.learnerAddress(in: directory)) --tls-dir \(out) --cert-name \(name)
                     (its host needs ca.pem, \(issued.certificate.lastPathComponent) and \
                     \(issued.privateKey.lastPathComponent))
                     """)
@@ -111,8 +111,8 @@ struct Certs: ParsableCommand {
               \(column(workerFiles))\(workerNote)
             Private keys have mode 0600.
 
-            Start the learner:  ppo-learner --tls-dir \(out)
-            Start a worker:     ppo-worker --tls-dir \(out) --cert-name \(first)\(first == last ? "" : "   (… \(last))")
+            Start the learner:  ppo-learner --env CartPole-v1 --tls-dir \(out)   (any --env; see `ppo envs`)
+            Start a worker:     ppo-worker --learner \(Self.address(bundle.learnerHosts.first?.description)) --tls-dir \(out) --cert-name \(first)\(first == last ? "" : "   (… \(last))")
             Workers must dial one of: \(names).
             A worker's host needs only ca.pem, worker-N.pem and worker-N-key.pem.
             More workers later: ppo certs --out \(out) --add-worker worker-\(bundle.workerNames.count + 1)
@@ -125,6 +125,17 @@ struct Certs: ParsableCommand {
                 Certificates issued by an earlier CA are no longer accepted; delete them.
                 """)
         }
+    }
+
+    /// `host:9000` for the learner's first certificate name (its default port), as a worker dials it.
+    static func address(_ host: String?) -> String {
+        guard let host else { return "LEARNER-HOST:9000" }
+        return host.contains(":") ? "[\(host)]:9000" : "\(host):9000"
+    }
+
+    /// The learner's address from the learner certificate in `directory`, if it is there.
+    static func learnerAddress(in directory: URL) -> String {
+        address((try? LearnerTLS.load(directory: directory))?.names.first)
     }
 
     static func format(_ date: Date) -> String {

@@ -8,13 +8,13 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a checkpoint: deterministic episodes (most probable action / Gaussian mean).",
         discussion: "The environment (and, for gym:ID, its gymnasium.make arguments) comes from the checkpoint; gym: environments are stepped by --python.")
 
-    @Option(help: "Path to a checkpoint.safetensors written by `ppo train`.")
+    @Option(help: "A checkpoint.safetensors written by `ppo train` or `ppo-learner`, or the run's folder that holds it.")
     var checkpoint: String
 
     @Option(help: "Number of episodes.")
     var episodes = 20
 
-    @Option(help: "Seed of the environments' initial states.")
+    @Option(help: "Seed of the environments' initial states. `ppo train` evaluates its final policy with its --seed + 1000000; give that number to get the same figure.")
     var seed: UInt64 = 0
 
     @Flag(help: "Print the result as JSON.")
@@ -27,7 +27,13 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
+        // A run's folder (--out, --checkpoint-dir) names its checkpoint file.
+        var url = URL(fileURLWithPath: checkpoint)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            url = CheckpointPolicy.file(in: url)
+        }
+        let cp = try Checkpoint.read(from: url)
         let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options)
         if json {
             print(try ConsoleOutput.json(result))

@@ -39,10 +39,10 @@ struct Train: AsyncParsableCommand {
     @Flag(help: "Print the final summary as JSON.")
     var json = false
 
-    @Flag(help: "Only print the summary, not a line per update.")
+    @Flag(help: "Only print the summary and warnings, not a line per update or the info log lines.")
     var quiet = false
 
-    @Option(help: "Worker processes: 0 trains in this process; N > 0 runs this process as the learner and N `ppo-worker` processes, over mutual TLS on loopback with certificates made for the run.")
+    @Option(parsing: .unconditional, help: "Worker processes: 0 trains in this process; N > 0 runs this process as the learner and N `ppo-worker` processes, over mutual TLS on loopback with certificates made for the run.")
     var workers = 2
 
     func validate() throws {
@@ -51,11 +51,12 @@ struct Train: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ConsoleOutput.bootstrapLogging(level: quiet || json ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
-        let (checkpoints, resumeFrom) = try checkpointFlags.resolve(&run, folder: outDir, folderFlag: "--out")
+        let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: outDir, folderFlag: "--out") }
         let checkpointURL = CheckpointPolicy.file(in: outDir)
         if workers > 0 {
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
@@ -88,20 +89,30 @@ struct Train: AsyncParsableCommand {
         try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir)
     }
 
-    /// Evaluates the final policy, writes summary.json and prints the summary (or the JSON).
-    func finish(summary: TrainingSummary, checkpoint: Checkpoint, seed: UInt64, outDir: URL, footer: String? = nil) throws {
+    /// Evaluates the final policy, writes summary.json and prints the summary (or the JSON); a run whose final
+    /// checkpoint was not written ends with status 1 after that.
+    func finish(summary: TrainingSummary, checkpoint: Checkpoint?, seed: UInt64, outDir: URL, footer: String? = nil) throws {
         var evaluation: EvaluationResult?
-        if evalEpisodes > 0 {
+        if evalEpisodes > 0, let checkpoint {
             evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000, bridge: bridgeFlags.options)
         }
         let report = TrainReport(summary: summary, evaluation: evaluation)
         let text = try ConsoleOutput.json(report)
-        try Data(text.utf8).write(to: outDir.appendingPathComponent("summary.json"))
+        let summaryFile = outDir.appendingPathComponent("summary.json")
+        do {
+            try Data(text.utf8).write(to: summaryFile, options: .atomic)
+        } catch {
+            FileHandle.standardError.write(Data("warning: could not write \(summaryFile.path): \(error)\n".utf8))
+        }
         if json {
             print(text)
         } else {
             print(SummaryText.summary(report))
             if let footer { print(footer) }
+        }
+        if let failure = summary.checkpoints.finalFailure {
+            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }
@@ -125,7 +136,10 @@ enum SummaryText {
         if let e = r.evaluation {
             lines.append(String(format: "deterministic evaluation: %.1f ± %.1f over %d episodes", e.mean, e.std, e.episodes))
         }
-        if let c = s.checkpoint { lines.append("checkpoint: \(c)") }
+        if let c = s.checkpoint {
+            let failures = s.checkpoints.failures > 0 ? " (\(s.checkpoints.failures) of \(s.checkpoints.failures + s.checkpoints.written) writes failed)" : ""
+            lines.append("checkpoint: \(c)\(failures)")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -164,9 +178,11 @@ extension Train {
         let summary = TrainingSummary(
             envID: run.envID, envSteps: metrics.envSteps, updates: metrics.updates, episodes: metrics.episodes,
             wallSeconds: seconds, stepsPerSecond: Double(metrics.envSteps) / max(seconds, 1e-9),
-            recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path)
+            recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path, checkpoints: metrics.checkpoints)
+        // The learner's policy is in the file it wrote last; when that write failed there may be none to evaluate.
+        let saved = metrics.checkpoints.lastFailure == nil ? try Checkpoint.read(from: checkpointURL) : try? Checkpoint.read(from: checkpointURL)
         try finish(
-            summary: summary, checkpoint: try Checkpoint.read(from: checkpointURL), seed: seed, outDir: outDir,
+            summary: summary, checkpoint: saved, seed: seed, outDir: outDir,
             footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received")
     }
 }

@@ -106,11 +106,11 @@ struct DistributedTrainingTests {
         let errors = worker.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
         #expect(errors.count == 1 && errors.first?.contains("was not issued by the CA") == true, "\(worker.stderr)")
 
-        // A worker that speaks plaintext to the TLS learner is refused there; it gives up after its attempts.
+        // A worker that speaks plaintext to the TLS learner is told so and stops at once (no retry can fix it).
         let plain = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--max-attempts", "2"], name: "plain")
         #expect(await plain.waitForExit(timeout: 60) == 1)
         let plainErrors = plain.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
-        #expect(plainErrors.count == 1 && plainErrors.first?.contains("cannot reach the learner") == true, "\(plain.stderr)")
+        #expect(plainErrors.count == 1 && plainErrors.first?.contains("speaks TLS and this worker was started with --plaintext") == true, "\(plain.stderr)")
         #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("connection failed before Hello") }, "\(learner.stderr)")
         #expect(learner.process.isRunning)
     }

@@ -10,10 +10,11 @@ final class Spawned: @unchecked Sendable {
     private var stdoutText = ""
     private var stderrText = ""
 
-    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:]) throws {
+    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
         self.name = name
         process.executableURL = Spawned.products.appendingPathComponent(executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

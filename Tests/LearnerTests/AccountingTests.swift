@@ -164,6 +164,7 @@ struct LearnerSummaryTests {
         m.transitionsDropped = ["stale": 10]
         m.framesRejected = ["badMagic": 1]
         m.recentReturn = 12.5
+        m.checkpoints = CheckpointRecord(written: 3, failures: 2, lastFailure: "/x: No space left on device")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-summary-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let summary = LearnerSummary(environment: "CartPole-v1", checkpoint: "/x/checkpoint.safetensors", metrics: m)
@@ -171,5 +172,49 @@ struct LearnerSummaryTests {
         #expect(try LearnerSummary.read(from: folder) == summary)
         let text = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(text.contains("\"transitions_received\" : 100") && text.contains("\"environment\" : \"CartPole-v1\""), "\(text)")
+        #expect(text.contains("\"last_failure\" : \"\\/x: No space left on device\"") || text.contains("\"last_failure\" : \"/x: No space left on device\""), "\(text)")
+        #expect(m.prometheusText().contains("ppo_checkpoint_failures_total 2.0"))
+    }
+}
+
+@Suite("Learner liveness")
+struct LivenessTests {
+    @Test("the learner echoes a worker's Heartbeat at once, unchanged, so a waiting worker hears a live learner (PROTOCOL.md §3.3)",
+          .timeLimit(.minutes(1)))
+    func heartbeatEcho() async throws {
+        let server = try cartPoleLearner()
+        let ports = AsyncStream<Int>.makeStream()
+        async let finished = server.run { ports.continuation.yield($0) }
+        var it = ports.stream.makeAsyncIterator()
+        let port = await it.next() ?? 0
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder()))
+                try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
+                return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
+            }
+        }
+        var echoed: UInt64?
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(workerID: "listener", envID: "", envSignature: 0, numEnvs: 2)))
+            var sentHeartbeat = false
+            for try await message in inbound {
+                switch message {
+                case .weights:
+                    try await outbound.write(.heartbeat(sentAtNanoseconds: 424_242))
+                    sentHeartbeat = true
+                case .heartbeat(let t) where sentHeartbeat:
+                    echoed = t
+                default:
+                    continue
+                }
+                if echoed != nil { break }
+            }
+        }
+        await server.stop()
+        _ = try await finished
+        try? await group.shutdownGracefully()
+        #expect(echoed == 424_242)
     }
 }

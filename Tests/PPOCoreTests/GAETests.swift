@@ -62,11 +62,11 @@ struct GAETests {
     }
 }
 
-@Suite("GAE over a time-major batch")
+@Suite("GAE over a batch's env segments")
 struct BatchGAETests {
-    @Test("each env's strided segment of a K-env batch gets exactly the GAE of that env's steps laid out alone",
+    @Test("each env's segment of a K-env batch gets exactly the GAE of that env's steps laid out alone",
           arguments: [GAE.TruncationHandling.bootstrap, .seed])
-    func stridedMatchesContiguous(handling: GAE.TruncationHandling) {
+    func segmentsMatchAlone(handling: GAE.TruncationHandling) {
         let k = 3, t = 7
         var batch = TransitionBatch(policyVersion: 0, envCount: k, steps: t, observationSize: 1, actionSize: 1)
         var rng = RNG(seed: 9)
@@ -82,7 +82,7 @@ struct BatchGAETests {
         var advantages: [Float] = [], returns: [Float] = []
         batch.computeAdvantages(gamma: 0.99, lambda: 0.95, handling: handling, advantages: &advantages, returns: &returns)
         for e in 0..<k {
-            let idx = (0..<t).map { $0 * k + e }
+            let idx = (0..<t).map { batch.index(env: e, step: $0) }
             let alone = GAE.compute(
                 rewards: idx.map { batch.rewards[$0] }, values: idx.map { batch.values[$0] },
                 terminated: idx.map { batch.terminated[$0] }, truncated: idx.map { batch.truncated[$0] },
@@ -91,5 +91,45 @@ struct BatchGAETests {
             #expect(idx.map { advantages[$0] } == alone.advantages, "env \(e)")
             #expect(idx.map { returns[$0] } == alone.returns, "env \(e)")
         }
+    }
+}
+
+@Suite("A batch gathered into rows")
+struct BatchRowsTests {
+    @Test("appendRows puts env k's step t at row t·K + k after what the rollout held, every column alike")
+    func timeMajorRows() {
+        let k = 3, t = 4, o = 2
+        var batch = TransitionBatch(policyVersion: 0, envCount: k, steps: t, observationSize: o, actionSize: 1)
+        // Each value names its place: 100·env + 10·step + component.
+        for env in 0..<k {
+            for step in 0..<t {
+                let tag = Float(100 * env + 10 * step)
+                for d in 0..<o { batch.observations[batch.index(env: env, step: step, component: d)] = tag + Float(d) }
+                batch.actions[batch.index(env: env, step: step, component: 0)] = tag
+                batch.values[batch.index(env: env, step: step)] = tag
+                batch.logProbs[batch.index(env: env, step: step)] = -tag
+            }
+        }
+        let advantages = (0..<(k * t)).map { Float($0) }
+        var rollout = Rollout(reservingRows: 1 + k * t, observationSize: o, actionSize: 1)
+        rollout.observations = [-1, -1]
+        rollout.actions = [-1]
+        rollout.logProbs = [-1]
+        rollout.values = [-1]
+        rollout.advantages = [-1]
+        rollout.returns = [-1]
+        batch.appendRows(to: &rollout, advantages: advantages, returns: advantages.map { $0 + 0.5 })
+        #expect(rollout.count == 1 + k * t)
+        for step in 0..<t {
+            for env in 0..<k {
+                let row = 1 + step * k + env
+                let tag = Float(100 * env + 10 * step)
+                #expect(Array(rollout.observations[(row * o)..<(row * o + o)]) == [tag, tag + 1], "row \(row)")
+                #expect(rollout.actions[row] == tag && rollout.values[row] == tag && rollout.logProbs[row] == -tag)
+                #expect(rollout.advantages[row] == Float(batch.index(env: env, step: step)))
+                #expect(rollout.returns[row] == Float(batch.index(env: env, step: step)) + 0.5)
+            }
+        }
+        #expect(batch.observationRows == Array(rollout.observations[o...]))
     }
 }

@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import Logging
 import PPOCore
 import Testing
 @testable import Training
@@ -14,6 +15,35 @@ struct CheckpointPolicyTests {
         let onlyLast = CheckpointPolicy(url: url, every: 0)
         #expect((1...10).filter { onlyLast.destination(afterUpdate: $0, of: 10) != nil } == [10])
         #expect((1...10).allSatisfy { CheckpointPolicy.none.destination(afterUpdate: $0, of: 10) == nil })
+    }
+
+    @Test("a failed checkpoint write is counted with its cause and leaves the last good file as it was; a later write succeeds and clears the failure")
+    func failedWriteKeepsTheLastGood() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-fail-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = CheckpointPolicy.file(in: dir)
+        let policy = CheckpointPolicy(url: url, every: 1)
+        let trainer = Trainer(observationSize: 4, actionSpace: .discrete(2), config: .default, seed: 1)
+        let logger = Logger(label: "test")
+        var record = CheckpointRecord()
+        record.note(policy.writeIfDue({ Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 10) }, afterUpdate: 1, of: 5, logger: logger))
+        let good = try Data(contentsOf: url)
+        // The temporary file's name taken by a folder: the write cannot even start.
+        let blocker = dir.appendingPathComponent(Checkpoint.temporaryPrefix(for: url) + "\(getpid())")
+        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
+        let failed = policy.writeIfDue({ Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 20) }, afterUpdate: 2, of: 5, logger: logger)
+        guard case .failed(let cause)? = failed else { Issue.record("the write did not fail: \(String(describing: failed))"); return }
+        #expect(cause.contains(dir.path))
+        record.note(failed)
+        #expect(record == CheckpointRecord(written: 1, failures: 1, lastFailure: cause))
+        #expect(record.finalFailure?.contains("--resume") == true)
+        #expect(try Data(contentsOf: url) == good)
+        #expect(try Checkpoint.read(from: url).envSteps == 10)
+        #expect(CheckpointPolicy(url: url, every: 4).writeIfDue({ Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 30) }, afterUpdate: 3, of: 5, logger: logger) == nil)
+        try FileManager.default.removeItem(at: blocker)
+        record.note(policy.write(Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 40), when: "at the stop", logger: logger))
+        #expect(record.written == 2 && record.failures == 1 && record.lastFailure == nil && record.finalFailure == nil)
+        #expect(try Checkpoint.read(from: url).envSteps == 40)
     }
 
     @Test("a checkpoint of another environment or other spaces is refused for resume, naming both")

@@ -48,7 +48,7 @@ struct TrainingTests {
         #expect(batch.terminated.allSatisfy { !$0 })
         for t in 0..<250 {
             for k in 0..<2 {
-                let i = t * 2 + k
+                let i = batch.index(env: k, step: t)
                 #expect(batch.truncated[i] == (t == 199), "step \(t) env \(k)")
                 if t != 199 { #expect(batch.truncationValues[i] == 0) }
             }
@@ -57,9 +57,9 @@ struct TrainingTests {
         // V(final obs) is the critic at the last observation of the episode: recompute it from the env's dynamics
         // by replaying is not possible, but it must differ from V of the reset observation recorded at t = 200.
         for k in 0..<2 {
-            let v = batch.truncationValues[199 * 2 + k]
+            let v = batch.truncationValues[batch.index(env: k, step: 199)]
             #expect(v != 0 && v.isFinite)
-            #expect(v != batch.values[200 * 2 + k])
+            #expect(v != batch.values[batch.index(env: k, step: 200)])
         }
         // V(s_T): the critic at the current observation of each env.
         let current = collector.env.observations
@@ -72,7 +72,7 @@ struct TrainingTests {
         }
         // Consecutive batches continue the same episodes: the next batch starts where this one ended.
         let next = try collector.collect(steps: 1, policy: model, normalizer: nil, version: 8, rng: &rng)
-        #expect(Array(next.observations[0..<3]) == finals[0])
+        #expect(Array(next.observationRows[0..<3]) == finals[0])
     }
 
     @Test("observation normalisation: the update sees this version's statistics, the next version folds the batch in")
@@ -89,7 +89,7 @@ struct TrainingTests {
         let batch = try collector.collect(steps: 16, policy: trainer.model, normalizer: before, version: 0, rng: &trainer.rng)
         _ = trainer.train(on: [batch], update: 1, totalUpdates: 1)
         var expected = RunningMeanStd(dimension: 2)
-        batch.observations.withUnsafeBufferPointer { expected.update($0.baseAddress!, rows: 64) }
+        batch.observationRows.withUnsafeBufferPointer { expected.update($0.baseAddress!, rows: 64) }
         #expect(trainer.observationNormalizer == expected && trainer.version == 1)
     }
 
@@ -198,6 +198,13 @@ struct ConfigurationTests {
         #expect(run.ppo.gamma == 0.95 && run.ppo.hiddenSizes == [32, 16] && run.ppo.learningRateSchedule == .constant)
         #expect(run.totalSteps == 100_000 && run.ppo.valueClipCoef == nil)
         #expect(throws: ConfigurationError.self) { try run.set("gama", yaml: "0.9") }
+        do {
+            try run.set("learning_rat", yaml: "0.1")
+            Issue.record("a typo'd key was accepted")
+        } catch {
+            #expect("\(error)".contains("did you mean 'learning_rate'?"), "\(error)")
+        }
+        #expect(ConfigurationError.suggestion(for: "zzzz", among: ["gamma", "clip_coef"]) == nil)
         #expect(throws: ConfigurationError.badValue(key: "activation", value: "sigmoid", expected: "one of tanh, relu")) {
             try run.set("activation", yaml: "sigmoid")
         }
@@ -206,5 +213,11 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try Presets.load("NoSuchPreset") }
         run.ppo.numEnvs = 3
         #expect(!run.problems().isEmpty)  // 256 is not a multiple of 3
+        do {
+            _ = try RunConfiguration.resolve(env: "CartPole-v1", config: nil, steps: nil, overrides: ["num_envs=3"])
+            Issue.record("an inconsistent configuration was accepted")
+        } catch {
+            #expect(error.description == "the configuration does not hold together: rollout_steps (256) must be a multiple of num_envs (3)")
+        }
     }
 }

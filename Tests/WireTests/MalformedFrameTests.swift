@@ -123,15 +123,30 @@ struct MalformedFrameTests {
         Self.expect(header + le(8) + le(100) + le(junk.withUnsafeBytes { Compression.crc32($0) }) + junk, .decompressionFailed)
     }
 
+    @Test("a TLS record where a frame should start (a ClientHello, an alert) is named as a TLS mismatch at once, before a whole header arrives")
+    func tlsRecord() throws {
+        for record: [UInt8] in [[0x16, 0x03, 0x01, 0x02, 0x00], [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]] {
+            var buffer = ByteBuffer(bytes: record)
+            do {
+                _ = try Frame.decode(from: &buffer, limits: .default)
+                Issue.record("\(record) was not refused")
+            } catch {
+                #expect(error.isTLSMismatch && error.code == .badMagic)
+            }
+        }
+        var partial = ByteBuffer(bytes: WireProtocol.magic + [1, 0])  // a frame's start: wait for the rest
+        #expect(try Frame.decode(from: &partial, limits: .default) == nil)
+    }
+
     @Test("NaN and infinity in a batch")
     func nonFinite() {
         for bad in [Float.nan, .infinity, -.infinity] {
             var m = Samples.batch()
-            m.batch.values[3] = bad
-            Self.expect(Self.frame(.batch(m)), .invalidValue, mentioning: "values[3]")
+            m.batch.values[m.batch.index(env: 1, step: 2)] = bad
+            Self.expect(Self.frame(.batch(m)), .invalidValue, mentioning: "values of env 1, step 2")
             var w = Samples.batch()
-            w.batch.observations[0] = bad
-            Self.expect(Self.frame(.batch(w)), .invalidValue)
+            w.batch.observations[w.batch.index(env: 0, step: 3, component: 2)] = bad
+            Self.expect(Self.frame(.batch(w)), .invalidValue, mentioning: "observations of env 0, step 3 component 2")
         }
         guard case .weights(var weights) = Samples.weights else { return }
         weights.parameters[7] = .nan
@@ -145,10 +160,10 @@ struct MalformedFrameTests {
         let flagsOffset = 20 + 4 + 8 + 2 + 4 + 2 + 1 + 2 + 8 * 4 * 4 + 8 + 8 * 4  // wire index 0 is transition 0
         b[flagsOffset] = 3
         Self.fixCRC(&b)
-        Self.expect(b, .invalidValue, mentioning: "flags[0] = 3")
+        Self.expect(b, .invalidValue, mentioning: "flags of env 0, step 0 = 3")
         b[flagsOffset] = 4
         Self.fixCRC(&b)
-        Self.expect(b, .invalidValue, mentioning: "flags[0] = 4")
+        Self.expect(b, .invalidValue, mentioning: "flags of env 0, step 0 = 4")
     }
 
     @Test("wrong observation width, action out of range, batch larger than its grant, wrong version")

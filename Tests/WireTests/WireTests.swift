@@ -42,14 +42,23 @@ enum Samples {
         var rng = RNG(seed: seed)
         let actionSize = space.flatSize
         var b = TransitionBatch(policyVersion: 3, envCount: k, steps: t, observationSize: 4, actionSize: actionSize)
-        for i in 0..<b.observations.count { b.observations[i] = Float(rng.normal()) }
-        for i in 0..<b.actions.count {
-            switch space {
-            case .discrete(let n): b.actions[i] = Float(rng.integer(below: n))
-            case .box: b.actions[i] = Float(rng.normal() * 2)
+        // Filled step by step, env by env (the order the golden files were recorded in), each value at its place
+        // in the batch's layout.
+        let rows = (0..<t).flatMap { step in (0..<k).map { env in (env, step) } }
+        for (env, step) in rows {
+            for d in 0..<4 { b.observations[b.index(env: env, step: step, component: d)] = Float(rng.normal()) }
+        }
+        for (env, step) in rows {
+            for d in 0..<actionSize {
+                let i = b.index(env: env, step: step, component: d)
+                switch space {
+                case .discrete(let n): b.actions[i] = Float(rng.integer(below: n))
+                case .box: b.actions[i] = Float(rng.normal() * 2)
+                }
             }
         }
-        for i in 0..<b.count {
+        for (env, step) in rows {
+            let i = b.index(env: env, step: step)
             b.rewards[i] = 1
             b.values[i] = Float(rng.uniform(0, 20))
             b.logProbs[i] = -Float(rng.uniform(0, 2))
@@ -95,6 +104,30 @@ struct WireCodecTests {
             #expect(try Self.roundTrip(.batch(m)) == .batch(m))
             try m.validate(against: BatchExpectation(envCount: k, steps: t, observationSize: 4, actionSpace: space, policyVersion: 3))
         }
+    }
+
+    @Test("a batch's observation and value columns go on the wire as they lie in memory (no transpose)")
+    func columnsAsInMemory() throws {
+        let m = Samples.batch(k: 3, t: 5)
+        var frame = Frame.encode(.batch(m), compression: .none)
+        let bytes = frame.readBytes(length: frame.readableBytes) ?? []
+        // After the frame header (20) and the batch header (4 + 8 + 2 + 4 + 2 + 1 + 2).
+        let observationsAt = 20 + 23
+        let n = m.batch.observations.count
+        var observations = [Float](repeating: 0, count: n)
+        bytes[observationsAt...].withUnsafeBytes { src in
+            observations.withUnsafeMutableBytes { Compression.unshuffle(src.baseAddress!, count: n, width: 4, into: $0.baseAddress!) }
+        }
+        #expect(observations == m.batch.observations)
+        let rewardsAt = observationsAt + 4 * n + m.batch.count  // u8 actions
+        var values = m.batch.values
+        values.withUnsafeMutableBytes { out in
+            // rewards, flags, then values
+            bytes[(rewardsAt + 5 * m.batch.count)...].withUnsafeBytes { Compression.unshuffle($0.baseAddress!, count: m.batch.count, width: 4, into: out.baseAddress!) }
+        }
+        #expect(values == m.batch.values)
+        // And env 1's step 2, component 3, is where the layout says.
+        #expect(m.batch.index(env: 1, step: 2, component: 3) == (3 * 3 + 1) * 5 + 2)
     }
 
     @Test("frames arrive in pieces: the decoder waits, then delivers exactly the messages sent")

@@ -162,6 +162,22 @@ struct HostileLearnerTests {
         #expect(learner.received.count == 3)
     }
 
+    @Test("a learner that welcomes, then goes silent without closing (a half-open connection): the worker closes it after three heartbeat intervals and reconnects",
+          .timeLimit(.minutes(1)))
+    func silentLearnerIsAReconnect() async throws {
+        guard case .welcome(var w) = Self.welcome() else { return }
+        w.heartbeatIntervalMilliseconds = 200  // silence limit: max(1 s, 3 × 200 ms)
+        let learner = ScriptedLearner(scripts: [
+            [.welcome(w), Self.weights()],
+            [.goodbye(Goodbye(reason: .finished, message: "done"))],
+        ])
+        let port = try await learner.start()
+        try await client(port: port).run()
+        await learner.stop()
+        // Without its own timeout the worker would wait on the first connection for ever (the test's time limit).
+        #expect(learner.received.count == 2)
+    }
+
     @Test("the largest grant follows from the frame limit: the worst-case Batch of that many steps fits, one more step would not")
     func largestGrant() {
         let steps = BatchMessage.maxSteps(envs: 8, observationSize: 4, actionSpace: .discrete(2))
