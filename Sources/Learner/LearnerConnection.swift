@@ -8,13 +8,11 @@ import Wire
 /// One worker's connection, start to end (PROTOCOL.md §3.2): the Hello deadline, registration, then every message
 /// handed to `LearnerCore`, while a writer drains the session's outbound queue.
 enum LearnerConnection {
-    /// A session's end when nothing else explains it.
-    static let closedByWorker = "closed by the worker"
-
     static func serve(_ connection: NIOAsyncChannel<Message, OutboundFrame>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
         let (queue, outbound) = AsyncStream<OutboundFrame>.makeStream()
-        let session = NIOLockedValueBox<(id: Int?, endReason: String)>((nil, closedByWorker))
+        // endReason: the first explanation of the session's end wins (nil: the worker closed it).
+        let session = NIOLockedValueBox<(id: Int?, endReason: String?)>((nil, nil))
         do {
             try await connection.executeThenClose { inbound, writer in
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -42,12 +40,12 @@ enum LearnerConnection {
             let reason = describe(error)
             // A protocol error already named the end (the write of its Error frame may fail after it): keep that.
             let registered = session.withLockedValue { s in
-                if s.endReason == closedByWorker { s.endReason = reason }
+                s.endReason = s.endReason ?? reason
                 return s.id != nil
             }
             if !registered { logger.warning("\(peer): connection failed before Hello: \(reason)") }
         }
-        let (id, reason) = session.withLockedValue { ($0.id, $0.endReason) }
+        let (id, reason) = session.withLockedValue { ($0.id, $0.endReason ?? "closed by the worker") }
         if let id { await core.unregister(session: id, reason: reason) }
     }
 
@@ -85,7 +83,7 @@ enum LearnerConnection {
     /// Hello, registration, then each message to the core until the connection or the session ends.
     static func converse(
         _ messages: inout NIOAsyncChannelInboundStream<Message>.AsyncIterator, deadline: HelloDeadline,
-        outbound: AsyncStream<OutboundFrame>.Continuation, core: LearnerCore, session: NIOLockedValueBox<(id: Int?, endReason: String)>
+        outbound: AsyncStream<OutboundFrame>.Continuation, core: LearnerCore, session: NIOLockedValueBox<(id: Int?, endReason: String?)>
     ) async throws {
         let first = try await messages.next()
         deadline.succeed()

@@ -49,33 +49,32 @@ public enum GAE {
         var gae: Float = 0
         var t = n - 1
         while t >= 0 {
-            let i = t
             let nextValue: Float
             let continues: Float
             switch handling {
             case .seed:
-                let done = terminated[i] || truncated[i]
+                let done = terminated[t] || truncated[t]
                 continues = done ? 0 : 1
-                nextValue = (t == n - 1 ? lastValue : values[i + 1]) * continues
+                nextValue = (t == n - 1 ? lastValue : values[t + 1]) * continues
             case .bootstrap:
-                if terminated[i] {
+                if terminated[t] {
                     nextValue = 0
                     continues = 0
-                } else if truncated[i] {
+                } else if truncated[t] {
                     guard let truncationValues else {
                         preconditionFailure("bootstrap GAE needs V(final observation) for truncated steps")
                     }
-                    nextValue = truncationValues[i]
+                    nextValue = truncationValues[t]
                     continues = 0
                 } else {
-                    nextValue = t == n - 1 ? lastValue : values[i + 1]
+                    nextValue = t == n - 1 ? lastValue : values[t + 1]
                     continues = 1
                 }
             }
-            let delta = rewards[i] + gamma * nextValue - values[i]
+            let delta = rewards[t] + gamma * nextValue - values[t]
             gae = delta + gamma * lambda * continues * gae
-            advantages[i] = gae
-            returns[i] = gae + values[i]
+            advantages[t] = gae
+            returns[t] = gae + values[t]
             t -= 1
         }
     }

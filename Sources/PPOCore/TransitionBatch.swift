@@ -75,7 +75,15 @@ public struct TransitionBatch: Sendable, Equatable {
 
     /// Where component `component` of env `env`'s step `step` sits in the observation or action column.
     @inlinable
-    public func index(env: Int, step: Int, component: Int) -> Int { (component * envCount + env) * steps + step }
+    public func index(env: Int, step: Int, component: Int) -> Int {
+        Self.position(env: env, step: step, component: component, envs: envCount, steps: steps)
+    }
+
+    /// The layout's one rule: component `component` of env `env`'s step `step` in a column of `envs` × `steps`.
+    @inlinable
+    static func position(env: Int, step: Int, component: Int, envs: Int, steps: Int) -> Int {
+        (component * envs + env) * steps + step
+    }
 
     /// Writes K observation rows (env by env, as a vector env returns them) as step `step` of every env's segment.
     @inlinable
@@ -95,7 +103,7 @@ public struct TransitionBatch: Sendable, Equatable {
         column.withUnsafeMutableBufferPointer { out in
             guard let base = out.baseAddress else { return }
             for env in 0..<k {
-                for d in 0..<width { base[(d * k + env) * t + step] = rows[env * width + d] }
+                for d in 0..<width { base[position(env: env, step: step, component: d, envs: k, steps: t)] = rows[env * width + d] }
             }
         }
     }
@@ -143,12 +151,11 @@ public struct TransitionBatch: Sendable, Equatable {
     /// and the trainer's minibatches. The row order is the seed's (`buffer.reshape(T·K, …)`).
     public func appendRows(to rollout: inout Rollout, advantages: [Float], returns: [Float]) {
         precondition(isConsistent && advantages.count == count && returns.count == count, "advantages do not fit the batch")
-        let (k, t, o, a) = (envCount, steps, observationSize, actionSize)
-        for step in 0..<t {
-            for env in 0..<k {
-                for d in 0..<o { rollout.observations.append(observations[(d * k + env) * t + step]) }
-                for d in 0..<a { rollout.actions.append(actions[(d * k + env) * t + step]) }
-                let i = env * t + step
+        for step in 0..<steps {
+            for env in 0..<envCount {
+                for d in 0..<observationSize { rollout.observations.append(observations[index(env: env, step: step, component: d)]) }
+                for d in 0..<actionSize { rollout.actions.append(actions[index(env: env, step: step, component: d)]) }
+                let i = index(env: env, step: step)
                 rollout.logProbs.append(logProbs[i])
                 rollout.values.append(values[i])
                 rollout.advantages.append(advantages[i])

@@ -65,9 +65,8 @@ public struct Checkpoint: Sendable {
         rng = trainer.rng
     }
 
-    /// A trainer in exactly this state (parameters, Adam, normaliser, counters, RNG).
-    /// The trainer this checkpoint holds, with the saved hyper-parameters; `learningRate` replaces the saved one
-    /// (what a resumed run may change: `ResumeRules`).
+    /// A trainer in exactly this state (parameters, Adam, normaliser, counters, RNG) with the saved
+    /// hyper-parameters; `learningRate` replaces the saved one (what a resumed run may change: `ResumeRules`).
     public func makeTrainer(learningRate: Double? = nil) -> Trainer {
         var config = self.config
         if let learningRate { config.learningRate = learningRate }
@@ -191,16 +190,16 @@ public struct Checkpoint: Sendable {
         return decoder
     }()
 
+    /// Reads the checkpoint file at `url`, or the one in the run folder `url` names (`--out`, `--checkpoint-dir`).
     public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
-        let path = url.path
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw .io(path, reason: "no such file") }
-        guard !isFolder.boolValue else {
-            throw .io(path, reason: "is a folder; give the checkpoint file in it (\(CheckpointPolicy.file(in: url).lastPathComponent))")
-        }
+        let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
+            ? CheckpointPolicy.file(in: url) : url
+        let path = file.path
+        guard FileManager.default.fileExists(atPath: path) else { throw .io(path, reason: "no such file") }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try Data(contentsOf: file)
         } catch {
             throw .io(path, reason: "cannot read: \(error.localizedDescription)")
         }

@@ -100,7 +100,6 @@ public final class RolloutCollector {
         values: UnsafeMutablePointer<Float>, into batch: inout TransitionBatch
     ) {
         let k = env.count
-        let actSize = env.actionSize
         var rewards = env.rewards
         let terminated = env.terminated
         let truncated = env.truncated

@@ -55,15 +55,17 @@ public enum Frame {
 
     /// Whether `bytes` (at least 3) begin a TLS record: content type 20–23 and protocol major version 3. A frame
     /// begins with "PPOW".
-    static func isTLSRecord(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 3 && (20...23).contains(bytes[0]) && bytes[1] == 3 && bytes[2] <= 4
+    static func isTLSRecord<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
+        let head = Array(bytes.prefix(3))
+        return head.count == 3 && (20...23).contains(head[0]) && head[1] == 3 && head[2] <= 4
     }
 
     /// Decodes one frame from the front of `buffer`: nil (and nothing consumed) if the frame is not complete yet;
     /// the message (and the frame consumed) if it is valid; `WireError` otherwise, checking in the order of §2.
     public static func decode(from buffer: inout ByteBuffer, limits: WireLimits) throws(WireError) -> Message? {
         let start = buffer.readerIndex
-        if let first = buffer.getBytes(at: start, length: min(3, buffer.readableBytes)), first.count == 3, isTLSRecord(first) {
+        // A frame starts with "P"; only a first byte in TLS's record range is looked at further.
+        if let first = buffer.getInteger(at: start, as: UInt8.self), (20...23).contains(first), isTLSRecord(buffer.readableBytesView) {
             throw WireError(.badMagic, tlsMismatch)
         }
         guard buffer.readableBytes >= WireProtocol.headerSize else { return nil }

@@ -129,8 +129,7 @@ struct Certs: ParsableCommand {
 
     /// `host:9000` for the learner's first certificate name (its default port), as a worker dials it.
     static func address(_ host: String?) -> String {
-        guard let host else { return "LEARNER-HOST:9000" }
-        return host.contains(":") ? "[\(host)]:9000" : "\(host):9000"
+        host.map { LearnerAddress(host: $0, port: 9000).description } ?? "LEARNER-HOST:9000"
     }
 
     /// The learner's address from the learner certificate in `directory`, if it is there.

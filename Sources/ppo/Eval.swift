@@ -27,13 +27,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        // A run's folder (--out, --checkpoint-dir) names its checkpoint file.
-        var url = URL(fileURLWithPath: checkpoint)
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
-            url = CheckpointPolicy.file(in: url)
-        }
-        let cp = try Checkpoint.read(from: url)
+        let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
         let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options)
         if json {
             print(try ConsoleOutput.json(result))
