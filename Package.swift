@@ -232,7 +232,8 @@ let package = Package(
             dependencies: ["ppo-learner", "ppo-worker", "Learner", "Training", "TransportSecurity", "Wire", "PPOCore",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                           .product(name: "NIOSSL", package: "swift-nio-ssl")]
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            exclude: ["browser"]
         ),
         // The worker's side of the conversation, against a scripted learner in this process.
         .testTarget(

@@ -30,8 +30,10 @@ public struct CheckpointFlags: ParsableArguments {
 
     /// What a run needs from these flags: where and when it checkpoints, and the checkpoint it continues, if any,
     /// whose hyper-parameters become the run's (`ResumeRules`). `options` says which settings the command named;
-    /// `folderFlag` names the folder's option in errors. Throws `StartRefusal` when the run must not start.
-    public func resolve(_ run: inout RunConfiguration, options: RunOptions, folder: URL, folderFlag: String) throws -> (CheckpointPolicy, Checkpoint?) {
+    /// `folderFlag` names the folder's option in errors. Throws `StartRefusal` when the run must not start;
+    /// `serveFinished` (a learner's `--serve-after-finish`) returns a finished run's checkpoint to serve instead.
+    public func resolve(_ run: inout RunConfiguration, options: RunOptions, folder: URL, folderFlag: String,
+                        serveFinished: Bool = false) throws -> (CheckpointPolicy, Checkpoint?) {
         let url = CheckpointPolicy.file(in: folder)
         let policy = CheckpointPolicy(url: url, every: checkpointEvery)
         let exists = FileManager.default.fileExists(atPath: url.path)
@@ -49,7 +51,7 @@ public struct CheckpointFlags: ParsableArguments {
         var named = Set(options.overrides.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
         if options.config != nil { named.formUnion(PPOConfig.CodingKeys.allCases.map(\.rawValue)) }
         run = try ResumeRules.resumed(run, from: checkpoint, named: named)
-        if ResumeRules.isFinished(checkpoint, run: run) {
+        if ResumeRules.isFinished(checkpoint, run: run), !(serveFinished && resumeIfPresent) {
             throw StartRefusal(
                 "the run in \(folder.path) has finished: \(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further",
                 exitCode: resumeIfPresent ? .success : .failure)

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Training
 
@@ -29,6 +30,11 @@ public struct RunOptions: ParsableArguments {
     public var logdir: String?
 
     public init() {}
+
+    /// What the status page calls the preset: its name, or a YAML file's name without its folders.
+    public var presetLabel: String? {
+        config.map { URL(fileURLWithPath: $0).lastPathComponent }
+    }
 
     /// The TensorBoard log of `--logdir`, if given.
     public func tensorBoard() throws -> TensorBoardLog? {

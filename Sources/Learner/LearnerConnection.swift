@@ -9,7 +9,7 @@ import Wire
 /// handed to `LearnerCore`, while a writer drains the session's outbound queue.
 enum LearnerConnection {
     static func serve(_ connection: NIOAsyncChannel<Message, OutboundFrame>, core: LearnerCore, options: LearnerOptions, logger: Logger) async {
-        let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
+        let peer = address(of: connection.channel)
         let (queue, outbound) = AsyncStream<OutboundFrame>.makeStream()
         // endReason: the first explanation of the session's end wins (nil: the worker closed it).
         let session = NIOLockedValueBox<(id: Int?, endReason: String?)>((nil, nil))
@@ -22,7 +22,7 @@ enum LearnerConnection {
                     defer { deadline.cancel() }
                     var messages = inbound.makeAsyncIterator()
                     do {
-                        try await converse(&messages, deadline: deadline, outbound: outbound, core: core, session: session)
+                        try await converse(&messages, peer: peer, deadline: deadline, outbound: outbound, core: core, session: session)
                     } catch let error as WireError {
                         session.withLockedValue { $0.endReason = "\(error)" }
                         if error.code != .truncated && error.code != .shuttingDown {
@@ -82,7 +82,7 @@ enum LearnerConnection {
 
     /// Hello, registration, then each message to the core until the connection or the session ends.
     static func converse(
-        _ messages: inout NIOAsyncChannelInboundStream<Message>.AsyncIterator, deadline: HelloDeadline,
+        _ messages: inout NIOAsyncChannelInboundStream<Message>.AsyncIterator, peer: String, deadline: HelloDeadline,
         outbound: AsyncStream<OutboundFrame>.Continuation, core: LearnerCore, session: NIOLockedValueBox<(id: Int?, endReason: String?)>
     ) async throws {
         let first = try await messages.next()
@@ -95,15 +95,20 @@ enum LearnerConnection {
             throw WireError(.unexpectedMessage, "the first message must be Hello, got \(first.type)")
         }
         let id: Int
-        switch await core.register(hello: hello, outbound: outbound) {
-        case .failure(let error): throw error
-        case .success(let registered): id = registered
+        switch await core.register(hello: hello, peer: peer, outbound: outbound) {
+        case .refused(let error): throw error
+        case .ended(let goodbye):
+            outbound.yield(.message(.goodbye(goodbye)))
+            session.withLockedValue { $0.endReason = goodbye.message }
+            return
+        case .session(let registered): id = registered
         }
         session.withLockedValue { $0.id = id }
         while let message = try await messages.next() {
             if case .heartbeat = message {
                 // Echoed here, not by the core, so a worker hears a live learner even while an update runs (§3.3).
                 outbound.yield(.message(message))
+                await core.heard(session: id)
                 continue
             }
             if case .close(let error) = await core.handle(message, session: id) {
@@ -112,6 +117,13 @@ enum LearnerConnection {
                 return
             }
         }
+    }
+
+    /// The peer as `IP:PORT` (what the status page lists), or NIO's description of an address without an IP.
+    static func address(of channel: Channel) -> String {
+        guard let a = channel.remoteAddress else { return "unknown peer" }
+        guard let ip = a.ipAddress, let port = a.port else { return a.description }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     static func describe(_ error: Error) -> String {

@@ -22,6 +22,14 @@ actor LearnerCore {
         var delivered = 0
     }
 
+    /// What a Hello gets: a session, a refusal (an Error frame), or the news that the run is over (a Goodbye: a
+    /// worker that connects after the last update exits instead of reconnecting).
+    enum Registration: Sendable {
+        case session(Int)
+        case refused(WireError)
+        case ended(Goodbye)
+    }
+
     /// What a connection should do after its message was handled.
     enum Verdict: Sendable {
         case keepOpen
@@ -48,6 +56,11 @@ actor LearnerCore {
     private var stopping = false
     private var finishedContinuation: CheckedContinuation<Void, Never>?
     private var finished = false
+    /// How the run ended, once it has.
+    private var ending: Goodbye?
+    /// Who connected, for the status page, and the curve and losses of the updates so far.
+    private var roster = WorkerRoster()
+    private var history = StatusHistory()
 
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
@@ -64,6 +77,11 @@ actor LearnerCore {
             observationSize: spec.observationSize, actionSpace: spec.actionSpace)
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
+        if job.updates >= options.run.totalUpdates {
+            // A finished run, resumed only to serve its status (--serve-after-finish): nothing to train.
+            finished = true
+            ending = Goodbye(reason: .finished, message: "training complete")
+        }
     }
 
     var totalUpdates: Int { options.run.totalUpdates }
@@ -84,27 +102,29 @@ actor LearnerCore {
     // MARK: Sessions
 
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
-    func register(hello: Hello, outbound: AsyncStream<OutboundFrame>.Continuation) -> Result<Int, WireError> {
-        guard !stopping, !finished else { return .failure(WireError(.shuttingDown, "the learner is stopping")) }
+    func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> Registration {
+        if let ending, ending.reason == .finished { return .ended(ending) }
+        guard !stopping, !finished else { return .refused(WireError(.shuttingDown, "the learner is stopping")) }
         guard sessions.count < options.maxConnections else {
-            return .failure(WireError(.tooManyConnections, "the learner serves at most \(options.maxConnections) workers"))
+            return .refused(WireError(.tooManyConnections, "the learner serves at most \(options.maxConnections) workers"))
         }
         let supported = WireProtocol.supportedVersions
         guard hello.minVersion <= supported.upperBound, hello.maxVersion >= supported.lowerBound else {
-            return .failure(WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)"))
+            return .refused(WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)"))
         }
         guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
-            return .failure(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)))"))
+            return .refused(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)))"))
         }
         let id = nextSession
         nextSession += 1
         sessions[id] = Session(workerID: hello.workerID, envs: Int(hello.numEnvs), holding: nil, outbound: outbound)
+        roster.connect(session: id, id: hello.workerID, address: peer, envs: Int(hello.numEnvs))
         metrics.workersConnected = sessions.count
         metrics.connectionsTotal += 1
         outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, supported.upperBound)))))
         outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
-        return .success(id)
+        return .session(id)
     }
 
     /// What every worker is told of the run (§4.2).
@@ -128,6 +148,7 @@ actor LearnerCore {
         guard let s = sessions.removeValue(forKey: id) else { return }
         s.outbound.finish()
         scheduler.release(session: id)
+        roster.disconnect(session: id, reason: reason)
         metrics.workersConnected = sessions.count
         logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
         // Its credit is free again: offer it to the others.
@@ -169,6 +190,7 @@ actor LearnerCore {
 
     func handle(_ message: Message, session id: Int) -> Verdict {
         guard sessions[id] != nil else { return .close(WireError(.unexpectedMessage, "session is closed")) }
+        roster.heard(session: id)
         switch message {
         case .ready(let v):
             if v > weights.policyVersion {
@@ -216,6 +238,7 @@ actor LearnerCore {
             }
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
             sessions[id]?.delivered += 1
+            roster.delivered(session: id, transitions: b.count)
             collect(b)
             return .keepOpen
         }
@@ -270,6 +293,8 @@ actor LearnerCore {
         metrics.updateSecondsTotal += outcome.report.seconds
         metrics.checkpoints.note(outcome.checkpoint)
         scheduler.advance(to: outcome.weights.policyVersion)
+        history.record(update: metrics.updates, envSteps: metrics.envSteps, meanReturn: metrics.recentReturn,
+                       statistics: outcome.report.statistics, seconds: outcome.report.seconds)
         options.progress(progress(outcome.report.statistics))
         if metrics.updates >= totalUpdates {
             finish(reason: .finished, message: "training complete")
@@ -309,6 +334,7 @@ actor LearnerCore {
     private func finish(reason: Goodbye.Reason, message: String) {
         guard !finished else { return }
         finished = true
+        ending = Goodbye(reason: reason, message: message)
         let leftover = batches.reduce(0) { $0 + $1.count }
         if leftover > 0 { metrics.transitionsDropped["unfinished", default: 0] += leftover }
         batches = []
@@ -318,6 +344,32 @@ actor LearnerCore {
         }
         finishedContinuation?.resume()
         finishedContinuation = nil
+    }
+
+    /// A heartbeat arrived on the session (echoed by its connection).
+    func heard(session id: Int) { roster.heard(session: id) }
+
+    /// `training`, `stopping` (asked to end, finishing its update), `finished` (all updates made) or `stopped`.
+    var runState: String {
+        !finished ? (stopping ? "stopping" : "training") : (ending?.reason == .finished ? "finished" : "stopped")
+    }
+
+    /// The run now, for `/status.json`, the status page and `ppo status`.
+    func status(now: Date = Date()) -> RunStatus {
+        let state = runState
+        let elapsed = started.duration(to: .now).secondsValue
+        let updatesHere = metrics.updates - (options.resume?.updates ?? 0)
+        var run = RunStatus.Run(
+            runID: options.runID, env: spec.id, preset: options.preset, seed: options.seed, state: state,
+            policyVersion: metrics.policyVersion, updates: metrics.updates, totalUpdates: totalUpdates, envSteps: metrics.envSteps,
+            totalEnvSteps: totalUpdates * job.config.rolloutSteps,
+            stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
+            etaSeconds: nil, episodes: metrics.episodes, recentReturn: metrics.recentReturn?.finite, workersConnected: sessions.count)
+        if !finished, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
+        let scheduler = self.scheduler
+        return RunStatus(
+            metrics: currentMetrics(), run: run, roster: roster, history: history, now: now,
+            openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
     }
 
     /// The current state as a checkpoint (for tests and the final summary).

@@ -32,6 +32,12 @@ public struct LearnerOptions: Sendable {
     public var metricsHost: String
     /// How a `gym:` environment's bridge is started (the learner starts one once, to learn the spaces).
     public var bridge: BridgeOptions
+    /// The preset's name (or the YAML file's name) the run was configured from, for the status page.
+    public var preset: String
+    /// After the last update, keep serving `/status.json`, `/metrics` and the health checks, and tell every worker
+    /// that connects that the run is finished, until stopped (SIGTERM): the shape a Kubernetes StatefulSet needs,
+    /// which restarts a learner that exits.
+    public var serveAfterFinish: Bool
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (TrainingProgress) -> Void
 
@@ -41,7 +47,7 @@ public struct LearnerOptions: Sendable {
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
         maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpoints: CheckpointPolicy = .none, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
-        progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
+        preset: String? = nil, serveAfterFinish: Bool = false, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
     ) {
         self.run = run
         self.seed = seed
@@ -66,6 +72,8 @@ public struct LearnerOptions: Sendable {
         self.metricsPort = metricsPort
         self.metricsHost = metricsHost
         self.bridge = bridge
+        self.preset = preset ?? run.envID
+        self.serveAfterFinish = serveAfterFinish
         self.progress = progress
     }
 }

@@ -15,6 +15,8 @@ public final class LearnerServer: Sendable {
     let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let bound = NIOLockedValueBox<(listen: Int?, metrics: Int?)>((nil, nil))
+    /// Ends when `stop` is called: what a learner serving after the run's end (`serveAfterFinish`) waits for.
+    private let stopped: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream<Void>.makeStream()
 
     public init(options: LearnerOptions, logger: Logger = Logger(label: "ppo.learner")) throws {
         self.options = options
@@ -32,10 +34,18 @@ public final class LearnerServer: Sendable {
     public func metrics() async -> LearnerMetrics { await core.currentMetrics() }
 
     /// Stops the run gracefully: finishes an update in progress, checkpoints, says Goodbye to every worker.
-    public func stop() async { await core.stop() }
+    public func stop() async {
+        await core.stop()
+        stopped.continuation.finish()
+    }
 
-    /// Serves until the run has made all its updates (or `stop` was called); returns the final counters.
-    public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws -> LearnerMetrics {
+    /// The run now, as `/status.json` answers it.
+    public func status() async -> RunStatus { await core.status() }
+
+    /// Serves until the run has made all its updates (or `stop` was called), and with `serveAfterFinish` on until
+    /// `stop`; returns the final counters. `onFinished` gets them as soon as the run has ended.
+    public func run(onListening: @Sendable (Int) -> Void = { _ in },
+                    onFinished: @escaping @Sendable (LearnerMetrics) -> Void = { _ in }) async throws -> LearnerMetrics {
         let server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>
         var metricsChannel: Channel?
         do {
@@ -55,7 +65,7 @@ public final class LearnerServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        try await serveUntilFinished(server)
+        try await serveUntilFinished(server, onFinished: onFinished)
         try? await metricsChannel?.close()
         let final = await core.currentMetrics()
         try? await group.shutdownGracefully()
@@ -91,18 +101,22 @@ public final class LearnerServer: Sendable {
     /// The `/metrics` endpoint, if asked for.
     private func startMetrics() async throws -> Channel? {
         guard let metricsPort = options.metricsPort else { return nil }
-        let (host, group, core) = (options.metricsHost, self.group, self.core)
+        let (host, group, core, bound) = (options.metricsHost, self.group, self.core, self.bound)
         let channel = try await ListenFailure.describing(what: "metrics", flag: "--metrics-port", host: host, port: metricsPort) {
-            try await MetricsEndpoint.start(group: group, host: host, port: metricsPort, core: core)
+            try await MetricsEndpoint.start(group: group, host: host, port: metricsPort, core: core,
+                                            listening: { bound.withLockedValue { $0.listen != nil } })
         }
         bound.withLockedValue { $0.metrics = channel.localAddress?.port }
-        logger.info("metrics on http://\(host):\(channel.localAddress?.port ?? metricsPort)/metrics")
+        let shown = "http://\(host):\(channel.localAddress?.port ?? metricsPort)"
+        logger.info("metrics on \(shown)/metrics")
+        logger.info("status page on \(shown)/ (also \(shown)/status.json)")
         return channel
     }
 
     /// Accepts connections and serves each until the run is over; meanwhile returns overdue grants to the pool.
-    private func serveUntilFinished(_ server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>) async throws {
-        let (core, options, logger) = (self.core, self.options, self.logger)
+    private func serveUntilFinished(_ server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>,
+                                    onFinished: @escaping @Sendable (LearnerMetrics) -> Void) async throws {
+        let (core, options, logger, stopped) = (self.core, self.options, self.logger, self.stopped.stream)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 // Grants not delivered in time go back to the pool.
@@ -114,6 +128,11 @@ public final class LearnerServer: Sendable {
             }
             group.addTask {
                 await core.waitUntilFinished()
+                onFinished(await core.currentMetrics())
+                if options.serveAfterFinish {
+                    logger.info("the run has ended; serving its status, and telling workers it is finished, until stopped")
+                    for await _ in stopped {}
+                }
                 // Give the Goodbyes a moment to leave, then stop accepting.
                 try? await Task.sleep(for: .milliseconds(200))
                 try? await server.channel.close()

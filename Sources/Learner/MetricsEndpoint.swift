@@ -2,13 +2,15 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The learner's HTTP endpoint: `GET /metrics` answers with the learner's counters in the Prometheus text format;
-/// any other path is 404. HTTP/1.1 is parsed and written by NIOHTTP1. A connection that sends no request within
-/// `requestTimeout` is closed, so idle connections cannot pile up in the learner's process.
+/// The learner's HTTP endpoint (plain HTTP, on `--metrics-port`): `/metrics` (Prometheus text), `/status.json`,
+/// the status page at `/`, and `/healthz` and `/readyz` for supervisors; any other path is 404 (`EndpointRoute`).
+/// HTTP/1.1 is parsed and written by NIOHTTP1. A connection that sends no request within `requestTimeout` is
+/// closed, so idle connections cannot pile up in the learner's process.
 enum MetricsEndpoint {
     static let requestTimeout = TimeAmount.seconds(5)
 
-    static func start(group: EventLoopGroup, host: String, port: Int, core: LearnerCore) async throws -> Channel {
+    static func start(group: EventLoopGroup, host: String, port: Int, core: LearnerCore,
+                      listening: @escaping @Sendable () -> Bool) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -17,7 +19,7 @@ enum MetricsEndpoint {
                     try operations.addHandler(IdleStateHandler(readTimeout: requestTimeout))
                     // One request per connection (the answer closes it), so no pipelining state to keep.
                     try operations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    try operations.addHandler(MetricsHandler(core: core))
+                    try operations.addHandler(MetricsHandler(core: core, listening: listening))
                 }
             }
             .bind(host: host, port: port)
@@ -31,10 +33,14 @@ final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     let core: LearnerCore
+    let listening: @Sendable () -> Bool
     private var head: HTTPRequestHead?
     private var answered = false
 
-    init(core: LearnerCore) { self.core = core }
+    init(core: LearnerCore, listening: @escaping @Sendable () -> Bool) {
+        self.core = core
+        self.listening = listening
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
@@ -57,18 +63,17 @@ final class MetricsHandler: ChannelInboundHandler {
     }
 
     private func answer(_ request: HTTPRequestHead, on channel: Channel) {
-        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let core = self.core
+        let (core, listening) = (self.core, self.listening)
         Task {
-            let (status, body): (HTTPResponseStatus, String) = path == "/metrics"
-                ? (.ok, await core.currentMetrics().prometheusText())
-                : (.notFound, "metrics are at /metrics\n")
+            let response = await EndpointRoute(request).response(core: core, listening: listening())
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
-            headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+            headers.add(name: "Content-Type", value: response.contentType)
+            headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
             headers.add(name: "Connection", value: "close")
+            if response.uncached { headers.add(name: "Cache-Control", value: "no-store") }
+            let body = request.method == .HEAD ? "" : response.body
             let buffer = channel.allocator.buffer(string: body)
-            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: request.version, status: status, headers: headers)), promise: nil)
+            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)), promise: nil)
             channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
             channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
         }

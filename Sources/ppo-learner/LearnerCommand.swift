@@ -52,11 +52,14 @@ struct LearnerCommand: AsyncParsableCommand {
 
     @OptionGroup var checkpointFlags: CheckpointFlags
 
-    @Option(help: "Serve Prometheus metrics on this port (GET /metrics, plain HTTP, counters only).")
+    @Option(help: "Serve plain HTTP on this port: the status page (GET /), /status.json, Prometheus /metrics, /healthz and /readyz. Counters and worker addresses only, no secrets.")
     var metricsPort: Int?
 
-    @Option(help: "Address the metrics endpoint listens on (127.0.0.1 keeps it to this machine).")
+    @Option(help: "Address the metrics and status endpoint listens on (127.0.0.1 keeps it to this machine).")
     var metricsHost = "0.0.0.0"
+
+    @Flag(help: "After the last update, keep serving the status page and metrics and tell connecting workers the run is finished, until SIGTERM; with --resume-if-present a finished run is served the same way. For supervisors that restart a learner that exits (a Kubernetes StatefulSet).")
+    var serveAfterFinish = false
 
     @Option(help: "Most workers connected at once.")
     var maxConnections = 256
@@ -101,7 +104,10 @@ struct LearnerCommand: AsyncParsableCommand {
         let seed = runOptions.seed
         var run = try runOptions.resolve()
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
-        let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir") }
+        let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal {
+            try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir", serveFinished: serveAfterFinish)
+        }
+        let alreadyFinished = resumeFrom.map { ResumeRules.isFinished($0, run: run) } ?? false
         let checkpointURL = CheckpointPolicy.file(in: dir)
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
         let quiet = self.quiet
@@ -113,7 +119,7 @@ struct LearnerCommand: AsyncParsableCommand {
             maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
             resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
-            bridge: bridgeFlags.options,
+            bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }
@@ -121,27 +127,34 @@ struct LearnerCommand: AsyncParsableCommand {
                 fflush(nil)
             })
         let server = try LearnerServer(options: options)
-        if let r = resumeFrom {
+        if alreadyFinished {
+            print("the run in \(dir.path) has finished; serving its status and telling workers so, until stopped")
+        } else if let r = resumeFrom {
             print("resuming \(run.envID) from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps")
         }
         print("learner: \(run.envID), \(run.totalUpdates) updates of \(run.ppo.rolloutSteps) transitions, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
         fflush(nil)
 
         let host = options.host
+        let envID = run.envID
         let metrics = try await SignalledShutdown.run(
             message: "stopping: finishing the update in progress, writing a checkpoint, saying goodbye to the workers",
             onShutdown: { Task { await server.stop() } }
         ) {
-            try await server.run { port in
+            try await server.run(onListening: { port in
                 print("listening on \(host):\(port)")
                 fflush(nil)
-            }
+            }, onFinished: { metrics in
+                // A finished run served again keeps the summary its training wrote.
+                guard !alreadyFinished else { return }
+                do {
+                    try LearnerSummary(environment: envID, checkpoint: checkpointURL.path, metrics: metrics).write(into: dir)
+                } catch {
+                    FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
+                }
+            })
         }
-        do {
-            try LearnerSummary(environment: run.envID, checkpoint: checkpointURL.path, metrics: metrics).write(into: dir)
-        } catch {
-            FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
-        }
+        if alreadyFinished { return }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps; transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
         if let failure = metrics.checkpoints.finalFailure {

@@ -17,10 +17,16 @@ struct LocalCluster: Sendable {
     var resume: Checkpoint?
     /// How `gym:` environments are started, by the learner (once, for the spaces) and by every worker.
     var bridge: BridgeOptions
+    /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
+    var statusPort: Int?
+    var preset: String?
+    /// Told the status page's address once it listens.
+    var onStatusPage: @Sendable (String) -> Void
     var progress: @Sendable (TrainingProgress) -> Void
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, progress: @escaping @Sendable (TrainingProgress) -> Void) {
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, statusPort: Int? = nil, preset: String? = nil,
+                onStatusPage: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
         self.workers = workers
@@ -28,6 +34,9 @@ struct LocalCluster: Sendable {
         self.checkpoints = checkpoints
         self.resume = resume
         self.bridge = bridge
+        self.statusPort = statusPort
+        self.preset = preset
+        self.onStatusPage = onStatusPage
         self.progress = progress
     }
 
@@ -47,7 +56,7 @@ struct LocalCluster: Sendable {
         let tls = try LearnerTLS.load(directory: certs)
         let options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
-            resume: resume, bridge: bridge, progress: progress)
+            resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()
@@ -56,7 +65,9 @@ struct LocalCluster: Sendable {
         let workerCount = workers
         let executable = workerExecutable
         let bridgeArguments = ["--python", bridge.python, "--env-timeout", "\(bridge.timeout.secondsValue)"]
+        let onStatusPage = self.onStatusPage
         let metrics = try await server.run { port in
+            if let statusPort = server.metricsPort { onStatusPage("http://127.0.0.1:\(statusPort)/") }
             for i in 1...workerCount {
                 let p = Process()
                 p.executableURL = executable

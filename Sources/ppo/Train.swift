@@ -45,7 +45,11 @@ struct Train: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Worker processes: 0 trains in this process; N > 0 runs this process as the learner and N `ppo-worker` processes, over mutual TLS on loopback with certificates made for the run.")
     var workers = 2
 
+    @Option(help: "With --workers N > 0: the learner's status page (a live learning curve and the workers), /status.json and /metrics on 127.0.0.1 at this port (0: any free port, printed at the start; -1: none).")
+    var statusPort = 0
+
     func validate() throws {
+        guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
     }
@@ -156,9 +160,15 @@ extension Train {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             fflush(nil)
         }
+        let json = self.json
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
-            resume: resume, bridge: bridgeFlags.options,
+            resume: resume, bridge: bridgeFlags.options, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
+            onStatusPage: { url in
+                guard !json else { return }
+                print("status page: \(url) (ppo status --learner \(url.dropFirst("http://".count).prefix { $0 != "/" }))")
+                fflush(nil)
+            },
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

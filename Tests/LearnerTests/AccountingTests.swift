@@ -19,7 +19,7 @@ struct AccountingTests {
     func batchAfterStop() async throws {
         let core = try cartPoleLearner().core
         let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
-        let id = try await core.register(hello: Hello(workerID: "late", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
+        let id = try await core.register(hello: Hello(workerID: "late", envID: "", envSignature: 0, numEnvs: 2), peer: "127.0.0.1:1", outbound: outbound).session()
         guard case .keepOpen = await core.handle(.ready(policyVersion: 0), session: id) else {
             Issue.record("Ready was refused")
             return
@@ -47,7 +47,7 @@ struct GrantCapTests {
     func cap() async throws {
         let core = try cartPoleLearner().core
         let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
-        let id = try await core.register(hello: Hello(workerID: "greedy", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
+        let id = try await core.register(hello: Hello(workerID: "greedy", envID: "", envSignature: 0, numEnvs: 2), peer: "127.0.0.1:1", outbound: outbound).session()
         for _ in 0..<12 { _ = await core.handle(.ready(policyVersion: 0), session: id) }
         await core.stop()  // ends the session's stream
         var grants = 0
@@ -67,7 +67,7 @@ struct GrantTimeoutTests {
                                      grantTimeout: .milliseconds(200))
         let core = try LearnerServer(options: options).core
         let (stream, outbound) = AsyncStream<OutboundFrame>.makeStream()
-        let id = try await core.register(hello: Hello(workerID: "sitting", envID: "", envSignature: 0, numEnvs: 2), outbound: outbound).get()
+        let id = try await core.register(hello: Hello(workerID: "sitting", envID: "", envSignature: 0, numEnvs: 2), peer: "127.0.0.1:1", outbound: outbound).session()
         _ = await core.handle(.ready(policyVersion: 0), session: id)
         await core.expireGrants()
         #expect(await core.currentMetrics().grantsOpen == 1, "a fresh grant is not expired")
@@ -216,5 +216,16 @@ struct LivenessTests {
         _ = try await finished
         try? await group.shutdownGracefully()
         #expect(echoed == 424_242)
+    }
+}
+
+extension LearnerCore.Registration {
+    /// The session id, or the refusal as a thrown error.
+    func session() throws -> Int {
+        switch self {
+        case .session(let id): return id
+        case .refused(let error): throw error
+        case .ended(let goodbye): throw WireError(.shuttingDown, "ended: \(goodbye.message)")
+        }
     }
 }

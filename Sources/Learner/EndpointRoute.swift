@@ -1,0 +1,64 @@
+import Foundation
+import NIOHTTP1
+
+/// What each path of the learner's HTTP endpoint answers. `/metrics` is the Prometheus exposition exactly as it
+/// always was; the others are read from the same counters (`RunStatus`).
+enum EndpointRoute {
+    case metrics, status, page, health, readiness
+    case notFound
+    case methodNotAllowed
+
+    struct Response {
+        var status: HTTPResponseStatus
+        var contentType: String
+        var body: String
+        /// Live values: a browser or proxy must not answer from a cache.
+        var uncached = false
+    }
+
+    init(_ request: HTTPRequestHead) {
+        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard request.method == .GET || request.method == .HEAD else {
+            self = .methodNotAllowed
+            return
+        }
+        switch path {
+        case "/metrics": self = .metrics
+        case "/status.json": self = .status
+        case "/", "/index.html": self = .page
+        case "/healthz": self = .health
+        case "/readyz": self = .readiness
+        default: self = .notFound
+        }
+    }
+
+    static let text = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// `listening`: the worker port is bound (readiness also needs the run not to be stopping).
+    func response(core: LearnerCore, listening: Bool) async -> Response {
+        switch self {
+        case .metrics:
+            return Response(status: .ok, contentType: Self.text, body: await core.currentMetrics().prometheusText())
+        case .status:
+            let status = await core.status()
+            let body = (try? RunStatus.encoder().encode(status)).map { String(decoding: $0, as: UTF8.self) }
+            guard let body else { return Response(status: .internalServerError, contentType: Self.text, body: "status could not be encoded\n") }
+            return Response(status: .ok, contentType: "application/json", body: body, uncached: true)
+        case .page:
+            return Response(status: .ok, contentType: "text/html; charset=utf-8", body: StatusPage.html, uncached: true)
+        case .health:
+            return Response(status: .ok, contentType: Self.text, body: "ok\n", uncached: true)
+        case .readiness:
+            let state = await core.runState
+            guard listening, state != "stopping", state != "stopped" else {
+                return Response(status: .serviceUnavailable, contentType: Self.text,
+                                body: listening ? "\(state)\n" : "not yet listening for workers\n", uncached: true)
+            }
+            return Response(status: .ok, contentType: Self.text, body: "ready (\(state))\n", uncached: true)
+        case .notFound:
+            return Response(status: .notFound, contentType: Self.text, body: "the learner serves /, /status.json, /metrics, /healthz and /readyz\n")
+        case .methodNotAllowed:
+            return Response(status: .methodNotAllowed, contentType: Self.text, body: "only GET and HEAD\n")
+        }
+    }
+}
