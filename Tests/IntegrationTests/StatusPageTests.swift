@@ -60,6 +60,7 @@ struct StatusPageTests {
         try #require(status == 0, "the browser script failed (\(status)): \(errors.suffix(1500))")
         let parsed = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         let report = try #require(parsed, "\(output)")
+        try Data(output.utf8).write(to: Self.outputFolder.appendingPathComponent("status-page.json"))
         let first = report["points_first"] as? Int ?? 0, later = report["points_later"] as? Int ?? 0
         #expect(first >= 2, "the plot had \(first) points")
         #expect(later > first, "the plot did not grow on the open page: \(first) then \(later) points")
