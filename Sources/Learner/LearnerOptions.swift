@@ -38,6 +38,8 @@ public struct LearnerOptions: Sendable {
     /// that connects that the run is finished, until stopped (SIGTERM): the shape a Kubernetes StatefulSet needs,
     /// which restarts a learner that exits.
     public var serveAfterFinish: Bool
+    /// Threads of the PPO update (1, or 2: the actor's and the critic's passes in parallel).
+    public var learnerThreads: Int
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (TrainingProgress) -> Void
 
@@ -47,7 +49,7 @@ public struct LearnerOptions: Sendable {
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
         maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpoints: CheckpointPolicy = .none, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
-        preset: String? = nil, serveAfterFinish: Bool = false, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
+        preset: String? = nil, serveAfterFinish: Bool = false, learnerThreads: Int = 1, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
     ) {
         self.run = run
         self.seed = seed
@@ -74,6 +76,7 @@ public struct LearnerOptions: Sendable {
         self.bridge = bridge
         self.preset = preset ?? run.envID
         self.serveAfterFinish = serveAfterFinish
+        self.learnerThreads = learnerThreads
         self.progress = progress
     }
 }

@@ -31,9 +31,10 @@ final class TrainingJob: Sendable {
         let t: Trainer
         if let resume = options.resume {
             try CheckpointPolicy.checkResumable(resume, environment: options.run.environment, spec: spec)
-            t = resume.makeTrainer(learningRate: options.run.ppo.learningRate)
+            t = resume.makeTrainer(learningRate: options.run.ppo.learningRate, threads: options.learnerThreads)
         } else {
-            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed)
+            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed,
+                        threads: options.learnerThreads)
         }
         trainer = Exclusive(t)
         checkpoints = options.checkpoints

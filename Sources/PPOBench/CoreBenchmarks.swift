@@ -59,3 +59,47 @@ public enum CoreBenchmarks {
             samples: samples, callsPerRepetition: callsPerRepetition)
     }
 }
+
+/// The learner's update of one rollout on 1 or 2 threads (`ppo bench update`).
+public enum UpdateBenchmarks {
+    /// The networks measured: CartPole's 4-64-64 (2 actions), HalfCheetah's 17-64-64 and 17-256-256 (6-D Gaussian).
+    public static let shapes: [(name: String, observationSize: Int, hidden: [Int], actionSpace: Space)] = [
+        ("4-64-64", 4, [64, 64], .discrete(2)),
+        ("17-64-64", 17, [64, 64], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
+        ("17-256-256", 17, [256, 256], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
+    ]
+
+    /// One update of a 2048-row rollout, 10 epochs of minibatch 64 (320 minibatch steps), on `threads` threads.
+    public static func rollout(shape: Int, threads: Int, repetitions: Int = 10) -> BenchResult {
+        Kernels.configureBLAS()
+        let s = shapes[shape]
+        var config = PPOConfig()
+        config.hiddenSizes = s.hidden
+        config.rolloutSteps = 2048
+        config.updateEpochs = 10
+        config.minibatchSize = 64
+        var rng = RNG(seed: 0)
+        let model = ActorCritic(observationSize: s.observationSize, actionSpace: s.actionSpace, config: config, rng: &rng)
+        let updater = PPOUpdater(model: model, config: config, threads: threads)
+        let n = 2048
+        let observations = (0..<(n * s.observationSize)).map { _ in Float(rng.normal()) }
+        var actions = [Float](repeating: 0, count: n * model.actionSize)
+        var logProbs = [Float](repeating: 0, count: n)
+        var values = [Float](repeating: 0, count: n)
+        observations.withUnsafeBufferPointer { obs in
+            guard let base = obs.baseAddress else { return }
+            model.act(observations: base, count: n, deterministic: false, rng: &rng, actions: &actions, logProbs: &logProbs, values: &values)
+        }
+        let advantages = (0..<n).map { _ in Float(rng.normal()) }
+        let rollout = Rollout(observations: observations, actions: actions, logProbs: logProbs, values: values,
+                              advantages: advantages, returns: zip(values, advantages).map { $0 + $1 })
+        var shuffle = RNG(seed: 1)
+        let samples = measure(repetitions: repetitions, inner: 1, warmup: 2) {
+            _ = updater.update(rollout, learningRate: 1e-5, rng: &shuffle)
+        }
+        return BenchResult(
+            name: "update \(s.name) ×\(threads)",
+            description: "one update of 2048 transitions, 10 epochs of minibatch 64, \(s.name) actor + critic, \(threads) thread\(threads == 1 ? "" : "s")",
+            samples: samples, callsPerRepetition: 1)
+    }
+}

@@ -47,17 +47,36 @@ public final class Adam {
 
     /// One update of every parameter from its `grad`.
     public func update() {
+        apply(beginStep(), to: parameters.indices)
+    }
+
+    /// What one step's update of every element needs: computed once per step, shared by the threads that update
+    /// disjoint parameters (`apply`).
+    public struct StepConstants: Sendable {
+        let stepSize: Float
+        let biasCorrection2Sqrt: Float
+        let weight1: Float
+        let b2: Float
+        let oneMinusB2: Float
+        let eps: Float
+    }
+
+    /// Counts a step and returns its constants; `apply` them to every parameter exactly once.
+    public func beginStep() -> StepConstants {
         step += 1
         let k = Double(step)
         let biasCorrection1 = 1 - pow(beta1, k)
         let biasCorrection2 = 1 - pow(beta2, k)
-        let stepSize = Float(learningRate / biasCorrection1)
-        let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
-        let weight1 = Float(1 - beta1)
-        let b2 = Float(beta2)
-        let oneMinusB2 = Float(1 - beta2)
-        let epsF = Float(eps)
-        for (index, p) in parameters.enumerated() {
+        return StepConstants(
+            stepSize: Float(learningRate / biasCorrection1), biasCorrection2Sqrt: Float(biasCorrection2.squareRoot()),
+            weight1: Float(1 - beta1), b2: Float(beta2), oneMinusB2: Float(1 - beta2), eps: Float(eps))
+    }
+
+    /// Updates the parameters at `indices` from their `grad` with the step's constants. Disjoint index sets may
+    /// be applied on different threads.
+    public func apply(_ k: StepConstants, to indices: some Sequence<Int>) {
+        for index in indices {
+            let p = parameters[index]
             let m = firstMoments[index]
             let v = secondMoments[index]
             let g = p.grad
@@ -72,20 +91,20 @@ public final class Adam {
                 var vi = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self)
                 let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
                 // torch.lerp with weight < 0.5: self + weight·(end − self).
-                mi = mi + weight1 * (gi - mi)
-                vi = vi * b2 + oneMinusB2 * gi * gi
-                let denom = vi.squareRoot() / biasCorrection2Sqrt + epsF
+                mi = mi + k.weight1 * (gi - mi)
+                vi = vi * k.b2 + k.oneMinusB2 * gi * gi
+                let denom = vi.squareRoot() / k.biasCorrection2Sqrt + k.eps
                 UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - stepSize * (mi / denom), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - k.stepSize * (mi / denom), as: SIMD8<Float>.self)
                 i += 8
             }
             while i < count {
                 let gi = g[i]
-                m[i] = m[i] + weight1 * (gi - m[i])
-                v[i] = v[i] * b2 + oneMinusB2 * gi * gi
-                let denom = v[i].squareRoot() / biasCorrection2Sqrt + epsF
-                w[i] = w[i] - stepSize * (m[i] / denom)
+                m[i] = m[i] + k.weight1 * (gi - m[i])
+                v[i] = v[i] * k.b2 + k.oneMinusB2 * gi * gi
+                let denom = v[i].squareRoot() / k.biasCorrection2Sqrt + k.eps
+                w[i] = w[i] - k.stepSize * (m[i] / denom)
                 i += 1
             }
         }
@@ -114,14 +133,28 @@ public final class Adam {
 /// coef = max_norm / (total + 1e-6); if coef < 1 every gradient is multiplied by it. Returns the total norm.
 @discardableResult
 public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double) -> Float {
+    let total = Float(gradSumOfSquares(parameters).squareRoot())
+    scaleGradients(parameters, by: clipCoefficient(norm: total, maxNorm: maxNorm))
+    return total
+}
+
+/// Σ grad² over `parameters`, in Double, in their order (one group of a split update: the global norm is the
+/// square root of the groups' sums added in a fixed order).
+public func gradSumOfSquares(_ parameters: [Parameter]) -> Double {
     var sumSquares = 0.0
     for p in parameters { sumSquares += Kernels.sumOfSquares(p.grad, count: p.count) }
-    let total = Float(sumSquares.squareRoot())
+    return sumSquares
+}
+
+/// `clip_grad_norm_`'s factor for a total norm: max_norm / (norm + 1e-6), or nil when it would not shrink.
+public func clipCoefficient(norm total: Float, maxNorm: Double) -> Float? {
     let coef = Float(maxNorm) / (total + 1e-6)
-    if coef < 1 {
-        for p in parameters {
-            for i in 0..<p.count { p.grad[i] *= coef }
-        }
+    return coef < 1 ? coef : nil
+}
+
+public func scaleGradients(_ parameters: [Parameter], by coef: Float?) {
+    guard let coef else { return }
+    for p in parameters {
+        for i in 0..<p.count { p.grad[i] *= coef }
     }
-    return total
 }

@@ -51,7 +51,9 @@ public enum PPOLoss {
     }
 
     /// Computes the loss over `count` samples and writes ∂loss/∂newLogProb, ∂loss/∂entropy and ∂loss/∂newValue.
-    /// Inputs are (B) columns; `advantages` are used as given (normalise before calling).
+    /// Inputs are (B) columns; `advantages` are used as given (normalise before calling). The policy and value
+    /// halves depend on disjoint inputs and write disjoint outputs, so the actor's and the critic's passes may run
+    /// them on two threads (`policy`, `value`) with the same results.
     public static func compute(
         newLogProb: UnsafePointer<Float>, entropy: UnsafePointer<Float>, newValue: UnsafePointer<Float>,
         oldLogProb: UnsafePointer<Float>, advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>,
@@ -59,14 +61,24 @@ public enum PPOLoss {
         dNewLogProb: UnsafeMutablePointer<Float>, dEntropy: UnsafeMutablePointer<Float>,
         dNewValue: UnsafeMutablePointer<Float>
     ) -> Statistics {
+        var s = policy(newLogProb: newLogProb, entropy: entropy, oldLogProb: oldLogProb, advantages: advantages, count: count,
+                       coefficients: c, dNewLogProb: dNewLogProb, dEntropy: dEntropy)
+        s.valueLoss = value(newValue: newValue, returns: returns, oldValues: oldValues, count: count, coefficients: c, dNewValue: dNewValue)
+        return s.completed(c)
+    }
+
+    /// The clipped surrogate and the entropy bonus: every statistic but `valueLoss` and `totalLoss`.
+    public static func policy(
+        newLogProb: UnsafePointer<Float>, entropy: UnsafePointer<Float>, oldLogProb: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, count: Int, coefficients c: Coefficients,
+        dNewLogProb: UnsafeMutablePointer<Float>, dEntropy: UnsafeMutablePointer<Float>
+    ) -> Statistics {
         let n = Float(count)
         var pgSum: Float = 0
-        var vSum: Float = 0
         var entSum: Float = 0
         var klSum: Float = 0
         var clipped = 0
         for i in 0..<count {
-            // Policy (clipped surrogate).
             let logratio = newLogProb[i] - oldLogProb[i]
             let ratio = expf(logratio)
             let a = advantages[i]
@@ -88,43 +100,58 @@ public enum PPOLoss {
             dNewLogProb[i] = dRatio * ratio / n
             klSum += (ratio - 1) - logratio
             if abs(ratio - 1) > c.clip { clipped += 1 }
-
-            // Value.
-            let diff = newValue[i] - returns[i]
-            if let vc = c.valueClip {
-                let delta = newValue[i] - oldValues[i]
-                let vClipped = oldValues[i] + min(max(delta, -vc), vc)
-                let diffClipped = vClipped - returns[i]
-                let unclippedSq = diff * diff
-                let clippedSq = diffClipped * diffClipped
-                vSum += max(unclippedSq, clippedSq)
-                let gradUnclipped = 2 * diff
-                let gradClipped: Float = (delta >= -vc && delta <= vc) ? 2 * diffClipped : 0
-                let dSq: Float
-                if unclippedSq > clippedSq {
-                    dSq = gradUnclipped
-                } else if clippedSq > unclippedSq {
-                    dSq = gradClipped
-                } else {
-                    dSq = 0.5 * gradUnclipped + 0.5 * gradClipped
-                }
-                dNewValue[i] = c.value * 0.5 * dSq / n
-            } else {
-                vSum += diff * diff
-                dNewValue[i] = c.value * diff / n
-            }
-
-            // Entropy bonus.
             entSum += entropy[i]
             dEntropy[i] = -c.entropy / n
         }
         var s = Statistics()
         s.policyLoss = pgSum / n
-        s.valueLoss = 0.5 * (vSum / n)
         s.entropy = entSum / n
-        s.totalLoss = s.policyLoss + c.value * s.valueLoss - c.entropy * s.entropy
         s.approxKL = klSum / n
         s.clipFraction = Float(clipped) / n
+        return s
+    }
+
+    /// ½·mean((V − R)²), clipped around V_old when configured; writes ∂loss/∂newValue (with vf_coef).
+    public static func value(
+        newValue: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int,
+        coefficients c: Coefficients, dNewValue: UnsafeMutablePointer<Float>
+    ) -> Float {
+        let n = Float(count)
+        var vSum: Float = 0
+        for i in 0..<count {
+            let diff = newValue[i] - returns[i]
+            guard let vc = c.valueClip else {
+                vSum += diff * diff
+                dNewValue[i] = c.value * diff / n
+                continue
+            }
+            let delta = newValue[i] - oldValues[i]
+            let vClipped = oldValues[i] + min(max(delta, -vc), vc)
+            let diffClipped = vClipped - returns[i]
+            let unclippedSq = diff * diff
+            let clippedSq = diffClipped * diffClipped
+            vSum += max(unclippedSq, clippedSq)
+            let gradUnclipped = 2 * diff
+            let gradClipped: Float = (delta >= -vc && delta <= vc) ? 2 * diffClipped : 0
+            let dSq: Float
+            if unclippedSq > clippedSq {
+                dSq = gradUnclipped
+            } else if clippedSq > unclippedSq {
+                dSq = gradClipped
+            } else {
+                dSq = 0.5 * gradUnclipped + 0.5 * gradClipped
+            }
+            dNewValue[i] = c.value * 0.5 * dSq / n
+        }
+        return 0.5 * (vSum / n)
+    }
+}
+
+extension PPOLoss.Statistics {
+    /// With `valueLoss` set: the total loss, pg_loss − ent_coef·entropy + vf_coef·v_loss.
+    func completed(_ c: PPOLoss.Coefficients) -> Self {
+        var s = self
+        s.totalLoss = s.policyLoss + c.value * s.valueLoss - c.entropy * s.entropy
         return s
     }
 }

@@ -53,11 +53,27 @@ public struct UpdateStatistics: Sendable, Equatable {
 
 /// Runs PPO updates of an `ActorCritic` with Adam: the minibatch step (forward, loss, backward, clip, Adam) and
 /// the epochs over a rollout. All scratch memory is owned here and reused.
+///
+/// With `threads: 2` the actor's pass (policy head, surrogate, entropy, backward) and the critic's (value loss,
+/// backward) run on two threads; they meet for the global gradient norm (the actor's sum of squares plus the
+/// critic's, in that order, on one thread as on two) and each group then takes its Adam step. The results are
+/// bit-identical to one thread's.
 public final class PPOUpdater {
     public let model: ActorCritic
     public let optimizer: Adam
     public let config: PPOConfig
     public let coefficients: PPOLoss.Coefficients
+    /// 1, or 2 (actor and critic in parallel).
+    public let threads: Int
+    /// The optimizer's parameters by group: the actor's (with the log-std) and the critic's.
+    private let actorGroup: [Parameter]
+    private let criticGroup: [Parameter]
+    private let actorIndices: [Int]
+    private let criticIndices: Range<Int>
+    private let helper: SpinningHelper?
+    /// What the critic's pass of the current minibatch left (written on the helper thread, read after `wait`).
+    private var criticLoss: Float = 0
+    private var criticSumOfSquares = 0.0
 
     // Minibatch columns (gathered rows) and per-sample intermediates.
     private let mbObservations = ScratchBuffer()
@@ -78,14 +94,29 @@ public final class PPOUpdater {
     private var indices: [Int] = []
     private var normalizedAdvantages: [Float] = []
 
-    public init(model: ActorCritic, config: PPOConfig) {
+    public init(model: ActorCritic, config: PPOConfig, threads: Int = 1) {
+        precondition((1...Self.maxThreads).contains(threads), "the update runs on 1 to \(Self.maxThreads) threads")
         self.model = model
         self.config = config
+        self.threads = threads
         coefficients = PPOLoss.Coefficients(config)
         optimizer = Adam(
             parameters: model.parameters, learningRate: config.learningRate,
             beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
+        // model.parameters is actor, critic, then the log-std.
+        let actorCount = model.actor.parameters.count, criticCount = model.critic.parameters.count
+        criticIndices = actorCount..<(actorCount + criticCount)
+        actorIndices = Array(0..<actorCount) + (model.logStd == nil ? [] : [actorCount + criticCount])
+        let all = model.parameters
+        actorGroup = actorIndices.map { all[$0] }
+        criticGroup = criticIndices.map { all[$0] }
+        helper = threads > 1 ? SpinningHelper() : nil
     }
+
+    deinit { helper?.stop() }
+
+    /// Threads an update can use: the actor's and the critic's passes.
+    public static let maxThreads = 2
 
     /// Zeroes the gradients, then forward + loss + backward on one minibatch of `count` rows (given contiguous).
     /// Gradients are left in the parameters; advantages are used as given.
@@ -93,16 +124,24 @@ public final class PPOUpdater {
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
     ) -> PPOLoss.Statistics {
-        model.zeroGrad()
+        var stats = actorPass(observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages, count: count)
+        stats.valueLoss = criticPass(observations: observations, returns: returns, oldValues: oldValues, count: count)
+        return stats.completed(coefficients)
+    }
+
+    /// The actor's half of a minibatch: its gradients zeroed, then the policy head's forward pass, the surrogate
+    /// and entropy terms, and the backward pass into the actor and the log-std. Touches only the actor's
+    /// parameters and scratch.
+    func actorPass(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, count: Int
+    ) -> PPOLoss.Statistics {
+        for p in actorGroup { p.zeroGrad() }
         lastCount = count
         let newLogProb = newLogProbs.reserve(count)
         let entropy = entropies.reserve(count)
-        let newValue = newValues.reserve(count)
         let dLogProb = dLogProbs.reserve(count)
         let dEntropy = dEntropies.reserve(count)
-        let dValue = dValues.reserve(count)
-
-        // Policy head: evaluate the stored actions under the current parameters.
         let actorOut = model.actor.forward(observations, batch: count)
         let outSize = model.actor.outputSize
         switch model.actionSpace {
@@ -116,16 +155,9 @@ public final class PPOUpdater {
                 mean: actorOut, logStd: logStd.value, actions: actions, batch: count, dimension: low.count,
                 logProb: newLogProb, entropy: entropy)
         }
-        // Value head.
-        let v = model.critic.forward(observations, batch: count)
-        newValue.update(from: v, count: count)
-
-        let stats = PPOLoss.compute(
-            newLogProb: newLogProb, entropy: entropy, newValue: newValue, oldLogProb: oldLogProbs,
-            advantages: advantages, returns: returns, oldValues: oldValues, count: count,
-            coefficients: coefficients, dNewLogProb: dLogProb, dEntropy: dEntropy, dNewValue: dValue)
-
-        // Backward through the heads and networks.
+        let stats = PPOLoss.policy(
+            newLogProb: newLogProb, entropy: entropy, oldLogProb: oldLogProbs, advantages: advantages, count: count,
+            coefficients: coefficients, dNewLogProb: dLogProb, dEntropy: dEntropy)
         let dOut = dActorOut.reserve(count * outSize)
         switch model.actionSpace {
         case .discrete(let n):
@@ -139,8 +171,20 @@ public final class PPOUpdater {
                 batch: count, dimension: low.count, dMean: dOut, dLogStd: logStd.grad)
         }
         model.actor.backward(dOut)
-        model.critic.backward(dValue)  // (B, 1) is (B) contiguous
         return stats
+    }
+
+    /// The critic's half: its gradients zeroed, the value forward pass, the value loss and the backward pass.
+    /// Touches only the critic's parameters and scratch; returns the value loss.
+    func criticPass(observations: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int) -> Float {
+        for p in criticGroup { p.zeroGrad() }
+        let newValue = newValues.reserve(count)
+        let dValue = dValues.reserve(count)
+        let v = model.critic.forward(observations, batch: count)
+        newValue.update(from: v, count: count)
+        let loss = PPOLoss.value(newValue: newValue, returns: returns, oldValues: oldValues, count: count, coefficients: coefficients, dNewValue: dValue)
+        model.critic.backward(dValue)  // (B, 1) is (B) contiguous
+        return loss
     }
 
     /// Per-sample results of the last `computeGradients` (for tests and diagnostics).
@@ -149,17 +193,33 @@ public final class PPOUpdater {
     public var lastNewValues: [Float] { Array(UnsafeBufferPointer(start: newValues.pointer, count: lastCount)) }
 
     /// One full minibatch step: gradients, global-norm clip, Adam. Returns the loss statistics and the norm
-    /// before clipping.
+    /// before clipping. With two threads the critic's pass and its Adam step run on the helper.
     public func minibatchStep(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
     ) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
-        let loss = computeGradients(
-            observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
-            returns: returns, oldValues: oldValues, count: count)
-        let norm = clipGradNorm(optimizer.parameters, maxNorm: config.maxGradNorm)
-        optimizer.update()
-        return (loss, norm)
+        let critic = { [self] in
+            criticLoss = criticPass(observations: observations, returns: returns, oldValues: oldValues, count: count)
+            criticSumOfSquares = gradSumOfSquares(criticGroup)
+        }
+        if let helper { helper.run(critic) }
+        var loss = actorPass(observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages, count: count)
+        let actorSumOfSquares = gradSumOfSquares(actorGroup)
+        if let helper { helper.wait() } else { critic() }
+        loss.valueLoss = criticLoss
+        // The global norm: the two groups' sums added in one fixed order, whatever the thread count.
+        let norm = Float((actorSumOfSquares + criticSumOfSquares).squareRoot())
+        let coef = clipCoefficient(norm: norm, maxNorm: config.maxGradNorm)
+        let step = optimizer.beginStep()
+        let criticStep = { [self] in
+            scaleGradients(criticGroup, by: coef)
+            optimizer.apply(step, to: criticIndices)
+        }
+        if let helper { helper.run(criticStep) }
+        scaleGradients(actorGroup, by: coef)
+        optimizer.apply(step, to: actorIndices)
+        if let helper { helper.wait() } else { criticStep() }
+        return (loss.completed(coefficients), norm)
     }
 
     /// The PPO epochs over a rollout: advantage normalisation as configured, `updateEpochs` passes of shuffled

@@ -67,10 +67,10 @@ public struct Checkpoint: Sendable {
 
     /// A trainer in exactly this state (parameters, Adam, normaliser, counters, RNG) with the saved
     /// hyper-parameters; `learningRate` replaces the saved one (what a resumed run may change: `ResumeRules`).
-    public func makeTrainer(learningRate: Double? = nil) -> Trainer {
+    public func makeTrainer(learningRate: Double? = nil, threads: Int = 1) -> Trainer {
         var config = self.config
         if let learningRate { config.learningRate = learningRate }
-        let trainer = Trainer(observationSize: observationSize, actionSpace: actionSpace, config: config, seed: 0)
+        let trainer = Trainer(observationSize: observationSize, actionSpace: actionSpace, config: config, seed: 0, threads: threads)
         for (p, saved) in zip(trainer.model.parameters, parameters) { p.values = saved.values }
         trainer.updater.optimizer.restore(step: adamStep, first: adamFirst, second: adamSecond)
         trainer.restore(version: version, updates: updates, trainedTransitions: trainedTransitions, normalizer: normalizer, rng: rng)

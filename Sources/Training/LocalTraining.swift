@@ -59,7 +59,7 @@ public final class LocalTraining {
     /// A `gym:` environment is stepped by a bridge started with `bridge`.
     public init(
         run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, resume: Checkpoint? = nil,
-        bridge: BridgeOptions = .default
+        bridge: BridgeOptions = .default, threads: Int = 1
     ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.inconsistent(problems) }
@@ -74,10 +74,10 @@ public final class LocalTraining {
         let spec = env.spec
         if let resume {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
-            trainer = resume.makeTrainer(learningRate: run.ppo.learningRate)
+            trainer = resume.makeTrainer(learningRate: run.ppo.learningRate, threads: threads)
             envSteps = resume.envSteps
         } else {
-            trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed)
+            trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed, threads: threads)
             envSteps = 0
         }
         collector = RolloutCollector(

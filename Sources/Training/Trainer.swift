@@ -20,11 +20,12 @@ public final class Trainer {
     /// The trainer's own random stream (minibatch shuffling).
     public var rng: RNG
 
-    public init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64) {
+    /// `threads`: of the PPO update (1, or 2: actor and critic in parallel, bit-identical results).
+    public init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
         self.config = config
         var initRNG = RNG(seed: seed).split(0)
         model = ActorCritic(observationSize: observationSize, actionSpace: actionSpace, config: config, rng: &initRNG)
-        updater = PPOUpdater(model: model, config: config)
+        updater = PPOUpdater(model: model, config: config, threads: threads)
         observationNormalizer = config.normalizeObservations ? RunningMeanStd(dimension: observationSize) : nil
         rng = RNG(seed: seed).split(1)
     }

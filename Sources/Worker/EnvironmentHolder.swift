@@ -11,8 +11,15 @@ final class EnvironmentHolder: @unchecked Sendable {
     private var kept: (selection: EnvironmentSelection, count: Int, env: GymVectorEnv)?
     private var delivered = false
 
-    /// Envs of `selection`, reset with `seed` (env `i`: `RNG(seed).split(i)`).
-    func take(_ selection: EnvironmentSelection, count: Int, seed: UInt64, bridge: BridgeOptions) throws -> any VectorEnvironment {
+    /// Envs of `selection`, reset with `seed` (env `i`: `RNG(seed).split(i)`); with `stepDelay`, each step takes at
+    /// least that long (`SteppingDelay`, for benchmarks).
+    func take(_ selection: EnvironmentSelection, count: Int, seed: UInt64, bridge: BridgeOptions,
+              stepDelay: Duration? = nil) throws -> any VectorEnvironment {
+        let env = try take(selection, count: count, seed: seed, bridge: bridge)
+        return stepDelay.map { SteppingDelay(env, delay: $0) } ?? env
+    }
+
+    private func take(_ selection: EnvironmentSelection, count: Int, seed: UInt64, bridge: BridgeOptions) throws -> any VectorEnvironment {
         let selection = try selection.validated()
         guard selection.isGym else { return try VectorEnv(id: selection.id, count: count, seed: seed) }
         if let kept = lock.withLock({ kept }), kept.selection == selection, kept.count == count, kept.env.broken == nil {
@@ -30,7 +37,8 @@ final class EnvironmentHolder: @unchecked Sendable {
 
     /// Keeps the bridge of `collector` (if it runs one) for the next connection.
     func keep(_ collector: Exclusive<RolloutCollector>, selection: EnvironmentSelection) {
-        guard let env = collector.value.env as? GymVectorEnv else { return }
+        let env = collector.value.env
+        guard let env = ((env as? SteppingDelay)?.inner ?? env) as? GymVectorEnv else { return }
         lock.withLock { kept = (selection, env.count, env) }
     }
 

@@ -303,7 +303,8 @@ public final class WorkerClient: Sendable {
         let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: index)
         let env: any VectorEnvironment
         do {
-            env = try environments.take(selection, count: options.envs, seed: streams.environmentSeed, bridge: options.bridge)
+            env = try environments.take(selection, count: options.envs, seed: streams.environmentSeed, bridge: options.bridge,
+                                        stepDelay: options.stepDelay)
         } catch let error as EnvironmentError {
             if case .bridge(let fault) = error, !fault.isPermanent {
                 return .failure(Refusal(code: .environmentFailed, message: fault.description, ending: .environmentFailed(fault)))

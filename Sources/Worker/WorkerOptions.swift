@@ -29,12 +29,15 @@ public struct WorkerOptions: Sendable {
     /// (closed, its grants given up, a reconnect). nil: three of the Welcome's heartbeat intervals (the learner
     /// echoes every heartbeat, so a live learner is heard at least once an interval).
     public var learnerTimeout: Duration?
+    /// Benchmarking: every vector step of the environments takes at least this long (`SteppingDelay`).
+    public var stepDelay: Duration?
 
     public init(
         host: String, port: Int, tls: NIOSSLContext?, serverHostname: String? = nil, workerID: String, envID: String? = nil,
         envs: Int = 8, initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(10),
         maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10), envArguments: String = "",
-        bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3, learnerTimeout: Duration? = nil
+        bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3, learnerTimeout: Duration? = nil,
+        stepDelay: Duration? = nil
     ) {
         self.host = host
         self.port = port
@@ -51,6 +54,7 @@ public struct WorkerOptions: Sendable {
         self.bridge = bridge
         self.maxEnvironmentFailures = maxEnvironmentFailures
         self.learnerTimeout = learnerTimeout
+        self.stepDelay = stepDelay.flatMap { $0 > .zero ? $0 : nil }
     }
 
     /// The silence after which a connection counts as dead, for a learner that heartbeats every `interval`.

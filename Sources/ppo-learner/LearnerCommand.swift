@@ -41,6 +41,8 @@ struct LearnerCommand: AsyncParsableCommand {
 
     @OptionGroup var bridgeFlags: BridgeFlags
 
+    @OptionGroup var threadsFlag: LearnerThreadsFlag
+
     @Option(help: "Folder with ca.pem, learner.pem and learner-key.pem (from `ppo certs`).")
     var tlsDir: String?
 
@@ -120,6 +122,7 @@ struct LearnerCommand: AsyncParsableCommand {
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
             resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false),
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

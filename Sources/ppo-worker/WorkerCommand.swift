@@ -56,6 +56,11 @@ struct WorkerCommand: AsyncParsableCommand {
         valueName: "seconds"))
     var learnerTimeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Benchmarking only: every step of this worker's environments (all --envs at once) takes at least this long in wall time, sleeping, without using the CPU, as a remote or GPU simulator would (1ms, 10ms, 0.005). For measuring how a learner scales with many workers on one machine.",
+        valueName: "duration"))
+    var stepDelay: String?
+
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
@@ -63,6 +68,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--learner-timeout must be 1–86400 seconds")
         }
         guard (1...4096).contains(envs) else { throw ValidationError("--envs must be 1–4096") }
+        if let stepDelay { _ = try DurationArgument.parse(stepDelay, flag: "--step-delay") }
         guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
         if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
         guard certificate.tlsDir != nil || plaintext else {
@@ -78,6 +84,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         ConsoleOutput.bootstrapLogging()
+        let delay = try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }
         let (host, port) = (learner.host, learner.port)
         var context: NIOSSLContext?
         var serverHostname: String?
@@ -99,7 +106,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let options = WorkerOptions(
             host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envID: env, envs: envs,
             maxAttempts: maxAttempts, envArguments: envArgumentsJSON, bridge: bridgeFlags.options,
-            maxEnvironmentFailures: maxEnvFailures, learnerTimeout: learnerTimeout.map { .milliseconds(Int64($0 * 1000)) })
+            maxEnvironmentFailures: maxEnvFailures, learnerTimeout: learnerTimeout.map { .milliseconds(Int64($0 * 1000)) },
+            stepDelay: delay)
         let client = WorkerClient(
             options: options,
             describeFailure: { LearnerConnectionFailure($0, host: host, port: port).description },

@@ -17,6 +17,10 @@ struct LocalCluster: Sendable {
     var resume: Checkpoint?
     /// How `gym:` environments are started, by the learner (once, for the spaces) and by every worker.
     var bridge: BridgeOptions
+    /// Threads of the learner's PPO update.
+    var learnerThreads: Int
+    /// Passed to every worker (`ppo-worker --step-delay`): a benchmark's simulated expensive environment.
+    var stepDelay: Duration?
     /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
     var statusPort: Int?
     var preset: String?
@@ -25,7 +29,7 @@ struct LocalCluster: Sendable {
     var progress: @Sendable (TrainingProgress) -> Void
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, statusPort: Int? = nil, preset: String? = nil,
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, stepDelay: Duration? = nil, statusPort: Int? = nil, preset: String? = nil,
                 onStatusPage: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
@@ -34,6 +38,8 @@ struct LocalCluster: Sendable {
         self.checkpoints = checkpoints
         self.resume = resume
         self.bridge = bridge
+        self.learnerThreads = learnerThreads
+        self.stepDelay = stepDelay
         self.statusPort = statusPort
         self.preset = preset
         self.onStatusPage = onStatusPage
@@ -56,7 +62,8 @@ struct LocalCluster: Sendable {
         let tls = try LearnerTLS.load(directory: certs)
         let options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
-            resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset, progress: progress)
+            resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset,
+            learnerThreads: learnerThreads, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()
@@ -65,6 +72,7 @@ struct LocalCluster: Sendable {
         let workerCount = workers
         let executable = workerExecutable
         let bridgeArguments = ["--python", bridge.python, "--env-timeout", "\(bridge.timeout.secondsValue)"]
+            + (stepDelay.map { ["--step-delay", "\($0.secondsValue)"] } ?? [])
         let onStatusPage = self.onStatusPage
         let metrics = try await server.run { port in
             if let statusPort = server.metricsPort { onStatusPage("http://127.0.0.1:\(statusPort)/") }

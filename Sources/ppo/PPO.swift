@@ -27,6 +27,8 @@ struct Bench: ParsableCommand {
                            transitions/s, wire bytes per transition (33 raw)
               collect      a worker's collection of 2048 CartPole-v1 transitions
               all          every benchmark above
+              update       the learner's update of one 2048-transition rollout (10 epochs, minibatch 64) on 1 and
+                           2 threads, for 4-64-64, 17-64-64 and 17-256-256 networks (not part of all)
               bridge       --envs K Gymnasium environments (--env gym:ID, default gym:CartPole-v1) stepped
                            through the Python bridge with random actions (not part of all: needs --python);
                            Benchmarks/bridge-throughput.sh compares it with plain Python and AsyncVectorEnv
@@ -36,7 +38,7 @@ struct Bench: ParsableCommand {
 
     /// The benchmarks `ppo bench` runs.
     enum Name: String, CaseIterable, ExpressibleByArgument {
-        case updateStep = "update-step", act, envStep = "env-step", codec, collect, all, bridge
+        case updateStep = "update-step", act, envStep = "env-step", codec, collect, all, bridge, update
 
         /// What `all` runs (the bridge needs a Python with Gymnasium, so it is asked for by name).
         static let everyCore: [Name] = [.updateStep, .act, .envStep, .codec, .collect]
@@ -90,6 +92,12 @@ struct Bench: ParsableCommand {
     func measure(_ benchmark: Name) throws -> [(BenchResult, String?)] {
         switch benchmark {
         case .updateStep: return [(CoreBenchmarks.updateStep(repetitions: repetitions), nil)]
+        case .update:
+            return UpdateBenchmarks.shapes.indices.flatMap { shape in
+                let one = UpdateBenchmarks.rollout(shape: shape, threads: 1, repetitions: max(3, repetitions / 3))
+                let two = UpdateBenchmarks.rollout(shape: shape, threads: 2, repetitions: max(3, repetitions / 3))
+                return [(one, nil), (two, String(format: "%.2f× the time of one thread", two.medianMicroseconds / one.medianMicroseconds))]
+            }
         case .act: return [(CoreBenchmarks.act(repetitions: repetitions), nil)]
         case .envStep:
             return try ["CartPole-v1", "Acrobot-v1"].map { id in

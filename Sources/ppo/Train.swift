@@ -28,6 +28,8 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var bridgeFlags: BridgeFlags
 
+    @OptionGroup var threadsFlag: LearnerThreadsFlag
+
     @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
     var out: String?
 
@@ -45,6 +47,11 @@ struct Train: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Worker processes: 0 trains in this process; N > 0 runs this process as the learner and N `ppo-worker` processes, over mutual TLS on loopback with certificates made for the run.")
     var workers = 2
 
+    @Option(help: ArgumentHelp(
+        "Benchmarking only, with --workers N > 0: every step of a worker's environments takes at least this long in wall time without using the CPU (1ms, 10ms), as an expensive simulator would.",
+        valueName: "duration"))
+    var stepDelay: String?
+
     @Option(help: "With --workers N > 0: the learner's status page (a live learning curve and the workers), /status.json and /metrics on 127.0.0.1 at this port (0: any free port, printed at the start; -1: none).")
     var statusPort = 0
 
@@ -52,6 +59,10 @@ struct Train: AsyncParsableCommand {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
+        if let stepDelay {
+            guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
+            _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
+        }
     }
 
     func run() async throws {
@@ -66,7 +77,8 @@ struct Train: AsyncParsableCommand {
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
-        let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options)
+        let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options,
+                                         threads: threadsFlag.resolve(sharedWithWorkers: false))
         let ppo = training.trainer.config
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
@@ -163,7 +175,9 @@ extension Train {
         let json = self.json
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
-            resume: resume, bridge: bridgeFlags.options, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
+            resume: resume, bridge: bridgeFlags.options,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true),
+            stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
             onStatusPage: { url in
                 guard !json else { return }
                 print("status page: \(url) (ppo status --learner \(url.dropFirst("http://".count).prefix { $0 != "/" }))")

@@ -66,7 +66,7 @@ struct DistributedTrainingTests {
         #expect(saved.version >= 40 && saved.version <= UInt64(reached) && saved.version % 5 == 0, "checkpoint at \(saved.version), reached \(reached)")
         // Workers keep retrying while the learner is down.
         await pause(0.5)
-        #expect(workers.allSatisfy { $0.process.isRunning })
+        #expect(workers.allSatisfy { $0.isRunning })
 
         // The restarted learner takes the port its workers know (the one the first was given).
         let second = try await StartedLearner.start(args + ["--resume"], port: port, name: "learner-2").process
@@ -112,7 +112,7 @@ struct DistributedTrainingTests {
         let plainErrors = plain.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error:") }
         #expect(plainErrors.count == 1 && plainErrors.first?.contains("speaks TLS and this worker was started with --plaintext") == true, "\(plain.stderr)")
         #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("connection failed before Hello") }, "\(learner.stderr)")
-        #expect(learner.process.isRunning)
+        #expect(learner.isRunning)
     }
 }
 
@@ -232,7 +232,7 @@ struct WorkerChurnTests {
         var rng = RNG(seed: 5)
         var kills = 0
         var best = -Double.infinity  // the best mean return of 20 episodes the learner reported
-        while learner.process.isRunning {
+        while learner.isRunning {
             await pause(0.1)
             guard let body = try? await httpGet(port: metricsPort, path: "/metrics").body else { continue }
             best = max(best, sample("ppo_episode_return", in: body).flatMap { $0.isNaN ? nil : $0 } ?? best)

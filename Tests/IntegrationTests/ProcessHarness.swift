@@ -10,9 +10,14 @@ final class Spawned: @unchecked Sendable {
     private var stdoutText = ""
     private var stderrText = ""
 
-    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
+    convenience init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
+        try self.init(url: Spawned.products.appendingPathComponent(executable), arguments, name: name, environment: environment, in: directory)
+    }
+
+    /// Any executable, by its path.
+    init(url: URL, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
         self.name = name
-        process.executableURL = Spawned.products.appendingPathComponent(executable)
+        process.executableURL = url
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {
@@ -58,7 +63,7 @@ final class Spawned: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if predicate(stdout) { return true }
-            if !process.isRunning { return predicate(stdout) }
+            if !isRunning { return predicate(stdout) }
             await pause(0.05)
         }
         return predicate(stdout)
@@ -67,18 +72,59 @@ final class Spawned: @unchecked Sendable {
     /// Waits for the process to exit; returns its status, or nil on timeout (the process is then killed).
     func waitForExit(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { await pause(0.05) }
-        if process.isRunning {
+        while isRunning && Date() < deadline { await pause(0.05) }
+        if isRunning {
             kill9()
             return nil
         }
         await pause(0.1)  // let the pipes drain
-        return process.terminationStatus
+        return status
     }
 
+    /// SIGKILL, then up to 10 s for the exit to be seen (never blocks for ever).
     func kill9() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if isRunning { kill(process.processIdentifier, SIGKILL) }
+        let deadline = Date().addingTimeInterval(10)
+        while isRunning && Date() < deadline { usleep(20_000) }
+    }
+
+    /// Whether the process still runs. Foundation's `Process` on Linux has been seen here to miss a child's exit
+    /// (the child stays a zombie and `isRunning` true for ever, `waitUntilExit` never returns): a child that has
+    /// been a zombie for a second is reaped here, and its status kept.
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if reaped != nil { return false }
+        guard process.isRunning else { return false }
+        let pid = process.processIdentifier
+        guard Self.isZombie(pid) else {
+            zombieSince = nil
+            return true
+        }
+        let since = zombieSince ?? Date()
+        zombieSince = since
+        guard Date().timeIntervalSince(since) > 1 else { return true }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return process.isRunning }
+        // As Foundation reports it: the exit code, or the signal's number.
+        reaped = raw & 0x7f == 0 ? (raw >> 8) & 0xff : raw & 0x7f
+        return false
+    }
+
+    /// The exit status (or signal number) once the process has ended.
+    var status: Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        return reaped ?? process.terminationStatus
+    }
+
+    private var reaped: Int32?
+    private var zombieSince: Date?
+
+    static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
     /// What the Swift runtime printed if the process crashed: its fatal-error line and the first frames of the
@@ -125,7 +171,7 @@ struct StartedLearner {
             if let listen, !metrics || metricsListen != nil {
                 return StartedLearner(process: process, port: listen, metricsPort: metricsListen)
             }
-            guard process.process.isRunning else { break }
+            guard process.isRunning else { break }
             await pause(0.05)
         }
         process.kill9()

@@ -198,25 +198,17 @@ struct StatusPageTests {
 
     static func run(_ executable: String, _ arguments: [String]) -> Int32 { capture(executable, arguments).status }
 
-    /// Runs a command to its end (resolving a bare name on PATH): status, standard output, standard error.
-    static func capture(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String, errors: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [executable] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (-1, "", "\(error)") }
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errors = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errors = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    /// Runs a command to its end (a bare name is looked up on PATH), at most `timeout` seconds: status (-1 if it
+    /// could not start or was killed at the timeout), standard output, standard error.
+    static func capture(_ executable: String, _ arguments: [String], timeout: Double = 180) -> (status: Int32, output: String, errors: String) {
+        let path = executable.contains("/") ? executable
+            : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+                .map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
+        guard let p = try? Spawned(url: URL(fileURLWithPath: path), arguments, name: executable) else { return (-1, "", "cannot start \(path)") }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.kill9() }
+        usleep(100_000)  // let the pipes drain
+        return (p.isRunning ? -1 : p.status, p.stdout, p.stderr)
     }
 }
