@@ -108,7 +108,8 @@ enum LearnerConnection {
             if case .heartbeat = message {
                 // Echoed here, not by the core, so a worker hears a live learner even while an update runs (§3.3).
                 outbound.yield(.message(message))
-                await core.heard(session: id)
+                // Noted for the status page without waiting for the core: the next frame is read at once.
+                Task { await core.heard(session: id) }
                 continue
             }
             if case .close(let error) = await core.handle(message, session: id) {

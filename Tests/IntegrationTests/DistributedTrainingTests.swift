@@ -157,7 +157,7 @@ struct TrainInterruptTests {
         let workerPIDs = try Self.children(named: "ppo-worker", of: first.process.processIdentifier)
         #expect(workerPIDs.count == workers)
         kill(first.process.processIdentifier, SIGINT)
-        #expect(await first.waitForExit(timeout: 60) == 0, "\(first.stderr.suffix(600))")
+        #expect(await first.waitForExit(timeout: 60) == 0, "\(first.crashReport.isEmpty ? String(first.stderr.suffix(600)) : first.crashReport)")
         let reached = first.lastUpdate
         let checkpoint = try Checkpoint.read(from: out.appendingPathComponent("checkpoint.safetensors"))
         #expect(checkpoint.version == UInt64(reached), "checkpoint at \(checkpoint.version), last update printed \(reached)")

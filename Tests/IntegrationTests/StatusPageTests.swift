@@ -55,7 +55,7 @@ struct StatusPageTests {
         let screenshot = Self.outputFolder.appendingPathComponent("status-page.png")
         try? FileManager.default.removeItem(at: screenshot)
         let script = Self.packageRoot.appendingPathComponent("Tests/IntegrationTests/browser/status_page_check.py").path
-        let (status, output, errors) = Self.capture(Self.python, [script, "--url", "http://127.0.0.1:\(metricsPort)/", "--kill-pid",
+        let (status, output, errors) = await Self.capture(Self.python, [script, "--url", "http://127.0.0.1:\(metricsPort)/", "--kill-pid",
                                                                  "\(w2.process.processIdentifier)", "--kill-id", "w2", "--screenshot", screenshot.path])
         try #require(status == 0, "the browser script failed (\(status)): \(errors.suffix(1500))")
         let parsed = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
@@ -148,14 +148,14 @@ struct StatusPageTests {
         }
         #expect(page.body.components(separatedBy: "fetch(").count == 2, "one fetch, of status.json")
 
-        let table = Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)"])
+        let table = await Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)"])
         #expect(table.status == 0, "\(table.errors)")
         #expect(table.output.contains("CartPole-v1") && table.output.contains("training") && table.output.contains("w1")
                 && table.output.contains("127.0.0.1:") && table.output.contains("policy loss"), "\(table.output)")
-        let json = Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)", "--json"])
+        let json = await Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)", "--json"])
         #expect(json.status == 0 && (try? RunStatus.decoder().decode(RunStatus.self, from: Data(json.output.utf8)))?.run.runID == status.run.runID)
         // Not a learner's port: one sentence, status 1.
-        let wrong = Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(started.port)", "--timeout", "3"])
+        let wrong = await Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(started.port)", "--timeout", "3"])
         #expect(wrong.status == 1 && wrong.errors.hasPrefix("error: ") && wrong.errors.split(separator: "\n").count == 1, "\(wrong.errors)")
     }
 
@@ -196,19 +196,30 @@ struct StatusPageTests {
         #expect(try learnerSummary(dir.appendingPathComponent("run")) == summary, "the restart rewrote summary.json")
     }
 
-    static func run(_ executable: String, _ arguments: [String]) -> Int32 { capture(executable, arguments).status }
+    /// The exit status of a short command (blocking: only for the checks that decide whether a test runs).
+    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [executable] + arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
 
     /// Runs a command to its end (a bare name is looked up on PATH), at most `timeout` seconds: status (-1 if it
-    /// could not start or was killed at the timeout), standard output, standard error.
-    static func capture(_ executable: String, _ arguments: [String], timeout: Double = 180) -> (status: Int32, output: String, errors: String) {
+    /// could not start or was killed at the timeout), standard output, standard error. Waits with `Task.sleep`,
+    /// never holding one of the few threads the other tests' learners and workers run on.
+    static func capture(_ executable: String, _ arguments: [String], timeout: Double = 180) async -> (status: Int32, output: String, errors: String) {
         let path = executable.contains("/") ? executable
             : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
                 .map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
         guard let p = try? Spawned(url: URL(fileURLWithPath: path), arguments, name: executable) else { return (-1, "", "cannot start \(path)") }
         let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
+        while p.isRunning && Date() < deadline { await pause(0.05) }
         if p.isRunning { p.kill9() }
-        usleep(100_000)  // let the pipes drain
+        await pause(0.1)  // let the pipes drain
         return (p.isRunning ? -1 : p.status, p.stdout, p.stderr)
     }
 }
