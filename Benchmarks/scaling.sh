@@ -8,10 +8,13 @@
 # row per run (Benchmarks/scaling.csv by default); Benchmarks/plot_scaling.py draws it.
 #
 # usage: Benchmarks/scaling.sh [--delays "1ms 10ms"] [--workers "1 2 4 8 16 32 64"] [--envs 8] [--window 20]
-#                              [--warmup 8] [--learner-threads 1] [--out Benchmarks/scaling.csv]
+#                              [--warmup 8] [--learner-threads 1] [--grant-steps 4] [--out Benchmarks/scaling.csv]
+# --grant-steps: steps per env of one grant (4 × 8 envs = 32 transitions, so a 2048-transition rollout is spread
+# over up to 64 workers; the learner's default grant is sized for the preset's collector and would give the whole
+# rollout to one or two workers). A learner that exits other than 0 leaves its log beside the CSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-delays="1ms 10ms" counts="1 2 4 8 16 32 64" envs=8 window=20 warmup=8 threads=1 out=Benchmarks/scaling.csv
+delays="1ms 10ms" counts="1 2 4 8 16 32 64" envs=8 window=20 warmup=8 threads=1 grant=4 out=Benchmarks/scaling.csv
 while [ $# -gt 0 ]; do
   case "$1" in
     --delays) delays="$2"; shift 2 ;;
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
     --window) window="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --learner-threads) threads="$2"; shift 2 ;;
+    --grant-steps) grant="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -47,13 +51,13 @@ print(s["run"]["env_steps"], s["run"]["updates"], upd, rss, cpu, recv, s["run"][
 PY
 }
 
-[ -f "$out" ] || echo "delay_ms,workers,envs,steps_per_second,updates,update_seconds_per_update,learner_cpu_fraction,learner_cpu_us_per_transition,update_fraction,rss_quarter_mib,rss_end_mib,balanced" > "$out"
+[ -f "$out" ] || echo "delay_ms,workers,envs,steps_per_second,updates,update_seconds_per_update,learner_cpu_fraction,learner_cpu_us_per_transition,update_fraction,rss_quarter_mib,rss_end_mib,balanced,learner_exit" > "$out"
 for delay in $delays; do
   for w in $counts; do
     dir="$work/run-$delay-$w"
     "$bin/ppo-learner" --env CartPole-v1 --config seed --plaintext --host 127.0.0.1 --port 0 --metrics-port 0 \
-      --metrics-host 127.0.0.1 --steps 1000000000 --checkpoint-dir "$dir" --checkpoint-every 0 --quiet \
-      --learner-threads "$threads" --max-connections 300 >"$work/learner.out" 2>"$work/learner.err" &
+      --metrics-host 127.0.0.1 --steps 1000000000 --checkpoint-dir "$dir" --checkpoint-every 0 \
+      --learner-threads "$threads" --grant-steps "$grant" --max-connections 300 >"$work/learner.out" 2>"$work/learner.err" &
     learner=$!; pids+=("$learner")
     for _ in $(seq 1 100); do grep -q "listening on" "$work/learner.out" && grep -q "metrics on" "$work/learner.err" && break; sleep 0.1; done
     port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/learner.out" | head -1)
@@ -71,7 +75,9 @@ for delay in $delays; do
     sleep $(echo "$window * 3 / 4" | bc -l)
     read -r s1 u1 t1 rss1 c1 r1 conn1 < <(sample "$mport" "$learner")
     end=$(date +%s.%N)
-    kill -TERM "$learner"; wait "$learner" || true
+    kill -TERM "$learner"
+    status=0; wait "$learner" || status=$?
+    [ "$status" -eq 0 ] || { cp "$work/learner.err" "${out%.csv}-learner-exit-$status-$delay-$w.log"; echo "the learner exited with $status (log: ${out%.csv}-learner-exit-$status-$delay-$w.log)"; }
     for p in "${workers[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     balanced=$(python3 - "$dir/summary.json" <<'PY'
@@ -82,7 +88,7 @@ ok = m["transitions_received"] == m["transitions_trained"] + dropped and m["gran
 print("yes" if ok else "no")
 PY
 )
-    python3 - "$delay" "$w" "$envs" "$s0" "$s1" "$u0" "$u1" "$t0" "$t1" "$c0" "$c1" "$r0" "$r1" "$start" "$end" "$rssq" "$rss1" "$balanced" >>"$out" <<'PY'
+    python3 - "$delay" "$w" "$envs" "$s0" "$s1" "$u0" "$u1" "$t0" "$t1" "$c0" "$c1" "$r0" "$r1" "$start" "$end" "$rssq" "$rss1" "$balanced" "$status" >>"$out" <<'PY'
 import sys
 a = sys.argv[1:]
 delay = a[0]; ms = float(delay[:-2]) if delay.endswith("ms") else float(delay.rstrip("s")) * 1000
@@ -91,7 +97,7 @@ s0, s1, u0, u1 = map(int, a[3:7]); t0, t1, c0, c1, r0, r1, start, end = map(floa
 dt = end - start
 steps = s1 - s0
 print(f"{ms:g},{w},{envs},{steps / dt:.0f},{u1 - u0},{(t1 - t0) / max(u1 - u0, 1):.5f},{(c1 - c0) / dt:.3f},"
-      f"{(c1 - c0) / max(r1 - r0, 1) * 1e6:.2f},{(t1 - t0) / dt:.3f},{int(a[15]) / 1024:.1f},{int(a[16]) / 1024:.1f},{a[17]}")
+      f"{(c1 - c0) / max(r1 - r0, 1) * 1e6:.2f},{(t1 - t0) / dt:.3f},{int(a[15]) / 1024:.1f},{int(a[16]) / 1024:.1f},{a[17]},{a[18]}")
 PY
     echo "delay $delay, $w workers: $(tail -1 "$out")"
   done

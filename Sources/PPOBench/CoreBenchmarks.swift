@@ -62,11 +62,13 @@ public enum CoreBenchmarks {
 
 /// The learner's update of one rollout on 1 or 2 threads (`ppo bench update`).
 public enum UpdateBenchmarks {
-    /// The networks measured: CartPole's 4-64-64 (2 actions), HalfCheetah's 17-64-64 and 17-256-256 (6-D Gaussian).
+    /// The networks measured: CartPole's 4-64-64 (2 actions), HalfCheetah's 17-64-64 and 17-256-256 (6-D Gaussian),
+    /// Humanoid's 348-256-256 (17-D Gaussian).
     public static let shapes: [(name: String, observationSize: Int, hidden: [Int], actionSpace: Space)] = [
         ("4-64-64", 4, [64, 64], .discrete(2)),
         ("17-64-64", 17, [64, 64], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
         ("17-256-256", 17, [256, 256], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
+        ("348-256-256", 348, [256, 256], .box(low: [Float](repeating: -0.4, count: 17), high: [Float](repeating: 0.4, count: 17))),
     ]
 
     /// One update of a 2048-row rollout, 10 epochs of minibatch 64 (320 minibatch steps), on `threads` threads.

@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
               collect      a worker's collection of 2048 CartPole-v1 transitions
               all          every benchmark above
               update       the learner's update of one 2048-transition rollout (10 epochs, minibatch 64) on 1 and
-                           2 threads, for 4-64-64, 17-64-64 and 17-256-256 networks (not part of all)
+                           2 threads, for 4-64-64, 17-64-64, 17-256-256 and 348-256-256 networks (not part of all)
               bridge       --envs K Gymnasium environments (--env gym:ID, default gym:CartPole-v1) stepped
                            through the Python bridge with random actions (not part of all: needs --python);
                            Benchmarks/bridge-throughput.sh compares it with plain Python and AsyncVectorEnv

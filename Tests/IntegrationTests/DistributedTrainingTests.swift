@@ -156,6 +156,12 @@ struct TrainInterruptTests {
         try #require(await first.wait(for: 120) { _ in first.lastUpdate >= 5 }, "\(first.stderr.suffix(600))")
         let workerPIDs = try Self.children(named: "ppo-worker", of: first.process.processIdentifier)
         #expect(workerPIDs.count == workers)
+        if workers > 0 {
+            // The status page's address is printed at the start, and it answers there.
+            let statusPort = try #require(StartedLearner.port(in: first.stdout, after: "status page: http://", until: "/"), "\(first.stdout.prefix(600))")
+            let status = try await httpGet(port: statusPort, path: "/status.json")
+            #expect(status.status == 200 && status.body.contains("\"workers_connected\":\(workers)"), "\(status.body.prefix(300))")
+        }
         kill(first.process.processIdentifier, SIGINT)
         #expect(await first.waitForExit(timeout: 60) == 0, "\(first.crashReport.isEmpty ? String(first.stderr.suffix(600)) : first.crashReport)")
         let reached = first.lastUpdate
