@@ -89,14 +89,7 @@ public enum PPOLoss {
             // d max(l1, l2)/d ratio, with PyTorch's tie rule (half to each branch).
             let gradBranch1: Float = -a
             let gradBranch2: Float = (ratio >= 1 - c.clip && ratio <= 1 + c.clip) ? -a : 0
-            let dRatio: Float
-            if pgLoss1 > pgLoss2 {
-                dRatio = gradBranch1
-            } else if pgLoss2 > pgLoss1 {
-                dRatio = gradBranch2
-            } else {
-                dRatio = 0.5 * gradBranch1 + 0.5 * gradBranch2
-            }
+            let dRatio = maxGradient(pgLoss1, pgLoss2, gradBranch1, gradBranch2)
             dNewLogProb[i] = dRatio * ratio / n
             klSum += (ratio - 1) - logratio
             if abs(ratio - 1) > c.clip { clipped += 1 }
@@ -133,17 +126,21 @@ public enum PPOLoss {
             vSum += max(unclippedSq, clippedSq)
             let gradUnclipped = 2 * diff
             let gradClipped: Float = (delta >= -vc && delta <= vc) ? 2 * diffClipped : 0
-            let dSq: Float
-            if unclippedSq > clippedSq {
-                dSq = gradUnclipped
-            } else if clippedSq > unclippedSq {
-                dSq = gradClipped
-            } else {
-                dSq = 0.5 * gradUnclipped + 0.5 * gradClipped
-            }
+            let dSq = maxGradient(unclippedSq, clippedSq, gradUnclipped, gradClipped)
             dNewValue[i] = c.value * 0.5 * dSq / n
         }
         return 0.5 * (vSum / n)
+    }
+}
+
+extension PPOLoss {
+    /// ∂ max(x, y) from the branches' gradients: the larger branch's, half of each on a tie (PyTorch's rule for
+    /// `maximum`/`minimum`).
+    @inline(__always)
+    static func maxGradient(_ x: Float, _ y: Float, _ gx: Float, _ gy: Float) -> Float {
+        if x > y { return gx }
+        if y > x { return gy }
+        return 0.5 * gx + 0.5 * gy
     }
 }
 

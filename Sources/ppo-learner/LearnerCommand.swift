@@ -101,6 +101,15 @@ struct LearnerCommand: AsyncParsableCommand {
         }
     }
 
+    /// summary.json, written as soon as the run has ended (a learner serving after the end may be killed later).
+    static func writeSummary(_ metrics: LearnerMetrics, environment: String, checkpoint: URL, into dir: URL) {
+        do {
+            try LearnerSummary(environment: environment, checkpoint: checkpoint.path, metrics: metrics).write(into: dir)
+        } catch {
+            FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
+        }
+    }
+
     func run() async throws {
         ConsoleOutput.bootstrapLogging(level: quiet ? .warning : .info)
         let seed = runOptions.seed
@@ -149,12 +158,7 @@ struct LearnerCommand: AsyncParsableCommand {
                 fflush(nil)
             }, onFinished: { metrics in
                 // A finished run served again keeps the summary its training wrote.
-                guard !alreadyFinished else { return }
-                do {
-                    try LearnerSummary(environment: envID, checkpoint: checkpointURL.path, metrics: metrics).write(into: dir)
-                } catch {
-                    FileHandle.standardError.write(Data("warning: could not write \(dir.appendingPathComponent(LearnerSummary.fileName).path): \(error)\n".utf8))
-                }
+                if !alreadyFinished { Self.writeSummary(metrics, environment: envID, checkpoint: checkpointURL, into: dir) }
             })
         }
         if alreadyFinished { return }
