@@ -9,6 +9,7 @@
 # Prints the figures: transitions/s, updates, peak RSS, RSS at a quarter and at the end of the run.
 #
 # usage: Benchmarks/learner-load.sh [CONNECTIONS] [SECONDS]     (default 64 connections, 120 s)
+#        PPO_LEARNER_THREADS=N sets the learner's --learner-threads (default: its own).
 set -euo pipefail
 connections=${1:-64}
 seconds=${2:-120}
@@ -28,7 +29,7 @@ fail() { echo "FAIL: $*"; echo "--- learner log (end)"; tail -20 "$out/learner.l
 "$bin/ppo-learner" --env CartPole-v1 --tls-dir "$out/certs" --host 127.0.0.1 --port "$port" --steps 1000000000 \
   --metrics-port "$metrics_port" --metrics-host 127.0.0.1 \
   --set rollout_steps=32768 --set update_epochs=1 --set minibatch_size=4096 --grant-steps 64 \
-  --checkpoint-dir "$out/run" --checkpoint-every 0 --quiet >"$out/learner.log" 2>&1 &
+  --checkpoint-dir "$out/run" --checkpoint-every 0 ${PPO_LEARNER_THREADS:+--learner-threads "$PPO_LEARNER_THREADS"} --quiet >"$out/learner.log" 2>&1 &
 learner=$!
 trap 'kill -9 $learner $flood 2>/dev/null || true; rm -rf "$out"' EXIT
 flood=""
