@@ -305,11 +305,16 @@ actor LearnerCore {
         }
     }
 
+    /// Env steps per second since this process started (a resumed run counts from the resume).
+    private func stepsPerSecond(over seconds: Double) -> Double {
+        Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9)
+    }
+
     private func progress(_ statistics: UpdateStatistics) -> TrainingProgress {
         let seconds = started.duration(to: .now).secondsValue
         var p = TrainingProgress(
             update: metrics.updates, totalUpdates: totalUpdates, version: metrics.policyVersion, envSteps: metrics.envSteps,
-            stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9), recentReturn: metrics.recentReturn,
+            stepsPerSecond: stepsPerSecond(over: seconds), recentReturn: metrics.recentReturn,
             episodes: metrics.episodes, statistics: statistics, elapsedSeconds: seconds)
         p.workers = sessions.count
         p.dropped = metrics.droppedTotal
@@ -363,7 +368,7 @@ actor LearnerCore {
             runID: options.runID, env: spec.id, preset: options.preset, seed: options.seed, state: state,
             policyVersion: metrics.policyVersion, updates: metrics.updates, totalUpdates: totalUpdates, envSteps: metrics.envSteps,
             totalEnvSteps: totalUpdates * job.config.rolloutSteps,
-            stepsPerSecond: Double(metrics.envSteps - envStepsAtStart) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
+            stepsPerSecond: stepsPerSecond(over: elapsed), elapsedSeconds: elapsed,
             etaSeconds: nil, episodes: metrics.episodes, recentReturn: metrics.recentReturn?.finite, workersConnected: sessions.count)
         if !finished, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
         let scheduler = self.scheduler
