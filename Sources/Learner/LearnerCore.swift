@@ -74,7 +74,8 @@ actor LearnerCore {
         envStepsAtStart = metrics.envSteps
         scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
-            observationSize: spec.observationSize, actionSpace: spec.actionSpace)
+            observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag))
+        metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
         if job.updates >= options.run.totalUpdates {
@@ -259,7 +260,8 @@ actor LearnerCore {
     private func offerGrant(to id: Int) {
         // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
         // whole rollout and sit on it.
-        guard update == nil, !stopping, !finished, let s = sessions[id], let holding = s.holding,
+        // Whether the session's version may collect now (with lag 0: not while an update runs) is the scheduler's rule.
+        guard !stopping, !finished, let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
@@ -271,23 +273,29 @@ actor LearnerCore {
         let taken = batches
         batches = []
         let transitions = taken.reduce(0) { $0 + $1.count }
+        // How many versions behind the trainer each transition's policy is (the gate admitted at most the lag).
+        let lags = Dictionary(taken.map { ("\(scheduler.version - $0.policyVersion)", $0.count) }, uniquingKeysWith: +)
+        scheduler.beginUpdate()
         let number = metrics.updates + 1
         let envSteps = metrics.envSteps + transitions
         let job = self.job
         let total = totalUpdates
         update = Task {
             let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps)
-            self.finishUpdate(outcome, transitions: transitions)
+            self.finishUpdate(outcome, transitions: transitions, lags: lags)
         }
+        // With a policy lag, the workers collect the next rollout meanwhile.
+        for id in sessions.keys { offerGrant(to: id) }
     }
 
-    private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int) {
+    private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int, lags: [String: Int]) {
         update = nil
         weights = outcome.weights
         weightsFrame = outcome.frame
         metrics.updates += 1
         metrics.policyVersion = outcome.weights.policyVersion
         metrics.transitionsTrained += transitions
+        metrics.transitionsTrainedByLag.merge(lags, uniquingKeysWith: +)
         metrics.envSteps += transitions
         metrics.lastUpdateSeconds = outcome.report.seconds
         metrics.updateSecondsTotal += outcome.report.seconds
@@ -303,6 +311,8 @@ actor LearnerCore {
         for s in sessions.values {
             s.outbound.yield(.encoded(outcome.frame))
         }
+        // With a policy lag the next rollout may have filled during the update.
+        if scheduler.isComplete { startUpdate() }
     }
 
     /// Env steps per second since this process started (a resumed run counts from the resume).

@@ -16,6 +16,10 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
     public var transitionsReceived = 0
     public var transitionsTrained = 0
     public var transitionsDropped: [String: Int] = [:]
+    /// The run's `--max-policy-lag`, and the transitions trained on by how many versions older than the trainer
+    /// their policy was (exported only when the lag is above 0, so a strictly on-policy run's `/metrics` is unchanged).
+    public var maxPolicyLag = 0
+    public var transitionsTrainedByLag: [String: Int] = [:]
     public var framesRejected: [String: Int] = [:]
     public var bytesIn = 0
     /// Grants issued, completed by their batch, returned to the pool (session closed or version ended), open now.
@@ -51,6 +55,12 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
         metric("ppo_connections_total", "counter", "Connections accepted.", [("", Double(connectionsTotal))])
         metric("ppo_transitions_received_total", "counter", "Transitions in valid batches received.", [("", Double(transitionsReceived))])
         metric("ppo_transitions_trained_total", "counter", "Transitions trained on.", [("", Double(transitionsTrained))])
+        if maxPolicyLag > 0 {
+            let lags = Set((0...maxPolicyLag).map(String.init)).union(transitionsTrainedByLag.keys).sorted { Int($0) ?? 0 < Int($1) ?? 0 }
+            metric("ppo_transitions_trained_by_lag_total", "counter",
+                   "Transitions trained on, by how many versions their policy was behind the trainer's.",
+                   lags.map { ("{lag=\"\($0)\"}", Double(transitionsTrainedByLag[$0, default: 0])) })
+        }
         // Every label value is exposed from the start (at 0), so that rate() and alerts see the first increment.
         let dropReasons = Set(["stale", "unfinished"]).union(transitionsDropped.keys).sorted()
         let dropped = dropReasons.map { ("{reason=\"\($0)\"}", Double(transitionsDropped[$0, default: 0])) }

@@ -40,6 +40,9 @@ public struct LearnerOptions: Sendable {
     public var serveAfterFinish: Bool
     /// Threads of the PPO update (1, or 2: the actor's and the critic's passes in parallel).
     public var learnerThreads: Int
+    /// How many versions older than the trainer a trained transition's policy may be: 0 (strictly on-policy, the
+    /// default) or 1 (workers collect the next rollout with the weights of `v` while the learner trains on `v`'s).
+    public var maxPolicyLag: Int
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (TrainingProgress) -> Void
 
@@ -49,7 +52,7 @@ public struct LearnerOptions: Sendable {
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
         maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpoints: CheckpointPolicy = .none, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
-        preset: String? = nil, serveAfterFinish: Bool = false, learnerThreads: Int = 1, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
+        preset: String? = nil, serveAfterFinish: Bool = false, learnerThreads: Int = 1, maxPolicyLag: Int = 0, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
     ) {
         self.run = run
         self.seed = seed
@@ -77,6 +80,7 @@ public struct LearnerOptions: Sendable {
         self.preset = preset ?? run.envID
         self.serveAfterFinish = serveAfterFinish
         self.learnerThreads = learnerThreads
+        self.maxPolicyLag = maxPolicyLag
         self.progress = progress
     }
 }

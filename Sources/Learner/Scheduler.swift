@@ -5,6 +5,11 @@ import Wire
 /// a worker that holds `v` and says Ready is granted a chunk of what `v` still needs. Data is on-policy by
 /// construction: `accept(_:from:)`, the on-policy gate, is the one place that decides whether a batch is trained on.
 ///
+/// With a policy lag `L` > 0 (`--max-policy-lag`), collection overlaps learning: while the update of version `v`
+/// runs, workers holding `v` collect the next rollout, which is trained from `v + 1`. `admits(version:)` is the
+/// one rule: a transition collected by version `h` may go into the rollout being filled only if that rollout is
+/// trained from a version at most `L` newer than `h`. With `L` = 0 nothing is granted during an update.
+///
 /// A plain value: the learner's connection code drives it and acts on what it returns.
 public struct Scheduler: Sendable {
     /// One open grant.
@@ -21,7 +26,7 @@ public struct Scheduler: Sendable {
 
     /// What the on-policy gate decided about a batch.
     public enum Admission: Equatable, Sendable {
-        /// For an open grant of the current version, and it fits that grant and the run: will be trained on.
+        /// For an open grant of an admitted version, and it fits that grant and the run: will be trained on.
         case accepted(OpenGrant)
         /// For a grant that was revoked or of a past version: dropped, never trained on.
         case stale(transitions: Int)
@@ -32,14 +37,19 @@ public struct Scheduler: Sendable {
         case invalid(WireError)
     }
 
+    /// The trainer's version: the newest weights.
     public private(set) var version: UInt64
+    /// Whether an update (from `version` to the next) runs now.
+    public private(set) var updating = false
+    /// How many versions older than the version it is trained from a transition may be (0: strictly on-policy).
+    public let maxPolicyLag: UInt64
     public let rolloutSize: Int
     /// The run's observation size and action space: every accepted batch has them.
     public let observationSize: Int
     public let actionSpace: Space
     /// Largest grant in steps per env (smaller grants spread work over more workers).
     public let maxStepsPerGrant: Int
-    /// Transitions of the current version received.
+    /// Transitions of the rollout being filled received.
     public private(set) var received = 0
     public private(set) var open: [UInt32: OpenGrant] = [:]
     /// Grants that were open when their version ended or their session closed, by id: a late batch is stale.
@@ -53,8 +63,9 @@ public struct Scheduler: Sendable {
     /// Whether every grant issued is accounted for.
     public var grantsBalance: Bool { issued == completed + returned + open.count }
 
-    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int, observationSize: Int, actionSpace: Space) {
+    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int, observationSize: Int, actionSpace: Space, maxPolicyLag: UInt64 = 0) {
         self.version = version
+        self.maxPolicyLag = maxPolicyLag
         self.rolloutSize = rolloutSize
         self.observationSize = observationSize
         self.actionSpace = actionSpace
@@ -64,13 +75,21 @@ public struct Scheduler: Sendable {
     /// Transitions granted but not received yet.
     public var outstanding: Int { open.values.reduce(0) { $0 + $1.transitions } }
 
-    /// Whether the current version has all it needs (train now).
+    /// Whether the rollout being filled has all it needs (train it once no update runs).
     public var isComplete: Bool { received >= rolloutSize }
 
-    /// A grant for `session` (which holds `holding` and runs `envs` environments), or nil if the current version
-    /// needs nothing more, or the session holds another version.
+    /// The version the rollout being filled will be trained from.
+    public var trainedFrom: UInt64 { version + (updating ? 1 : 0) }
+
+    /// The policy-lag rule: whether what version `h` collects may go into the rollout being filled.
+    public func admits(version h: UInt64) -> Bool {
+        h <= version && trainedFrom - h <= maxPolicyLag
+    }
+
+    /// A grant for `session` (which holds `holding` and runs `envs` environments), or nil if the rollout being
+    /// filled needs nothing more, or may not take what `holding` collects.
     public mutating func grant(session: Int, holding: UInt64, envs: Int, now: ContinuousClock.Instant = .now) -> OpenGrant? {
-        guard holding == version, envs > 0 else { return nil }
+        guard admits(version: holding), envs > 0 else { return nil }
         let remaining = rolloutSize - received - outstanding
         guard remaining > 0 else { return nil }
         let steps = min(maxStepsPerGrant, (remaining + envs - 1) / envs)
@@ -83,15 +102,21 @@ public struct Scheduler: Sendable {
     }
 
     /// The on-policy gate (PROTOCOL.md §5.2, §6): decides, with one grant look-up, whether `message` from
-    /// `session` is trained on. Accepted only if `session` holds its grant open, so the grant's version is the
-    /// current one, and the batch has the grant's shape, the run's observation size and action space, and the
-    /// grant's policy version (`BatchMessage.validate`). Decoding has already checked every float and flag.
+    /// `session` is trained on. Accepted only if `session` holds its grant open, the grant's version is admitted
+    /// (`admits(version:)`: the current one, or with a policy lag at most that many versions older), and the
+    /// batch has the grant's shape, the run's observation size and action space, and the grant's policy version
+    /// (`BatchMessage.validate`). Decoding has already checked every float and flag.
     /// An accepted batch completes its grant; nothing else changes the rollout.
     public mutating func accept(_ message: BatchMessage, from session: Int) -> Admission {
         let id = message.grantID
         guard let g = open[id], g.session == session else {
             if open[id] == nil, let transitions = revoked.removeValue(forKey: id) { return .stale(transitions: transitions) }
             return .ungranted
+        }
+        guard admits(version: g.version) else {
+            // Unreachable while `beginUpdate` revokes what the rule no longer admits; kept so the gate alone decides.
+            revoke(id)
+            return .stale(transitions: g.transitions)
         }
         let expectation = BatchExpectation(
             envCount: g.envs, steps: g.steps, observationSize: observationSize, actionSpace: actionSpace, policyVersion: g.version)
@@ -116,21 +141,35 @@ public struct Scheduler: Sendable {
 
     /// A session closed: its open grants go back to the pool.
     public mutating func release(session: Int) {
-        for (id, g) in open where g.session == session {
-            open[id] = nil
-            revoked[id] = g.transitions
-            returned += 1
-        }
+        for (id, g) in open where g.session == session { revoke(id) }
     }
 
-    /// Moves to the next version after training: every open grant of the old version is revoked.
-    public mutating func advance(to newVersion: UInt64) {
-        for (id, g) in open { revoked[id] = g.transitions }
-        returned += open.count
-        open = [:]
-        version = newVersion
+    /// The rollout is taken for training (from `version`): the next one starts filling, and every open grant the
+    /// lag rule no longer admits (with lag 0: all of them) is revoked.
+    public mutating func beginUpdate() {
+        precondition(!updating, "an update began while another ran")
+        updating = true
         received = 0
+        revokeUnadmitted()
+    }
+
+    /// The update finished with `newVersion`, the trainer's version now.
+    public mutating func advance(to newVersion: UInt64) {
+        precondition(updating && newVersion > version, "advance without an update")
+        updating = false
+        version = newVersion
+        revokeUnadmitted()
         // Forget revoked grants far in the past (ids are per learner, a late batch arrives within seconds).
         if revoked.count > 10_000 { revoked = [:] }
+    }
+
+    private mutating func revokeUnadmitted() {
+        for (id, g) in open where !admits(version: g.version) { revoke(id) }
+    }
+
+    private mutating func revoke(_ id: UInt32) {
+        guard let g = open.removeValue(forKey: id) else { return }
+        revoked[id] = g.transitions
+        returned += 1
     }
 }

@@ -25,6 +25,7 @@ final class TrainingJob: Sendable {
     let checkpoints: CheckpointPolicy
     let environment: EnvironmentSelection
     private let logger: Logger
+    private let maxPolicyLag: UInt64
 
     /// A new trainer, or the one `resume` holds (checked to fit `spec`).
     init(options: LearnerOptions, spec: EnvironmentSpec, logger: Logger) throws {
@@ -40,6 +41,7 @@ final class TrainingJob: Sendable {
         checkpoints = options.checkpoints
         environment = options.run.environment
         self.logger = logger
+        maxPolicyLag = UInt64(options.maxPolicyLag)
     }
 
     /// Read only between updates (`LearnerCore` never asks while one runs).
@@ -53,12 +55,12 @@ final class TrainingJob: Sendable {
         return Weights(policyVersion: t.version, parameters: t.model.flatParameters, normalizer: t.observationNormalizer)
     }
 
-    /// Trains on `batches` (all accepted by the on-policy gate) as update `update` of `total`; `envSteps` counts
+    /// Trains on `batches` (all admitted by the on-policy gate, at most `--max-policy-lag` versions old) as update `update` of `total`; `envSteps` counts
     /// the run's steps after it, for the checkpoint.
     func update(on batches: [TransitionBatch], update: Int, of total: Int, envSteps: Int) async -> Outcome {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let report = self.trainer.value.train(on: batches, update: update, totalUpdates: total)
+                let report = self.trainer.value.train(on: batches, update: update, totalUpdates: total, maxPolicyLag: self.maxPolicyLag)
                 let written = self.checkpoints.writeIfDue({ self.checkpoint(envSteps: envSteps) }, afterUpdate: update, of: total, logger: self.logger)
                 let next = self.weights()
                 continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next)), checkpoint: written))

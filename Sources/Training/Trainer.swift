@@ -38,19 +38,22 @@ public final class Trainer {
         public var seconds: Double
     }
 
-    /// Trains on `batches`, all collected by the current version, then advances the version.
+    /// Trains on `batches`, all collected by the current version (or, with `maxPolicyLag` L > 0, by one at most L
+    /// versions older: the PPO ratio is against the log-probs of the policy that acted, which every batch carries),
+    /// then advances the version.
     ///
     /// `update`/`totalUpdates` drive the learning-rate schedule (1-based).
     ///
     /// Whether a batch may be trained on is decided before it gets here: by the learner's on-policy gate
     /// (`Scheduler.accept`) for batches from the network, by the collector for the single-process loop. A batch of
     /// another version or shape reaching this point is a bug, and stops the process.
-    public func train(on batches: [TransitionBatch], update: Int, totalUpdates: Int) -> UpdateReport {
+    public func train(on batches: [TransitionBatch], update: Int, totalUpdates: Int, maxPolicyLag: UInt64 = 0) -> UpdateReport {
         let clock = ContinuousClock()
         let start = clock.now
         var n = 0
         for batch in batches {
-            precondition(batch.policyVersion == version, "off-policy batch (version \(batch.policyVersion), trainer at \(version)) passed the gate")
+            precondition(batch.policyVersion <= version && version - batch.policyVersion <= maxPolicyLag,
+                         "off-policy batch (version \(batch.policyVersion), trainer at \(version), lag at most \(maxPolicyLag)) passed the gate")
             precondition(batch.isConsistent && batch.observationSize == model.observationSize && batch.actionSize == model.actionSize,
                          "a batch that does not fit the model passed the gate")
             n += batch.count
@@ -68,7 +71,9 @@ public final class Trainer {
             batch.appendRows(to: &rollout, advantages: adv, returns: ret)
         }
         // The policy acted on observations normalised with this version's statistics: train on the same
-        // numbers, then fold the raw observations into the statistics for the next version.
+        // numbers, then fold the raw observations into the statistics for the next version. (With a policy lag, a
+        // batch of the version before acted on that version's statistics: the PPO ratio then compares the current
+        // policy, its statistics included, with the one that acted, as it should.)
         if let normalizer = observationNormalizer {
             var next = normalizer
             rollout.observations.withUnsafeMutableBufferPointer { buffer in

@@ -231,7 +231,8 @@ public final class WorkerClient: Sendable {
                 try await outbound.write(.ready(policyVersion: w.policyVersion))
                 readySent = true
             case .grant(let g):
-                guard g.policyVersion == worker.version else { continue }  // new weights are on their way
+                // A grant of a version this worker no longer holds: the learner revoked it with that version.
+                guard worker.holds(g.policyVersion) else { continue }
                 if let ending = try await deliver(g, outbound: outbound, worker: worker) { return ending }
                 unacked += 1
                 readySent = unacked < maxUnacked
@@ -329,78 +330,5 @@ public final class WorkerClient: Sendable {
         } catch {
             return .failure(Refusal(code: .shapeMismatch, message: "\(error)", ending: .unusable("\(error)")))
         }
-    }
-}
-
-/// The worker's policy snapshot and collector for one connection.
-final class WorkerState: @unchecked Sendable {
-    let model: ActorCritic
-    let collector: Exclusive<RolloutCollector>
-    private(set) var version: UInt64
-    private var normalizer: RunningMeanStd?
-    private var rng: RNG
-    let welcome: Welcome
-    let actionEncoding: BatchMessage.ActionEncoding
-
-    init(welcome: Welcome, env: any VectorEnvironment, options: WorkerOptions, streams: CollectorStreams) throws {
-        self.welcome = welcome
-        let spec = env.spec
-        switch (welcome.actionKind, spec.actionSpace) {
-        case (.discrete(let n), .discrete(let m)) where n == m: break
-        case (.continuous(let d), .box(let low, _)) where d == low.count: break
-        default: throw WorkerError.local("the learner's action space does not match \(spec.id)'s")
-        }
-        guard welcome.observationSize == spec.observationSize else {
-            throw WorkerError.local("the learner's observation size \(welcome.observationSize) does not match \(spec.id)'s \(spec.observationSize)")
-        }
-        // The Weights that follow must fit in a frame: do not build (and allocate) a network that could not.
-        guard welcome.parameterCount <= WireLimits.default.maxDecodedBytes / 4 else {
-            throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters; its Weights cannot fit in a frame of \(WireLimits.default.maxDecodedBytes) bytes")
-        }
-        var config = PPOConfig.default
-        config.hiddenSizes = welcome.hiddenSizes
-        config.activation = welcome.activation
-        var initRNG = RNG(seed: 0)
-        model = ActorCritic(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: config, rng: &initRNG)
-        guard model.parameterCount == welcome.parameterCount else {
-            throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
-        }
-        collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
-        rng = streams.actions
-        version = welcome.policyVersion
-        actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
-    }
-
-    /// Why `w` cannot be loaded (a parameter count or a normaliser that does not fit the network), or nil.
-    func problem(with w: Weights) -> String? { welcome.problem(with: w) }
-
-    /// Why `g` cannot be collected (no steps, or more than a Batch can carry), or nil.
-    func problem(with g: Grant) -> String? { welcome.problem(with: g, envs: collector.value.env.count) }
-
-    /// Loads weights that passed `problem(with:)`.
-    func load(_ w: Weights) {
-        model.flatParameters = w.parameters
-        normalizer = w.normalizer
-        version = w.policyVersion
-    }
-
-    /// Collects the grant on a collection thread (environment stepping and inference are CPU work).
-    func collect(grant: Grant) async throws -> BatchMessage {
-        let steps = Int(grant.steps)
-        let job = Exclusive(self)
-        let result: Result<TransitionBatch, Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let s = job.value
-                do {
-                    let batch = try s.collector.value.collect(
-                        steps: steps, policy: s.model, normalizer: s.normalizer, observationClip: s.welcome.observationClip,
-                        version: s.version, rng: &s.rng)
-                    continuation.resume(returning: .success(batch))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return BatchMessage(grantID: grant.grantID, actionEncoding: actionEncoding, batch: try result.get())
     }
 }

@@ -16,7 +16,7 @@ struct LearnerCommand: AsyncParsableCommand {
         commandName: "ppo-learner",
         abstract: "The PPO learner: workers connect to it, collect on its policy, and it trains on what they send.",
         discussion: """
-            Workers (`ppo-worker --learner HOST:PORT`) connect over mutual TLS, receive the current policy and are granted steps to collect with it; when the version's rollout is complete the learner runs the PPO epochs and sends the new weights to every worker. Only data collected by the current version is trained on.
+            Workers (`ppo-worker --learner HOST:PORT`) connect over mutual TLS, receive the current policy and are granted steps to collect with it; when the version's rollout is complete the learner runs the PPO epochs and sends the new weights to every worker. Only data collected by the current version is trained on (with --max-policy-lag 1: by it or the version before).
 
             Certificates: create them once with
               ppo certs --out certs --learner-host HOSTNAME_OR_IP --workers 4
@@ -42,6 +42,8 @@ struct LearnerCommand: AsyncParsableCommand {
     @OptionGroup var bridgeFlags: BridgeFlags
 
     @OptionGroup var threadsFlag: LearnerThreadsFlag
+
+    @OptionGroup var lagFlag: PolicyLagFlag
 
     @Option(help: "Folder with ca.pem, learner.pem and learner-key.pem (from `ppo certs`).")
     var tlsDir: String?
@@ -131,7 +133,7 @@ struct LearnerCommand: AsyncParsableCommand {
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
             resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false),
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: lagFlag.maxPolicyLag,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

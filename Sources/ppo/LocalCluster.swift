@@ -19,6 +19,8 @@ struct LocalCluster: Sendable {
     var bridge: BridgeOptions
     /// Threads of the learner's PPO update.
     var learnerThreads: Int
+    /// The learner's `--max-policy-lag`.
+    var maxPolicyLag: Int
     /// Passed to every worker (`ppo-worker --step-delay`): a benchmark's simulated expensive environment.
     var stepDelay: Duration?
     /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
@@ -29,7 +31,7 @@ struct LocalCluster: Sendable {
     var progress: @Sendable (TrainingProgress) -> Void
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, stepDelay: Duration? = nil, statusPort: Int? = nil, preset: String? = nil,
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil, statusPort: Int? = nil, preset: String? = nil,
                 onStatusPage: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
@@ -39,6 +41,7 @@ struct LocalCluster: Sendable {
         self.resume = resume
         self.bridge = bridge
         self.learnerThreads = learnerThreads
+        self.maxPolicyLag = maxPolicyLag
         self.stepDelay = stepDelay
         self.statusPort = statusPort
         self.preset = preset
@@ -63,7 +66,7 @@ struct LocalCluster: Sendable {
         let options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
             resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset,
-            learnerThreads: learnerThreads, progress: progress)
+            learnerThreads: learnerThreads, maxPolicyLag: maxPolicyLag, progress: progress)
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()

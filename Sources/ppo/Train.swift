@@ -30,6 +30,8 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var threadsFlag: LearnerThreadsFlag
 
+    @OptionGroup var lagFlag: PolicyLagFlag
+
     @Option(help: "Output folder for the checkpoint and summary. Default: runs/<env>-seed<seed>.")
     var out: String?
 
@@ -59,6 +61,9 @@ struct Train: AsyncParsableCommand {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
+        if lagFlag.maxPolicyLag > 0, workers == 0 {
+            throw ValidationError("--max-policy-lag overlaps the workers' collection with the learner's update: give --workers N > 0")
+        }
         if let stepDelay {
             guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
             _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
@@ -176,7 +181,7 @@ extension Train {
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true),
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: lagFlag.maxPolicyLag,
             stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
             onStatusPage: { url in
                 guard !json else { return }
@@ -207,7 +212,8 @@ extension Train {
         let saved = metrics.checkpoints.lastFailure == nil ? try Checkpoint.read(from: checkpointURL) : try? Checkpoint.read(from: checkpointURL)
         try finish(
             summary: summary, checkpoint: saved, seed: seed, outDir: outDir,
-            footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received")
+            footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received"
+                + (metrics.maxPolicyLag > 0 ? "; trained by policy lag: " + metrics.transitionsTrainedByLag.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") : ""))
     }
 }
 

@@ -6,12 +6,13 @@ import Wire
 
 @Suite("Grant scheduler and the on-policy gate")
 struct SchedulerTests {
-    static func scheduler(version: UInt64 = 4, rollout: Int = 100, maxSteps: Int = 8) -> Scheduler {
-        Scheduler(version: version, rolloutSize: rollout, maxStepsPerGrant: maxSteps, observationSize: 4, actionSpace: .discrete(2))
+    static func scheduler(version: UInt64 = 4, rollout: Int = 100, maxSteps: Int = 8, lag: UInt64 = 0) -> Scheduler {
+        Scheduler(version: version, rolloutSize: rollout, maxStepsPerGrant: maxSteps, observationSize: 4, actionSpace: .discrete(2),
+                  maxPolicyLag: lag)
     }
 
-    static func grant(_ s: inout Scheduler, session: Int, envs: Int) -> Scheduler.OpenGrant? {
-        s.grant(session: session, holding: s.version, envs: envs)
+    static func grant(_ s: inout Scheduler, session: Int, holding: UInt64? = nil, envs: Int) -> Scheduler.OpenGrant? {
+        s.grant(session: session, holding: holding ?? s.version, envs: envs)
     }
 
     /// A batch that fits `g` exactly (zeros: action 0, in range).
@@ -47,8 +48,10 @@ struct SchedulerTests {
         #expect(s.accept(Self.batch(for: again), from: 1) == .accepted(again))
         #expect(s.accept(Self.batch(for: c), from: 3) == .accepted(c))
         #expect(!s.isComplete)
-        s.advance(to: 5)  // d is still open: revoked with the version
+        s.beginUpdate()  // d is still open: strictly on-policy, it is revoked when its version's update begins
+        #expect(s.grant(session: 1, holding: 4, envs: 4) == nil, "nothing is granted while the update runs")
         #expect(s.accept(Self.batch(for: d), from: 3) == .stale(transitions: 4))
+        s.advance(to: 5)
         #expect(s.issued == 5 && s.completed == 3 && s.returned == 2 && s.open.isEmpty && s.grantsBalance)
     }
 
@@ -77,5 +80,35 @@ struct SchedulerTests {
         #expect(s.received == 0 && s.completed == 0 && s.open[g.id] == g, "nothing of a misfit counts toward the rollout")
         #expect(s.accept(Self.batch(for: g), from: 1) == .accepted(g), "the grant can still be delivered")
         #expect(s.received == g.transitions)
+    }
+
+    @Test("with a policy lag of 1, the next rollout is collected by version v during v's update; version v may no longer collect once the update from v + 1 begins")
+    func policyLag() throws {
+        var s = Self.scheduler(rollout: 64, lag: 1)
+        #expect(s.grant(session: 1, holding: 2, envs: 4) == nil, "version 2 is 2 versions behind the trainer")
+        let first = try #require(Self.grant(&s, session: 1, holding: 4, envs: 4))
+        let second = try #require(Self.grant(&s, session: 2, holding: 4, envs: 4))
+        #expect(s.accept(Self.batch(for: first), from: 1) == .accepted(first))
+        #expect(s.accept(Self.batch(for: second), from: 2) == .accepted(second))
+        #expect(s.isComplete)
+
+        s.beginUpdate()  // 4 → 5 runs: what version 4 collects now is trained from 5, a lag of 1
+        #expect(s.trainedFrom == 5 && s.received == 0)
+        let during = try #require(Self.grant(&s, session: 1, holding: 4, envs: 4))
+        let spare = try #require(Self.grant(&s, session: 2, holding: 4, envs: 4))
+        #expect(during.version == 4 && spare.version == 4)
+        #expect(s.accept(Self.batch(for: during), from: 1) == .accepted(during), "version 4's batch goes into the next rollout")
+
+        s.advance(to: 5)
+        #expect(s.open[spare.id] == spare, "still within the lag once the update finished")
+        #expect(s.grant(session: 3, holding: 5, envs: 4) == nil, "the rollout is fully granted")
+        #expect(s.accept(Self.batch(for: spare), from: 2) == .accepted(spare))
+        #expect(s.isComplete)
+
+        s.beginUpdate()  // 5 → 6 runs: version 4 would be 2 behind
+        #expect(s.grant(session: 1, holding: 4, envs: 4) == nil)
+        let next = try #require(Self.grant(&s, session: 1, holding: 5, envs: 4))
+        #expect(next.version == 5)
+        #expect(s.grantsBalance)
     }
 }

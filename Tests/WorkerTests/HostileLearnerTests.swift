@@ -1,3 +1,4 @@
+import Foundation
 import Environments
 import NIOConcurrencyHelpers
 import NIOCore
@@ -176,6 +177,29 @@ struct HostileLearnerTests {
         await learner.stop()
         // Without its own timeout the worker would wait on the first connection for ever (the test's time limit).
         #expect(learner.received.count == 2)
+    }
+
+    @Test("a Grant of the version before the one just loaded (a policy lag of 1) is collected with that version's policy; a Grant of a version the worker never held is skipped",
+          .timeLimit(.minutes(1)))
+    func grantOfThePreviousVersion() async throws {
+        guard case .weights(let uniform) = Self.weights() else { return }
+        // Version 0: every parameter 0.01, so both actions' logits are equal and every log-prob is log ½.
+        // Version 1: varied parameters, so they are not.
+        let varied = Weights(policyVersion: 1, parameters: uniform.parameters.indices.map { Float($0 % 7 - 3) * 0.1 }, normalizer: nil)
+        let learner = ScriptedLearner(scripts: [
+            [Self.welcome(), .weights(uniform), .weights(varied),
+             .grant(Grant(grantID: 1, policyVersion: 0, steps: 4)), .grant(Grant(grantID: 2, policyVersion: 1, steps: 4)),
+             .grant(Grant(grantID: 3, policyVersion: 7, steps: 4)), .goodbye(Goodbye(reason: .finished, message: "done"))],
+        ])
+        let port = try await learner.start()
+        try await client(port: port).run()
+        await learner.stop()
+        let batches = learner.received[0].compactMap { if case .batch(let b) = $0 { b } else { nil } }
+        #expect(batches.map(\.grantID) == [1, 2])
+        #expect(batches.map(\.batch.policyVersion) == [0, 1])
+        let half = Float(log(0.5))
+        #expect(batches.first?.batch.logProbs.allSatisfy { abs($0 - half) < 1e-6 } == true, "grant 1 was not collected with version 0")
+        #expect(batches.last?.batch.logProbs.contains { abs($0 - half) > 1e-3 } == true, "grant 2 was not collected with version 1")
     }
 
     @Test("the largest grant follows from the frame limit: the worst-case Batch of that many steps fits, one more step would not")

@@ -1,0 +1,58 @@
+import Foundation
+import PPOCore
+import Testing
+import Training
+@testable import Learner
+@testable import Worker
+
+@Suite("Collection overlapping learning (--max-policy-lag)", .serialized)
+struct PolicyLagTests {
+    /// A CartPole-v1 learner with `lag` and two in-process workers whose environments take 2 ms a step, so that
+    /// they are collecting whenever an update runs; returns the learner's final counters and /metrics text.
+    static func train(lag: Int, updates: Int = 12) async throws -> (LearnerMetrics, String) {
+        var run = try Presets.load("CartPole-v1")
+        run.totalSteps = updates * run.ppo.rolloutSteps
+        let options = LearnerOptions(run: run, seed: 5, host: "127.0.0.1", port: 0, tls: nil, maxPolicyLag: lag)
+        let server = try LearnerServer(options: options)
+        let ports = AsyncStream<Int>.makeStream()
+        async let metrics = server.run { ports.continuation.yield($0) }
+        var iterator = ports.stream.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 1...2 {
+                group.addTask {
+                    try await WorkerClient(options: WorkerOptions(
+                        host: "127.0.0.1", port: port, tls: nil, workerID: "w\(i)", envs: 4, maxAttempts: 3,
+                        stepDelay: .milliseconds(2))).run()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = try await metrics
+        return (final, final.prometheusText())
+    }
+
+    @Test("lag 1: every trained transition is at most one version old, some are one old, and the accounts balance")
+    func lagOne() async throws {
+        let (m, text) = try await Self.train(lag: 1)
+        #expect(m.updates == 12)
+        #expect(Set(m.transitionsTrainedByLag.keys).isSubset(of: ["0", "1"]), "lags \(m.transitionsTrainedByLag)")
+        #expect(m.transitionsTrainedByLag.values.reduce(0, +) == m.transitionsTrained && m.transitionsTrained == 12 * 256)
+        #expect(m.transitionsTrainedByLag["1", default: 0] > 0, "no collection overlapped an update: \(m.transitionsTrainedByLag)")
+        #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "\(m)")
+        #expect(m.grantsIssued == m.grantsCompleted + m.grantsReturned + m.grantsOpen, "\(m)")
+        // A grant of the version before, arriving after the next weights, is collected with that version's policy:
+        // a batch of the wrong version would be refused and its worker reconnect.
+        #expect(m.framesRejected.values.reduce(0, +) == 0 && m.connectionsTotal == 2, "rejected \(m.framesRejected), connections \(m.connectionsTotal)")
+        #expect(text.contains("ppo_transitions_trained_by_lag_total{lag=\"1\"} \(Double(m.transitionsTrainedByLag["1", default: 0]))"))
+    }
+
+    @Test("lag 0, the default: every trained transition is of the trainer's version, and /metrics has no lag counter")
+    func lagZero() async throws {
+        let (m, text) = try await Self.train(lag: 0)
+        #expect(m.updates == 12)
+        #expect(m.transitionsTrainedByLag == ["0": 12 * 256], "lags \(m.transitionsTrainedByLag)")
+        #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "\(m)")
+        #expect(!text.contains("by_lag"))
+    }
+}
