@@ -5,8 +5,9 @@ collection overlapping learning (--max-policy-lag 1), with every worker's enviro
 
 For each run: `ppo train --workers W --step-delay D --max-policy-lag L --seed S --checkpoint-every K`; while it
 trains, every checkpoint the learner writes is copied the moment it appears, with its time since the start of
-the command. Afterwards each copy is evaluated (ppo eval, 20 deterministic episodes, the seed ppo train uses), in
-order; the first whose mean is 500 gives the time to 500. Its resolution is K updates. One CSV row per run.
+the command. Afterwards each copy is evaluated (ppo eval, 20 deterministic episodes, the seed ppo train uses): the
+first whose mean is 500 gives the time to 500, and the first from which every later one is 500 the time to a
+policy that stays at 500. Their resolution is K updates. One CSV row per run.
 
 usage: Benchmarks/policy_lag.py [--seeds 1 2 3 4 5] [--delay 1ms] [--workers 2] [--every 5]
                                 [--out Benchmarks/policy-lag.csv]
@@ -32,7 +33,7 @@ def train(lag, seed, args, work):
     copies, last = [], None
     cmd = [os.path.join(BIN, "ppo"), "train", "--env", "CartPole-v1", "--workers", str(args.workers),
            "--step-delay", args.delay, "--max-policy-lag", str(lag), "--seed", str(seed), "--out", out,
-           "--checkpoint-every", str(args.every), "--status-port", "-1", "--json"]
+           "--checkpoint-every", str(args.every), "--status-port=-1", "--json"]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while proc.poll() is None:
@@ -54,14 +55,25 @@ def train(lag, seed, args, work):
     return copies, total, json.loads(stdout)
 
 
-def first_500(copies, seed):
-    """(seconds, version) of the first copy whose deterministic mean over 20 episodes is 500, or None."""
+def evaluations(copies, seed):
+    """[(seconds, deterministic mean over 20 episodes)] of every copy, in order."""
+    result = []
     for seconds, path in copies:
         r = subprocess.run([os.path.join(BIN, "ppo"), "eval", "--checkpoint", path, "--episodes", "20",
                             "--seed", str(seed + 1_000_000), "--json"], capture_output=True, text=True, check=True)
-        if json.loads(r.stdout)["mean"] >= 500:
-            return seconds, path
-    return None
+        result.append((seconds, json.loads(r.stdout)["mean"]))
+    return result
+
+
+def first_500(evaluated):
+    """Seconds to the first copy that evaluates 500, and to the first from which every later one does."""
+    first = next((t for t, mean in evaluated if mean >= 500), None)
+    stable = None
+    for t, mean in reversed(evaluated):
+        if mean < 500:
+            break
+        stable = t
+    return first, stable
 
 
 def main():
@@ -72,7 +84,7 @@ def main():
     p.add_argument("--every", type=int, default=5)
     p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "policy-lag.csv"))
     args = p.parse_args()
-    fields = ["lag", "seed", "delay", "workers", "seconds_to_500", "checkpoint_at_500", "total_seconds",
+    fields = ["lag", "seed", "delay", "workers", "seconds_to_500", "seconds_to_stable_500", "checkpoints", "total_seconds",
               "steps_per_second", "final_eval_mean", "final_eval_std"]
     with tempfile.TemporaryDirectory() as work, open(args.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
@@ -80,12 +92,13 @@ def main():
         for seed in args.seeds:
             for lag in (0, 1):
                 copies, total, report = train(lag, seed, args, work)
-                hit = first_500(copies, seed)
+                first, stable = first_500(evaluations(copies, seed))
                 s, e = report["summary"], report.get("evaluation") or {}
                 row = {"lag": lag, "seed": seed, "delay": args.delay, "workers": args.workers,
-                       "seconds_to_500": f"{hit[0]:.2f}" if hit else "",
-                       "checkpoint_at_500": os.path.basename(hit[1]) if hit else "",
-                       "total_seconds": f"{total:.2f}", "steps_per_second": f"{s['steps_per_second']:.0f}",
+                       "seconds_to_500": f"{first:.2f}" if first is not None else "",
+                       "seconds_to_stable_500": f"{stable:.2f}" if stable is not None else "",
+                       "checkpoints": len(copies),
+                       "total_seconds": f"{total:.2f}", "steps_per_second": f"{s['stepsPerSecond']:.0f}",
                        "final_eval_mean": e.get("mean", ""), "final_eval_std": e.get("std", "")}
                 w.writerow(row)
                 f.flush()

@@ -260,8 +260,10 @@ actor LearnerCore {
     private func offerGrant(to id: Int) {
         // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
         // whole rollout and sit on it.
-        // Whether the session's version may collect now (with lag 0: not while an update runs) is the scheduler's rule.
-        guard !stopping, !finished, let s = sessions[id], let holding = s.holding,
+        // Whether the session's version may collect now (with lag 0: not while an update runs) is the scheduler's rule;
+        // during the run's last update nothing is granted: no rollout follows it (and no batch is in flight when
+        // the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
+        guard !stopping, !finished, !(update != nil && metrics.updates + 1 >= totalUpdates), let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))

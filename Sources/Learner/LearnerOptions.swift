@@ -19,8 +19,8 @@ public struct LearnerOptions: Sendable {
     public var maxConnections: Int
     public var maxUnackedBatches: Int
     public var heartbeatIntervalMilliseconds: Int
-    /// Largest grant, in steps of each of a worker's envs.
-    public var maxStepsPerGrant: Int
+    /// Largest grant, in steps of each of a worker's envs (nil: an eighth of the rollout, `Scheduler.defaultShare`).
+    public var maxStepsPerGrant: Int?
     /// Time a worker has to deliver a grant's batch; after it the learner closes the connection and grants the
     /// steps to others (a worker that heartbeats but never delivers would otherwise stall the version).
     public var grantTimeout: Duration
@@ -38,7 +38,7 @@ public struct LearnerOptions: Sendable {
     /// that connects that the run is finished, until stopped (SIGTERM): the shape a Kubernetes StatefulSet needs,
     /// which restarts a learner that exits.
     public var serveAfterFinish: Bool
-    /// Threads of the PPO update (1, or 2: the actor's and the critic's passes in parallel).
+    /// Threads of the PPO update (`PPOUpdater.threads`).
     public var learnerThreads: Int
     /// How many versions older than the trainer a trained transition's policy may be: 0 (strictly on-policy, the
     /// default) or 1 (workers collect the next rollout with the weights of `v` while the learner trains on `v`'s).
@@ -67,9 +67,7 @@ public struct LearnerOptions: Sendable {
         // Workers must speak well within the idle timeout, or an idle worker waiting for its next grant would be
         // closed as silent: at most a third of it.
         self.heartbeatIntervalMilliseconds = max(100, min(heartbeatIntervalMilliseconds, Int(idleTimeout.wholeNanoseconds / 3_000_000)))
-        // Default: a quarter of what one collector of the preset's size would collect per update, so a rollout
-        // is spread over several grants and fast workers take more of them.
-        self.maxStepsPerGrant = maxStepsPerGrant ?? max(1, run.ppo.rolloutSteps / max(run.ppo.numEnvs, 1) / 4)
+        self.maxStepsPerGrant = maxStepsPerGrant
         self.grantTimeout = grantTimeout
         self.checkpoints = checkpoints
         self.resume = resume

@@ -47,8 +47,11 @@ public struct Scheduler: Sendable {
     /// The run's observation size and action space: every accepted batch has them.
     public let observationSize: Int
     public let actionSpace: Space
-    /// Largest grant in steps per env (smaller grants spread work over more workers).
-    public let maxStepsPerGrant: Int
+    /// Largest grant in steps per env, if set (`--grant-steps`); nil: `defaultShare` of the rollout, in steps of
+    /// the worker's envs, so that a rollout is spread over several grants (and workers) whatever their envs.
+    public let maxStepsPerGrant: Int?
+    /// Without `maxStepsPerGrant`, a grant is at most this fraction of a rollout (and at least one step).
+    public static let defaultShare = 8
     /// Transitions of the rollout being filled received.
     public private(set) var received = 0
     public private(set) var open: [UInt32: OpenGrant] = [:]
@@ -63,13 +66,13 @@ public struct Scheduler: Sendable {
     /// Whether every grant issued is accounted for.
     public var grantsBalance: Bool { issued == completed + returned + open.count }
 
-    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int, observationSize: Int, actionSpace: Space, maxPolicyLag: UInt64 = 0) {
+    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int?, observationSize: Int, actionSpace: Space, maxPolicyLag: UInt64 = 0) {
         self.version = version
         self.maxPolicyLag = maxPolicyLag
         self.rolloutSize = rolloutSize
         self.observationSize = observationSize
         self.actionSpace = actionSpace
-        self.maxStepsPerGrant = max(1, maxStepsPerGrant)
+        self.maxStepsPerGrant = maxStepsPerGrant.map { max(1, $0) }
     }
 
     /// Transitions granted but not received yet.
@@ -92,7 +95,8 @@ public struct Scheduler: Sendable {
         guard admits(version: holding), envs > 0 else { return nil }
         let remaining = rolloutSize - received - outstanding
         guard remaining > 0 else { return nil }
-        let steps = min(maxStepsPerGrant, (remaining + envs - 1) / envs)
+        let largest = maxStepsPerGrant ?? max(1, rolloutSize / (Self.defaultShare * envs))
+        let steps = min(largest, (remaining + envs - 1) / envs)
         let g = OpenGrant(id: nextID, session: session, version: version, steps: steps, envs: envs, issuedAt: now)
         nextID &+= 1
         if nextID == 0 { nextID = 1 }

@@ -57,13 +57,14 @@ public struct UpdateStatistics: Sendable, Equatable {
 /// With `threads: 2` the actor's pass (policy head, surrogate, entropy, backward) and the critic's (value loss,
 /// backward) run on two threads; they meet for the global gradient norm (the actor's sum of squares plus the
 /// critic's, in that order, on one thread as on two) and each group then takes its Adam step. The results are
-/// bit-identical to one thread's.
+/// bit-identical to one thread's. With three or more, the minibatch is split over that many threads instead
+/// (`MinibatchShards`): deterministic for a given thread count, equal to one thread's up to float rounding.
 public final class PPOUpdater {
     public let model: ActorCritic
     public let optimizer: Adam
     public let config: PPOConfig
     public let coefficients: PPOLoss.Coefficients
-    /// 1, or 2 (actor and critic in parallel).
+    /// 1, 2 (actor and critic in parallel) or more (the minibatch split into that many shards).
     public let threads: Int
     /// The optimizer's parameters by group: the actor's (with the log-std) and the critic's.
     private let actorGroup: [Parameter]
@@ -71,6 +72,7 @@ public final class PPOUpdater {
     private let actorIndices: [Int]
     private let criticIndices: Range<Int>
     private let helper: SpinningHelper?
+    private let shards: MinibatchShards?
     /// What the critic's pass of the current minibatch left (written on the helper thread, read after `wait`).
     private var criticLoss: Float = 0
     private var criticSumOfSquares = 0.0
@@ -110,17 +112,34 @@ public final class PPOUpdater {
         let all = model.parameters
         actorGroup = actorIndices.map { all[$0] }
         criticGroup = criticIndices.map { all[$0] }
-        helper = threads > 1 ? SpinningHelper() : nil
+        helper = threads == 2 ? SpinningHelper() : nil
+        shards = threads > 2 ? MinibatchShards(model: model, config: config, count: threads) : nil
     }
 
     deinit { helper?.stop() }
 
-    /// Threads an update can use: the actor's and the critic's passes.
-    public static let maxThreads = 2
+    /// Most threads an update can use (a shard of a 64-row minibatch has 2 rows at this count).
+    public static let maxThreads = 32
 
     /// Zeroes the gradients, then forward + loss + backward on one minibatch of `count` rows (given contiguous).
-    /// Gradients are left in the parameters; advantages are used as given.
+    /// Gradients are left in the parameters; advantages are used as given. With three threads or more, the
+    /// minibatch's shards are computed in parallel and reduced (`MinibatchShards`).
     public func computeGradients(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
+    ) -> PPOLoss.Statistics {
+        if let shards {
+            return shards.computeGradients(
+                main: self, observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+                returns: returns, oldValues: oldValues, rows: count)
+        }
+        return wholeMinibatchGradients(
+            observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages, returns: returns,
+            oldValues: oldValues, count: count)
+    }
+
+    /// `computeGradients` on this thread, whatever the thread count (a shard's, or one thread's).
+    func wholeMinibatchGradients(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
     ) -> PPOLoss.Statistics {
@@ -198,6 +217,12 @@ public final class PPOUpdater {
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
     ) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
+        if shards != nil {
+            let loss = computeGradients(
+                observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+                returns: returns, oldValues: oldValues, count: count)
+            return (loss, clipAndStep(actorSumOfSquares: gradSumOfSquares(actorGroup), criticSumOfSquares: gradSumOfSquares(criticGroup)))
+        }
         let critic = { [self] in
             criticLoss = criticPass(observations: observations, returns: returns, oldValues: oldValues, count: count)
             criticSumOfSquares = gradSumOfSquares(criticGroup)
@@ -207,7 +232,13 @@ public final class PPOUpdater {
         let actorSumOfSquares = gradSumOfSquares(actorGroup)
         if let helper { helper.wait() } else { critic() }
         loss.valueLoss = criticLoss
-        // The global norm: the two groups' sums added in one fixed order, whatever the thread count.
+        return (loss.completed(coefficients), clipAndStep(actorSumOfSquares: actorSumOfSquares, criticSumOfSquares: criticSumOfSquares))
+    }
+
+    /// The global-norm clip and Adam's step on the gradients in the parameters; returns the norm before clipping.
+    /// The norm adds the two groups' sums in one fixed order, whatever the thread count; with two threads the
+    /// critic's group takes its step on the helper.
+    private func clipAndStep(actorSumOfSquares: Double, criticSumOfSquares: Double) -> Float {
         let norm = Float((actorSumOfSquares + criticSumOfSquares).squareRoot())
         let coef = clipCoefficient(norm: norm, maxNorm: config.maxGradNorm)
         let step = optimizer.beginStep()
@@ -219,7 +250,7 @@ public final class PPOUpdater {
         scaleGradients(actorGroup, by: coef)
         optimizer.apply(step, to: actorIndices)
         if let helper { helper.wait() } else { criticStep() }
-        return (loss.completed(coefficients), norm)
+        return norm
     }
 
     /// The PPO epochs over a rollout: advantage normalisation as configured, `updateEpochs` passes of shuffled

@@ -20,7 +20,7 @@ public final class Trainer {
     /// The trainer's own random stream (minibatch shuffling).
     public var rng: RNG
 
-    /// `threads`: of the PPO update (1, or 2: actor and critic in parallel, bit-identical results).
+    /// `threads`: of the PPO update (1; 2: actor and critic in parallel, bit-identical results; more: the minibatch split, deterministic per count).
     public init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
         self.config = config
         var initRNG = RNG(seed: seed).split(0)

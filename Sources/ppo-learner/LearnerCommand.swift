@@ -83,7 +83,7 @@ struct LearnerCommand: AsyncParsableCommand {
     @Option(help: "Largest frame accepted after decompression, in bytes.")
     var maxDecodedBytes = 64 << 20
 
-    @Option(help: "Largest grant, in steps of each of a worker's environments. Default: a quarter of a preset collector's share.")
+    @Option(help: "Largest grant, in steps of each of a worker's environments. Default: an eighth of the rollout in steps of the worker's environments (at least 1), so a rollout is spread over several grants and workers, and fast workers take more of them.")
     var grantSteps: Int?
 
     @Flag(help: "Only print warnings and the summary: no line per update, no info log lines (workers connecting and leaving).")

@@ -54,7 +54,7 @@ struct Train: AsyncParsableCommand {
         valueName: "duration"))
     var stepDelay: String?
 
-    @Option(help: "With --workers N > 0: the learner's status page (a live learning curve and the workers), /status.json and /metrics on 127.0.0.1 at this port (0: any free port, printed at the start; -1: none).")
+    @Option(parsing: .unconditional, help: "With --workers N > 0: the learner's status page (a live learning curve and the workers), /status.json and /metrics on 127.0.0.1 at this port (0: any free port, printed at the start; -1: none).")
     var statusPort = 0
 
     func validate() throws {

@@ -56,4 +56,43 @@ struct ThreadedUpdateTests {
         let initial = ActorCritic(observationSize: 17, actionSpace: actionSpace, config: config, rng: &fresh)
         #expect(zip(initial.parameters, two.parameters).allSatisfy { $0.values != $1.values })
     }
+
+    @Test("three or more threads split the minibatch: the same weights bit for bit on every run with that count, and one thread's gradients up to float rounding",
+          arguments: [3, 4])
+    func minibatchSplit(threads: Int) throws {
+        var config = PPOConfig()
+        config.hiddenSizes = [64, 64]
+        config.updateEpochs = 2
+        config.minibatchSize = 64
+        config.maxGradNorm = 0.5
+        let space = Space.box(low: [-1, -1, -1], high: [1, 1, 1])
+        let (first, _, firstStats) = Self.train(threads: threads, actionSpace: space, config: config, updates: 2)
+        let (second, _, secondStats) = Self.train(threads: threads, actionSpace: space, config: config, updates: 2)
+        #expect(firstStats == secondStats)
+        #expect(zip(first.parameters, second.parameters).allSatisfy { $0.values == $1.values }, "two runs with \(threads) threads differ")
+
+        // One minibatch's gradients, split and whole, from the same model (61 rows: shards of unequal size).
+        var initRNG = RNG(seed: 3)
+        let model = ActorCritic(observationSize: 17, actionSpace: space, config: config, rng: &initRNG)
+        var twinRNG = RNG(seed: 3)
+        let twin = ActorCritic(observationSize: 17, actionSpace: space, config: config, rng: &twinRNG)
+        let r = Self.rollout(n: 61, observationSize: 17, actionSpace: space, seed: 9)
+        let batch = Minibatch(observations: r.observations, actions: r.actions, oldLogProbs: r.logProbs, advantages: r.advantages,
+                              returns: r.returns, oldValues: r.values)
+        let whole = PPOUpdater(model: model, config: config, threads: 1).computeGradients(batch)
+        let split = PPOUpdater(model: twin, config: config, threads: threads).computeGradients(batch)
+        for (name, a, b) in [("policy", whole.policyLoss, split.policyLoss), ("value", whole.valueLoss, split.valueLoss),
+                             ("entropy", whole.entropy, split.entropy), ("kl", whole.approxKL, split.approxKL)] {
+            #expect(abs(a - b) <= 1e-6 + 1e-5 * abs(a), "\(name): \(a) against \(b)")
+        }
+        var largest: Float = 0
+        for (a, b) in zip(model.parameters, twin.parameters) {
+            for (x, y) in zip(a.gradients, b.gradients) {
+                #expect(abs(x - y) <= 1e-6 + 1e-5 * abs(x), "\(a.name): \(x) against \(y)")
+                largest = max(largest, abs(x))
+            }
+        }
+        #expect(largest > 1e-3, "the gradients compared are not all zero")
+    }
 }
+
