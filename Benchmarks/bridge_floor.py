@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The floor the Gymnasium bridge is measured against: how fast Python alone steps K envs.
 
-    python3 bridge_floor.py --env ID --envs K --steps N [--seed S]
+    python3 bridge_floor.py --env ID --envs K --steps N [--seed S] [--only plain]
 
 times, with random actions sampled up front and resets included,
   (a) a plain Python loop over K `gymnasium.make(ID)` envs, resetting each when its episode ends;
@@ -82,15 +82,17 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--client-spin-us", type=float, default=1000,
                         help="how long the bridge client spins on a reply before it blocks")
+    parser.add_argument("--only", choices=["plain"], help="time only (a), the plain loop")
     options = parser.parse_args()
     vector_steps = max(1, options.steps // options.envs)
     result = {
         "env": options.env, "envs": options.envs, "steps": vector_steps * options.envs,
         "plain_loop_steps_per_second": plain_loop(options.env, options.envs, vector_steps, options.seed),
-        "async_vector_env_steps_per_second": async_vector_env(options.env, options.envs, vector_steps, options.seed),
-        "bridge_python_client_steps_per_second": bridge_python_client(options.env, options.envs, vector_steps,
-                                                                      options.seed, options.client_spin_us),
     }
+    if options.only is None:
+        result["async_vector_env_steps_per_second"] = async_vector_env(options.env, options.envs, vector_steps, options.seed)
+        result["bridge_python_client_steps_per_second"] = bridge_python_client(
+            options.env, options.envs, vector_steps, options.seed, options.client_spin_us)
     print(json.dumps({key: round(value) if isinstance(value, float) else value for key, value in result.items()}))
 
 

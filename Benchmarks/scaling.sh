@@ -83,8 +83,8 @@ for delay in $delays; do
       names=(learner); for i in $(seq 1 "$w"); do names+=("w$i"); done
       netns_hosts "scale$$-$w" "${names[@]}"
       learner_ip=${address[learner]} on_learner=(ip netns exec "$tag-learner")
-      "$bin/ppo" certs --out "$work/certs-$w" --learner-host "$learner_ip" --workers "$w" >/dev/null
-      security=(--tls-dir "$work/certs-$w")
+      "$bin/ppo" certs --out "$work/certs-$delay-$w" --learner-host "$learner_ip" --workers "$w" >/dev/null
+      security=(--tls-dir "$work/certs-$delay-$w")
     fi
     "${on_learner[@]}" "$bin/ppo-learner" --env CartPole-v1 --config seed "${security[@]}" --host "$learner_ip" --port 0 --metrics-port 0 \
       --metrics-host "$learner_ip" --steps 1000000000 --checkpoint-dir "$dir" --checkpoint-every 0 \
@@ -96,7 +96,7 @@ for delay in $delays; do
     workers=()
     for i in $(seq 1 "$w"); do
       if [ "$netns" = yes ]; then
-        on_worker=(ip netns exec "$tag-w$i") tls=(--tls-dir "$work/certs-$w" --cert-name "worker-$i")
+        on_worker=(ip netns exec "$tag-w$i") tls=(--tls-dir "$work/certs-$delay-$w" --cert-name "worker-$i")
       else
         on_worker=() tls=(--plaintext)
       fi

@@ -313,8 +313,9 @@ actor LearnerCore {
         for s in sessions.values {
             s.outbound.yield(.encoded(outcome.frame))
         }
-        // With a policy lag the next rollout may have filled during the update.
-        if scheduler.isComplete { startUpdate() }
+        // With a policy lag the next rollout may have filled during the update (not trained once stopping: its
+        // transitions are counted as unfinished).
+        if scheduler.isComplete && !stopping { startUpdate() }
     }
 
     /// Env steps per second since this process started (a resumed run counts from the resume).

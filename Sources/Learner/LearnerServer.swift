@@ -46,7 +46,7 @@ public final class LearnerServer: Sendable {
     /// `stop`; returns the final counters. `onFinished` gets them as soon as the run has ended.
     public func run(onListening: @Sendable (Int) -> Void = { _ in },
                     onFinished: @escaping @Sendable (LearnerMetrics) -> Void = { _ in }) async throws -> LearnerMetrics {
-        let server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>
+        let server: NIOAsyncChannel<Channel, Never>
         var metricsChannel: Channel?
         do {
             metricsChannel = try await startMetrics()
@@ -72,8 +72,12 @@ public final class LearnerServer: Sendable {
         return final
     }
 
-    /// Listens for workers: TLS (unless plaintext), byte count, idle timeout, frame codec.
-    private func bindWorkers() async throws -> NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never> {
+    /// Listens for workers: TLS (unless plaintext), byte count, idle timeout, frame codec. Accepted connections are
+    /// handed over as plain `Channel`s, reading nothing yet (`autoRead` off), and wrapped in a `NIOAsyncChannel`
+    /// only by the accept loop (`serve(accepted:…)`): a connection accepted while the listener closes is then
+    /// dropped and closed with the event loops, where a `NIOAsyncChannel` made in the child initializer and never
+    /// served would trap in `NIOAsyncWriter`'s deinit (swift-nio issue 2813).
+    private func bindWorkers() async throws -> NIOAsyncChannel<Channel, Never> {
         let options = self.options
         let tally = core.bytesIn
         return try await ListenFailure.describing(what: "workers", flag: "--port", host: options.host, port: options.port) {
@@ -81,6 +85,7 @@ public final class LearnerServer: Sendable {
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.autoRead, value: false)
                 .bind(host: options.host, port: options.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let ops = channel.pipeline.syncOperations
@@ -92,7 +97,7 @@ public final class LearnerServer: Sendable {
                         try ops.addHandler(ByteToMessageHandler(MessageDecoder(limits: options.limits)))
                         try ops.addHandler(MessageToByteHandler(OutboundFrameEncoder()))
                         try ops.addHandler(IdleToError())
-                        return try NIOAsyncChannel<Message, OutboundFrame>(wrappingChannelSynchronously: channel)
+                        return channel
                     }
                 }
         }
@@ -114,7 +119,7 @@ public final class LearnerServer: Sendable {
     }
 
     /// Accepts connections and serves each until the run is over; meanwhile returns overdue grants to the pool.
-    private func serveUntilFinished(_ server: NIOAsyncChannel<NIOAsyncChannel<Message, OutboundFrame>, Never>,
+    private func serveUntilFinished(_ server: NIOAsyncChannel<Channel, Never>,
                                     onFinished: @escaping @Sendable (LearnerMetrics) -> Void) async throws {
         let (core, options, logger, stopped) = (self.core, self.options, self.logger, self.stopped.stream)
         try await withThrowingDiscardingTaskGroup { group in
@@ -139,14 +144,36 @@ public final class LearnerServer: Sendable {
             }
             let cap = ConnectionCap(maxConnections: options.maxConnections, allowance: Self.handshakeAllowance, core: core, logger: logger)
             try await server.executeThenClose { inbound in
-                for try await connection in inbound {
-                    guard await cap.admit(connection.channel) else { continue }
+                for try await channel in inbound {
+                    guard await cap.admit(channel) else { continue }
+                    guard let connection = await Self.wrap(channel) else {
+                        cap.release()
+                        continue
+                    }
                     group.addTask {
                         await LearnerConnection.serve(connection, core: core, options: options, logger: logger)
                         cap.release()
                     }
                 }
             }
+        }
+    }
+
+    /// An accepted connection as a `NIOAsyncChannel`, reading from now on; nil (and closed) if it closed meanwhile.
+    private static func wrap(_ channel: Channel) async -> NIOAsyncChannel<Message, OutboundFrame>? {
+        do {
+            return try await channel.eventLoop.submit {
+                // On the event loop nothing can close the pipeline between this check and the handler's addition,
+                // which cannot fail on an open one (a writer made and then dropped would trap).
+                guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
+                let connection = try NIOAsyncChannel<Message, OutboundFrame>(wrappingChannelSynchronously: channel)
+                // If this failed the connection would read nothing and be closed by its idle timeout.
+                try? channel.syncOptions?.setOption(.autoRead, value: true)
+                return connection
+            }.get()
+        } catch {
+            try? await channel.close()
+            return nil
         }
     }
 

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import PPOCore
 import Testing
 import Training
@@ -139,6 +141,66 @@ struct LearnerShutdownTests {
         #expect(learner.stderr.contains("checkpoint written"))
         // The worker was told the learner is shutting down: it tries to reconnect rather than exiting 0.
         #expect(await worker.wait(for: 10) { _ in worker.stderr.contains("reconnecting") }, "\(worker.stderr.suffix(400))")
+    }
+}
+
+/// Opens TCP connections to a port in a loop on a thread of its own, holding the last few open, until stopped.
+final class ConnectionStorm: @unchecked Sendable {
+    private let stopped = NIOLockedValueBox(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Connections made (read it after `stop`).
+    private(set) var connections = 0
+
+    init(port: Int) {
+        let thread = Thread { [self] in
+            var open: [Int32] = []
+            while !stopped.withLockedValue({ $0 }) {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard fd >= 0 else { break }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = UInt16(port).bigEndian
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                if connected == 0 { connections += 1 }
+                open.append(fd)
+                if open.count > 16 { close(open.removeFirst()) }
+            }
+            open.forEach { close($0) }
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.withLockedValue { $0 = true }
+        finished.wait()
+    }
+}
+
+@Suite("Learner shutdown under a connection storm (real processes)", .serialized)
+struct ShutdownStormTests {
+    @Test("SIGTERM while connections keep arriving: the learner exits 0 every time; a connection accepted as the listener closes is dropped, not a crash",
+          .timeLimit(.minutes(5)))
+    func stopWhileConnecting() async throws {
+        for round in 1...5 {
+            let dir = temporaryDirectory("storm-\(round)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let started = try await StartedLearner.start([
+                "--env", "CartPole-v1", "--plaintext", "--host", "127.0.0.1", "--checkpoint-dir", dir.appendingPathComponent("run").path])
+            let learner = started.process
+            defer { learner.kill9() }
+            let storms = (0..<2).map { _ in ConnectionStorm(port: started.port) }
+            await pause(0.3)
+            kill(learner.process.processIdentifier, SIGTERM)
+            await pause(0.8)  // past the listener's close, 0.2 s after the Goodbyes
+            storms.forEach { $0.stop() }
+            let status = await learner.waitForExit(timeout: 30)
+            #expect(storms.contains { $0.connections > 0 }, "no connection was made")
+            #expect(status == 0, "round \(round): exit \(status.map(String.init) ?? "none"): \(learner.stderr.suffix(1500))")
+        }
     }
 }
 

@@ -181,6 +181,15 @@ struct ConfigurationTests {
         #expect(Presets.names.contains(name))
     }
 
+    @Test("a MuJoCo preset is what --env gym:ID trains with: gym:HalfCheetah-v5 resolves to HalfCheetah-v5.yaml")
+    func gymPreset() throws {
+        #expect(Presets.names.contains("HalfCheetah-v5"))
+        let run = try RunConfiguration.resolve(env: "gym:HalfCheetah-v5", config: nil, steps: nil, overrides: [])
+        #expect(run.envID == "gym:HalfCheetah-v5" && run.totalSteps == 1_000_000)
+        #expect(run.ppo.hiddenSizes == [256, 256] && run.ppo.activation == .relu && run.ppo.initialLogStd == -2)
+        #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
+    }
+
     @Test("the seed preset is exactly PPOConfig.seed on CartPole-v1")
     func seedPreset() throws {
         let run = try Presets.load("seed")
