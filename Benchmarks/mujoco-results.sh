@@ -33,7 +33,7 @@ mkdir -p "$logs"
 for env in $envs; do
   budget=${steps:-$(.build/release/ppo presets "$env" | sed -n 's/^total_steps: *//p')}
   floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --envs 1 --steps "$budget" --only plain \
-    | "$python" -c 'import json, sys; r = json.load(sys.stdin); print(f"{r["steps"] / r["plain_loop_steps_per_second"]:.1f}")')
+    | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("%.1f" % (r["steps"] / r["plain_loop_steps_per_second"]))')
   echo "$env: Gymnasium alone steps it $budget times in $floor s"
   for seed in $seeds; do
     lagArgs=(); [ "$workers" -gt 0 ] && lagArgs=(--max-policy-lag "$lag")
