@@ -155,16 +155,8 @@ final class ConnectionStorm: @unchecked Sendable {
         let thread = Thread { [self] in
             var open: [Int32] = []
             while !stopped.withLockedValue({ $0 }) {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard fd >= 0 else { break }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = UInt16(port).bigEndian
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                if connected == 0 { connections += 1 }
+                guard let fd = connectLoopback(port: port) else { continue }
+                connections += 1
                 open.append(fd)
                 if open.count > 16 { close(open.removeFirst()) }
             }
