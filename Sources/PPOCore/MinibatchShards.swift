@@ -11,8 +11,12 @@ final class MinibatchShards {
     /// Shards 1..<count: a single-threaded updater on a copy of the model each.
     private let replicas: [PPOUpdater]
     private let replicaParameters: [[Parameter]]
+    /// The main model's parameters, in the same order.
+    private let mainParameters: [Parameter]
     private let helpers: [SpinningHelper]
-    private var results: [PPOLoss.Statistics]
+    /// Each shard's statistics, written by that shard's thread only: a buffer, not an array, so that the threads'
+    /// writes to their own element are not concurrent mutations of one array.
+    private let results: UnsafeMutableBufferPointer<PPOLoss.Statistics>
 
     init(model: ActorCritic, config: PPOConfig, count: Int) {
         precondition(count >= 2, "a split needs two shards or more")
@@ -23,11 +27,16 @@ final class MinibatchShards {
             return PPOUpdater(model: copy, config: config, threads: 1)
         }
         replicaParameters = replicas.map(\.model.parameters)
+        mainParameters = model.parameters
         helpers = (1..<count).map { _ in SpinningHelper() }
-        results = Array(repeating: PPOLoss.Statistics(), count: count)
+        results = .allocate(capacity: count)
+        results.initialize(repeating: PPOLoss.Statistics())
     }
 
-    deinit { helpers.forEach { $0.stop() } }
+    deinit {
+        helpers.forEach { $0.stop() }
+        results.deallocate()
+    }
 
     /// The rows of shard `s` of a minibatch of `rows`: the first `rows % count` shards take one row more.
     func range(of s: Int, rows: Int) -> Range<Int> {
@@ -36,12 +45,13 @@ final class MinibatchShards {
         return start..<(start + base + (s < extra ? 1 : 0))
     }
 
-    /// Zeroes `main`'s gradients and leaves the minibatch's in them; returns the minibatch's loss statistics.
+    /// Zeroes `main`'s gradients (`main` is the updater of the model given at init) and leaves the minibatch's in
+    /// them; returns the minibatch's loss statistics.
     func computeGradients(
         main: PPOUpdater, observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, rows: Int
     ) -> PPOLoss.Statistics {
-        let mainParameters = main.model.parameters
+        let (mainParameters, results) = (self.mainParameters, self.results)
         let obsSize = main.model.observationSize, actSize = main.model.actionSize
         func shard(_ s: Int, on updater: PPOUpdater) {
             let r = range(of: s, rows: rows)
