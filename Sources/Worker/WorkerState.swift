@@ -76,18 +76,15 @@ final class WorkerState: @unchecked Sendable {
     /// Loads weights that passed `problem(with:)`; the current snapshot becomes the previous one (its network is
     /// reused for the next version after that).
     func load(_ w: Weights) {
-        let next: PolicySnapshot
-        if let previous {
-            next = previous
-        } else {
-            var initRNG = RNG(seed: 0)
-            let model = current.model
-            next = PolicySnapshot(
-                model: ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &initRNG),
-                version: w.policyVersion)
-        }
+        // The same version again (the Weights after Welcome): in place.
+        guard w.policyVersion != current.version else { return current.load(w) }
+        var initRNG = RNG(seed: 0)
+        let model = current.model
+        let next = previous ?? PolicySnapshot(
+            model: ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &initRNG),
+            version: w.policyVersion)
         next.load(w)
-        if w.policyVersion != current.version { previous = current }
+        previous = current
         current = next
     }
 
