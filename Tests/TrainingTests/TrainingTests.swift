@@ -190,6 +190,31 @@ struct ConfigurationTests {
         #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
     }
 
+    static let mujoco = ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
+                         "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Pusher-v5"]
+
+    @Test("every MuJoCo preset is what --env gym:ID trains with: valid, 1M steps, normalised, bootstrapped at truncation",
+          arguments: mujoco)
+    func mujocoPreset(name: String) throws {
+        #expect(Presets.names.contains(name))
+        let run = try RunConfiguration.resolve(env: "gym:\(name)", config: nil, steps: nil, overrides: [])
+        #expect(run.problems().isEmpty, "\(run.problems())")
+        #expect(run.envID == "gym:\(name)" && run.totalSteps == 1_000_000)
+        #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
+    }
+
+    @Test("the MuJoCo presets carry their sources' settings, not the defaults")
+    func mujocoSettings() throws {
+        let hopper = try Presets.load("Hopper-v5").ppo
+        #expect(hopper.rolloutSteps == 512 && hopper.minibatchSize == 32 && hopper.gamma == 0.999 && hopper.gaeLambda == 0.99)
+        let walker = try Presets.load("Walker2d-v5").ppo
+        #expect(walker.updateEpochs == 20 && walker.clipCoef == 0.1 && walker.hiddenSizes == [64, 64])
+        let pendulum = try Presets.load("InvertedPendulum-v5").ppo
+        #expect(pendulum.rolloutSteps == 32 && pendulum.clipCoef == 0.4 && pendulum.gaeLambda == 0.9)
+        let humanoid = try Presets.load("Humanoid-v5").ppo
+        #expect(humanoid.rolloutSteps == 2048 && humanoid.valueClipCoef == 0.2 && humanoid.learningRateSchedule == .linear)
+    }
+
     @Test("the seed preset is exactly PPOConfig.seed on CartPole-v1")
     func seedPreset() throws {
         let run = try Presets.load("seed")
