@@ -67,19 +67,21 @@ public enum UpdateBenchmarks {
     public static let shapes: [(name: String, observationSize: Int, hidden: [Int], actionSpace: Space)] = [
         ("4-64-64", 4, [64, 64], .discrete(2)),
         ("17-64-64", 17, [64, 64], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
+        ("17-128-128", 17, [128, 128], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
         ("17-256-256", 17, [256, 256], .box(low: [Float](repeating: -1, count: 6), high: [Float](repeating: 1, count: 6))),
         ("348-256-256", 348, [256, 256], .box(low: [Float](repeating: -0.4, count: 17), high: [Float](repeating: 0.4, count: 17))),
     ]
 
-    /// One update of a 2048-row rollout, 10 epochs of minibatch 64 (320 minibatch steps), on `threads` threads.
-    public static func rollout(shape: Int, threads: Int, repetitions: Int = 10) -> BenchResult {
+    /// One update of a 2048-row rollout, 10 epochs of minibatches of `minibatch` rows (2048/minibatch × 10 minibatch
+    /// steps), on `threads` threads.
+    public static func rollout(shape: Int, threads: Int, minibatch: Int = 64, repetitions: Int = 10) -> BenchResult {
         Kernels.configureBLAS()
         let s = shapes[shape]
         var config = PPOConfig()
         config.hiddenSizes = s.hidden
         config.rolloutSteps = 2048
         config.updateEpochs = 10
-        config.minibatchSize = 64
+        config.minibatchSize = minibatch
         var rng = RNG(seed: 0)
         let model = ActorCritic(observationSize: s.observationSize, actionSpace: s.actionSpace, config: config, rng: &rng)
         let updater = PPOUpdater(model: model, config: config, threads: threads)
@@ -101,7 +103,7 @@ public enum UpdateBenchmarks {
         }
         return BenchResult(
             name: "update \(s.name) ×\(threads)",
-            description: "one update of 2048 transitions, 10 epochs of minibatch 64, \(s.name) actor + critic, \(threads) thread\(threads == 1 ? "" : "s")",
+            description: "one update of 2048 transitions, 10 epochs of minibatch \(minibatch), \(s.name) actor + critic, \(threads) thread\(threads == 1 ? "" : "s")",
             samples: samples, callsPerRepetition: 1)
     }
 }

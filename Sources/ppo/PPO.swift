@@ -27,8 +27,8 @@ struct Bench: ParsableCommand {
                            transitions/s, wire bytes per transition (33 raw)
               collect      a worker's collection of 2048 CartPole-v1 transitions
               all          every benchmark above
-              update       the learner's update of one 2048-transition rollout (10 epochs, minibatch 64) on 1 and
-                           2 threads, for 4-64-64, 17-64-64, 17-256-256 and 348-256-256 networks (not part of all)
+              update       the learner's update of one 2048-transition rollout (10 epochs, minibatch --minibatch, 64) on 1 and
+                           2 threads, for 4-64-64, 17-64-64, 17-128-128, 17-256-256 and 348-256-256 networks (not part of all)
               bridge       --envs K Gymnasium environments (--env gym:ID, default gym:CartPole-v1) stepped
                            through the Python bridge with random actions (not part of all: needs --python);
                            Benchmarks/bridge-throughput.sh compares it with plain Python and AsyncVectorEnv
@@ -62,10 +62,14 @@ struct Bench: ParsableCommand {
     @Option(help: "bridge: environment steps in all.")
     var steps = 40_000
 
+    @Option(help: "update: rows per minibatch (a divisor of the 2048-row rollout).")
+    var minibatch = 64
+
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
+        guard (1...2048).contains(minibatch), 2048 % minibatch == 0 else { throw ValidationError("--minibatch must divide 2048") }
         guard (1...4096).contains(envs), steps > 0 else { throw ValidationError("--envs must be 1–4096 and --steps positive") }
         if name == .bridge, !env.hasPrefix(EnvironmentSelection.gymPrefix) { throw ValidationError("bridge benchmarks a gym:ID environment") }
     }
@@ -94,8 +98,8 @@ struct Bench: ParsableCommand {
         case .updateStep: return [(CoreBenchmarks.updateStep(repetitions: repetitions), nil)]
         case .update:
             return UpdateBenchmarks.shapes.indices.flatMap { shape in
-                let one = UpdateBenchmarks.rollout(shape: shape, threads: 1, repetitions: max(3, repetitions / 3))
-                let two = UpdateBenchmarks.rollout(shape: shape, threads: 2, repetitions: max(3, repetitions / 3))
+                let one = UpdateBenchmarks.rollout(shape: shape, threads: 1, minibatch: minibatch, repetitions: max(3, repetitions / 3))
+                let two = UpdateBenchmarks.rollout(shape: shape, threads: 2, minibatch: minibatch, repetitions: max(3, repetitions / 3))
                 return [(one, nil), (two, String(format: "%.2f× the time of one thread", two.medianMicroseconds / one.medianMicroseconds))]
             }
         case .act: return [(CoreBenchmarks.act(repetitions: repetitions), nil)]
