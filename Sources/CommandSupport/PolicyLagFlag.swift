@@ -3,7 +3,7 @@ import ArgumentParser
 /// `--max-policy-lag`: whether collection overlaps learning, shared by `ppo train` and `ppo-learner`.
 public struct PolicyLagFlag: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "0: strictly on-policy, workers wait while the learner trains (the default). 1: workers collect the next rollout with the weights of version v while the learner trains on v's rollout, and PPO's ratio is taken against the policy that acted (APPO style); /metrics counts trained transitions by lag. Helps when the environment is slow to step and the update takes as long as collecting.",
+        "0: strictly on-policy, workers wait while the learner trains (the default). 1: workers collect the next rollout with the weights of version v while the learner trains on v's rollout, and PPO's ratio is taken against the policy that acted (APPO style); /metrics counts trained transitions by lag. With `ppo train --workers 0`, the envs are stepped on a thread of their own while the update runs. Helps when the environment is slow to step and the update takes as long as collecting.",
         valueName: "versions"))
     public var maxPolicyLag = 0
 

@@ -46,31 +46,36 @@ public final class LocalTraining {
     public let run: RunConfiguration
     public let seed: UInt64
     public let trainer: Trainer
-    public let collector: RolloutCollector
     public let checkpoints: CheckpointPolicy
+    /// 0: collect, then train, in turn; 1: the next rollout is collected while the last one trains.
+    public let maxPolicyLag: Int
+    private let collection: LocalCollection
     private var envSteps: Int
-    private var actionRNG: RNG
     private let logger = Logger(label: "ppo.train")
 
     /// Episodes averaged for the progress line and for `FirstReach` (the same window as the seed's driver).
     public static let returnWindow = 20
 
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
-    /// A `gym:` environment is stepped by a bridge started with `bridge`.
+    /// A `gym:` environment is stepped by a bridge started with `bridge`; `threads` are the update's;
+    /// `maxPolicyLag` 1 collects the next rollout while the update runs.
     public init(
         run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, resume: Checkpoint? = nil,
-        bridge: BridgeOptions = .default, threads: Int = 1
+        bridge: BridgeOptions = .default, threads: Int = 1, maxPolicyLag: Int = 0
     ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.inconsistent(problems) }
+        guard (0...1).contains(maxPolicyLag) else { throw ConfigurationError.inconsistent(["the policy lag must be 0 or 1"]) }
         self.run = run
         self.seed = seed
         self.checkpoints = checkpoints
+        self.maxPolicyLag = maxPolicyLag
         if let url = checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         // A resumed run continues with fresh episodes: its streams depend on how far it got.
         let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(resume?.updates ?? 0))
         let env = try EnvironmentCatalog.makeVector(
-            run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed, bridge: bridge)
+            run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed,
+            bridge: maxPolicyLag > 0 ? bridge.sharingCores() : bridge)
         let spec = env.spec
         if let resume {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
@@ -80,11 +85,15 @@ public final class LocalTraining {
             trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed, threads: threads)
             envSteps = 0
         }
-        collector = RolloutCollector(
+        let collector = RolloutCollector(
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
             rewardClip: trainer.config.rewardClip)
-        actionRNG = streams.actions
+        collection = LocalCollection(
+            collector: collector, actionRNG: streams.actions, maxPolicyLag: maxPolicyLag, model: trainer.model, config: trainer.config)
     }
+
+    /// The envs and their collector.
+    public var collector: RolloutCollector { collection.collector }
 
     /// Runs the remaining updates; `progress` is called after each one. When `stop` is requested, the run ends
     /// after the update in progress, with a checkpoint.
@@ -92,45 +101,31 @@ public final class LocalTraining {
         let config = trainer.config
         let stepsPerEnv = config.rolloutSteps / config.numEnvs
         let totalUpdates = run.totalUpdates
-        let threshold = collector.env.spec.rewardThreshold
-        let clock = ContinuousClock()
-        let start = clock.now
-        func seconds() -> Double {
-            let d = clock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        }
+        let start = ContinuousClock.now
+        func seconds() -> Double { start.duration(to: .now).secondsValue }
         let startSteps = envSteps
-        var recent: [Double] = []
-        var episodes = 0
-        var firstReach: FirstReach?
+        var returns = ReturnWindow(size: Self.returnWindow, threshold: collector.env.spec.rewardThreshold, start: start)
         var record = CheckpointRecord()
-        let window = Self.returnWindow
 
         while trainer.updates < totalUpdates, stop?.isRequested != true {
-            let baseSteps = envSteps
-            let collectorBase = collector.envSteps
-            let batch = try collector.collect(
-                steps: stepsPerEnv, policy: trainer.model, normalizer: trainer.observationNormalizer,
-                observationClip: config.observationClip, version: trainer.version, rng: &actionRNG
-            ) { episode, collectorSteps in
-                episodes += 1
-                recent.append(episode.episodeReturn)
-                if recent.count > window { recent.removeFirst() }
-                if firstReach == nil, let threshold, recent.count == window,
-                   recent.reduce(0, +) / Double(window) >= threshold {
-                    firstReach = FirstReach(episodeIndex: episodes - 1, envSteps: baseSteps + collectorSteps - collectorBase, wallSeconds: seconds())
-                }
+            let rollout = try collection.next(for: trainer, stepsPerEnv: stepsPerEnv)
+            // With a lag, the rollout after this one is collected while this one trains (not after the last update).
+            if trainer.updates + 1 < totalUpdates, stop?.isRequested != true {
+                collection.prefetch(for: trainer, stepsPerEnv: stepsPerEnv)
             }
-            envSteps += batch.count
-            let report = trainer.train(on: [batch], update: trainer.updates + 1, totalUpdates: totalUpdates)
+            returns.note(rollout.episodes, envStepsBefore: envSteps)
+            envSteps += rollout.batch.count
+            let report = trainer.train(
+                on: [rollout.batch], update: trainer.updates + 1, totalUpdates: totalUpdates, maxPolicyLag: UInt64(maxPolicyLag))
             let elapsed = seconds()
             progress(TrainingProgress(
                 update: trainer.updates, totalUpdates: totalUpdates, version: trainer.version, envSteps: envSteps,
-                stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9),
-                recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
-                episodes: episodes, statistics: report.statistics, elapsedSeconds: elapsed))
+                stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9), recentReturn: returns.mean,
+                episodes: returns.episodes, statistics: report.statistics, elapsedSeconds: elapsed))
             record.note(checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger))
         }
+        // Stopped early: a rollout collected for an update that will not run is dropped (its steps were never counted).
+        collection.drain()
         if trainer.updates < totalUpdates, let url = checkpoints.url {
             let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
             record.note(outcome)
@@ -140,10 +135,41 @@ public final class LocalTraining {
         }
         let wall = seconds()
         return TrainingSummary(
-            envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: episodes, wallSeconds: wall,
-            stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9),
-            recentReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
-            firstReach: firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
+            envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: returns.episodes, wallSeconds: wall,
+            stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.mean,
+            firstReach: returns.firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
+    }
+
+    /// The returns of the last `size` training episodes, and when their mean first reached the threshold.
+    struct ReturnWindow {
+        let size: Int
+        let threshold: Double?
+        let start: ContinuousClock.Instant
+        private(set) var recent: [Double] = []
+        private(set) var episodes = 0
+        private(set) var firstReach: FirstReach?
+
+        init(size: Int, threshold: Double?, start: ContinuousClock.Instant) {
+            self.size = size
+            self.threshold = threshold
+            self.start = start
+        }
+
+        var mean: Double? { recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count) }
+
+        /// Counts a rollout's finished episodes; `envStepsBefore`: the run's env steps before that rollout.
+        mutating func note(_ finished: [CollectedRollout.Episode], envStepsBefore: Int) {
+            for episode in finished {
+                episodes += 1
+                recent.append(episode.statistics.episodeReturn)
+                if recent.count > size { recent.removeFirst() }
+                if firstReach == nil, let threshold, recent.count == size, let mean, mean >= threshold {
+                    firstReach = FirstReach(
+                        episodeIndex: episodes - 1, envSteps: envStepsBefore + episode.stepsIntoRollout,
+                        wallSeconds: start.duration(to: episode.endedAt).secondsValue)
+                }
+            }
+        }
     }
 
     /// A checkpoint of the current state.

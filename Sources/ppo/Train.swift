@@ -61,9 +61,6 @@ struct Train: AsyncParsableCommand {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
         guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
-        if lagFlag.maxPolicyLag > 0, workers == 0 {
-            throw ValidationError("--max-policy-lag overlaps the workers' collection with the learner's update: give --workers N > 0")
-        }
         if let stepDelay {
             guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
             _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
@@ -82,11 +79,14 @@ struct Train: AsyncParsableCommand {
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
+        // With a lag the envs are stepped on a thread of their own while the update runs: the update gets the cores
+        // less that one by default.
+        let lag = lagFlag.maxPolicyLag
         let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options,
-                                         threads: threadsFlag.resolve(sharedWithWorkers: false))
+                                         threads: threadsFlag.resolve(sharedWithWorkers: lag > 0), maxPolicyLag: lag)
         let ppo = training.trainer.config
         if !json {
-            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps) in this process\(lag > 0 ? ", collecting while the update runs (policy lag 1)" : ""), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
             fflush(nil)
         }

@@ -12,11 +12,12 @@ struct TrainingTests {
         return dir
     }
 
-    @Test("CartPole-v1 learns: deterministic evaluation ≥ 450 after 50k steps with the shipped preset")
-    func cartPoleLearns() throws {
+    @Test("CartPole-v1 learns: deterministic evaluation ≥ 450 after 50k steps with the shipped preset (policy lag 0 and 1)",
+          arguments: [0, 1])
+    func cartPoleLearns(lag: Int) throws {
         var run = try Presets.load("CartPole-v1")
         run.totalSteps = 50_000
-        let training = try LocalTraining(run: run, seed: 1, checkpoints: .none)
+        let training = try LocalTraining(run: run, seed: 1, checkpoints: .none, maxPolicyLag: lag)
         var lines = 0
         let summary = try training.train { _ in lines += 1 }
         #expect(lines == run.totalUpdates && summary.updates == run.totalUpdates)

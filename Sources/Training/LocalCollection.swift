@@ -1,0 +1,106 @@
+import Dispatch
+import Environments
+import PPOCore
+
+/// A rollout of the single-process loop and the episodes that ended in it.
+struct CollectedRollout: Sendable {
+    /// A finished episode: its statistics, the env steps into the rollout at its end and when it ended.
+    struct Episode: Sendable {
+        var statistics: EpisodeStatistics
+        var stepsIntoRollout: Int
+        var endedAt: ContinuousClock.Instant
+    }
+
+    var batch: TransitionBatch
+    var episodes: [Episode]
+}
+
+/// The collecting half of `ppo train --workers 0`: the envs, the action stream, and where rollouts come from.
+///
+/// With a policy lag of 0 a rollout is collected when the trainer asks for it, with the trainer's own network.
+/// With a lag of 1 the next rollout is collected on a thread of its own while the trainer trains on the last one,
+/// by a copy of the policy taken before that update (`behaviour`, version v while the trainer makes v+1): the
+/// envs keep one core busy and the update the other, as workers and the learner do across processes, and the
+/// rule that admits the rollout is the learner's (`Trainer.train`'s precondition, `Scheduler.admits`).
+///
+/// Only the thread collecting touches `collector`, `actionRNG` and `behaviour` while a collection runs; the
+/// trainer's thread starts one (`prefetch`) and waits for it (`next`, `drain`) and touches them at no other time.
+final class LocalCollection: @unchecked Sendable {
+    let collector: RolloutCollector
+    let maxPolicyLag: Int
+    private var actionRNG: RNG
+    /// The policy acting while the trainer changes its own (lag 1 only).
+    private let behaviour: ActorCritic?
+    private let queue = DispatchQueue(label: "ppo.local-collection")
+    private let finished = DispatchSemaphore(value: 0)
+    /// Set on the collecting thread before `finished` is signalled, read after waiting on it.
+    private var inFlight: Result<CollectedRollout, EnvironmentError>?
+    private var running = false
+
+    init(collector: RolloutCollector, actionRNG: RNG, maxPolicyLag: Int, model: ActorCritic, config: PPOConfig) {
+        precondition((0...1).contains(maxPolicyLag), "the single-process loop overlaps at most one version")
+        self.collector = collector
+        self.actionRNG = actionRNG
+        self.maxPolicyLag = maxPolicyLag
+        if maxPolicyLag > 0 {
+            // Initialised only to get the architecture's buffers: its values are copied from the trainer's network
+            // before every collection.
+            var unused = RNG(seed: 0)
+            behaviour = ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &unused)
+        } else {
+            behaviour = nil
+        }
+    }
+
+    /// The rollout to train on next: with lag 0 collected now by `trainer`'s policy; with lag 1 the one collected
+    /// while the last update ran (or, before the first update, collected now).
+    func next(for trainer: Trainer, stepsPerEnv: Int) throws(EnvironmentError) -> CollectedRollout {
+        if running { return try wait() }
+        return try collect(steps: stepsPerEnv, policy: trainer.model, normalizer: trainer.observationNormalizer,
+                           observationClip: trainer.config.observationClip, version: trainer.version)
+    }
+
+    /// With lag 1, starts collecting the rollout after the one about to be trained, with a copy of `trainer`'s
+    /// current policy (its version and observation statistics); with lag 0 does nothing.
+    func prefetch(for trainer: Trainer, stepsPerEnv: Int) {
+        guard let behaviour, !running else { return }
+        behaviour.copyParameters(from: trainer.model)
+        let normalizer = trainer.observationNormalizer, clip = trainer.config.observationClip, version = trainer.version
+        running = true
+        queue.async { [self] in
+            inFlight = Result { () throws(EnvironmentError) in
+                guard let behaviour = self.behaviour else { preconditionFailure("a prefetch without a behaviour policy") }
+                return try collect(steps: stepsPerEnv, policy: behaviour, normalizer: normalizer, observationClip: clip, version: version)
+            }
+            finished.signal()
+        }
+    }
+
+    /// Waits for a collection in flight and drops it (the run stops before training on it).
+    func drain() {
+        if running { _ = try? wait() }
+    }
+
+    private func wait() throws(EnvironmentError) -> CollectedRollout {
+        finished.wait()
+        running = false
+        defer { inFlight = nil }
+        guard let result = inFlight else { preconditionFailure("a collection signalled without a result") }
+        return try result.get()
+    }
+
+    private func collect(
+        steps: Int, policy: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, version: UInt64
+    ) throws(EnvironmentError) -> CollectedRollout {
+        let base = collector.envSteps
+        var episodes: [CollectedRollout.Episode] = []
+        let clock = ContinuousClock()
+        let batch = try collector.collect(
+            steps: steps, policy: policy, normalizer: normalizer, observationClip: observationClip,
+            version: version, rng: &actionRNG
+        ) { episode, collectorSteps in
+            episodes.append(.init(statistics: episode, stepsIntoRollout: collectorSteps - base, endedAt: clock.now))
+        }
+        return CollectedRollout(batch: batch, episodes: episodes)
+    }
+}

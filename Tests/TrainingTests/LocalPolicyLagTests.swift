@@ -1,0 +1,96 @@
+import Environments
+import Foundation
+import PPOCore
+import Testing
+@testable import Training
+
+/// `ppo train --workers 0 --max-policy-lag 1`: the next rollout is collected on a thread of its own, by the policy
+/// before the update in progress.
+@Suite("Single-process training with a policy lag of 1")
+struct LocalPolicyLagTests {
+    /// Acrobot's preset (16 envs, observation normalisation) cut to `updates` updates.
+    static func run(updates: Int) throws -> RunConfiguration {
+        var run = try Presets.load("Acrobot-v1")
+        run.totalSteps = run.ppo.rolloutSteps * updates
+        return run
+    }
+
+    @Test("every rollout after the first is collected by the version before the one that trains on it, bit for bit")
+    func rolloutsOfTheVersionBefore() throws {
+        let run = try Self.run(updates: 3)
+        let seed: UInt64 = 6
+        let lagged = try LocalTraining(run: run, seed: seed, checkpoints: .none, maxPolicyLag: 1)
+        let summary = try lagged.train { _ in }
+        #expect(summary.updates == 3 && summary.envSteps == 3 * run.ppo.rolloutSteps)
+
+        // The same run by hand: the streams a single-process run collects with, rollout k collected by version
+        // k − 1 (the first by version 0), each trained one version later.
+        let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: 0)
+        let env = try VectorEnv(id: run.envID, count: run.ppo.numEnvs, seed: streams.environmentSeed)
+        let collector = RolloutCollector(env: env, scaleRewards: run.ppo.normalizeRewards, gamma: run.ppo.gamma, rewardClip: run.ppo.rewardClip)
+        let trainer = Trainer(observationSize: env.observationSize, actionSpace: env.spec.actionSpace, config: run.ppo, seed: seed)
+        var actions = streams.actions
+        let stepsPerEnv = run.ppo.rolloutSteps / run.ppo.numEnvs
+        var snapshot = ActorCriticCopy(trainer)
+        var batch = try collector.collect(steps: stepsPerEnv, policy: snapshot.model, normalizer: snapshot.normalizer, version: 0, rng: &actions)
+        for update in 1...3 {
+            snapshot = ActorCriticCopy(trainer)
+            let next = update < 3
+                ? try collector.collect(steps: stepsPerEnv, policy: snapshot.model, normalizer: snapshot.normalizer, version: trainer.version, rng: &actions)
+                : nil
+            _ = trainer.train(on: [batch], update: update, totalUpdates: 3, maxPolicyLag: 1)
+            if let next { batch = next }
+        }
+        #expect(lagged.trainer.model.flatParameters == trainer.model.flatParameters)
+        #expect(lagged.trainer.observationNormalizer == trainer.observationNormalizer)
+
+        // Without the lag the second rollout is the first update's: the runs part after one update.
+        let strict = try LocalTraining(run: run, seed: seed, checkpoints: .none)
+        _ = try strict.train { _ in }
+        #expect(strict.trainer.model.flatParameters != lagged.trainer.model.flatParameters)
+        let one = try Self.run(updates: 1)
+        let strictOne = try LocalTraining(run: one, seed: seed, checkpoints: .none)
+        let laggedOne = try LocalTraining(run: one, seed: seed, checkpoints: .none, maxPolicyLag: 1)
+        _ = try strictOne.train { _ in }
+        _ = try laggedOne.train { _ in }
+        #expect(strictOne.trainer.model.flatParameters == laggedOne.trainer.model.flatParameters)
+    }
+
+    @Test("a stop drops the rollout in flight: the checkpoint counts trained steps only, and the resumed run finishes")
+    func stopAndResume() throws {
+        let run = try Self.run(updates: 4)
+        let dir = TrainingTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("checkpoint.safetensors")
+        let stop = StopRequest()
+        let first = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0), maxPolicyLag: 1)
+        let stopped = try first.train(stop: stop) { p in if p.update == 2 { stop.request() } }
+        #expect(stopped.updates == 2 && stopped.envSteps == 2 * run.ppo.rolloutSteps)
+        let saved = try Checkpoint.read(from: url)
+        #expect(saved.updates == 2 && saved.envSteps == 2 * run.ppo.rolloutSteps)
+
+        let resumed = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0), resume: saved, maxPolicyLag: 1)
+        let summary = try resumed.train { _ in }
+        #expect(summary.updates == 4 && summary.envSteps == 4 * run.ppo.rolloutSteps)
+        #expect(try Checkpoint.read(from: url).updates == 4)
+    }
+
+    @Test("a lag other than 0 or 1 is refused")
+    func lagRange() throws {
+        let run = try Self.run(updates: 1)
+        #expect(throws: ConfigurationError.self) { try LocalTraining(run: run, seed: 1, checkpoints: .none, maxPolicyLag: 2) }
+    }
+}
+
+/// A frozen copy of a trainer's policy and observation statistics, as the lagged collector acts with.
+private struct ActorCriticCopy {
+    let model: ActorCritic
+    let normalizer: RunningMeanStd?
+
+    init(_ trainer: Trainer) {
+        var unused = RNG(seed: 0)
+        model = ActorCritic(observationSize: trainer.model.observationSize, actionSpace: trainer.model.actionSpace, config: trainer.config, rng: &unused)
+        model.copyParameters(from: trainer.model)
+        normalizer = trainer.observationNormalizer
+    }
+}
