@@ -10,11 +10,13 @@
 #
 # usage: Benchmarks/mujoco-results.sh [--envs "HalfCheetah-v5"] [--seeds "1 2 3 4 5"] [--workers 2] [--steps N]
 #                                     [--lag 0] [--sb3 0] [--floor-steps N] [--out Benchmarks/mujoco-results.csv]
-#                                     [--logs Benchmarks/mujoco-runs]
+#                                     [--logs Benchmarks/mujoco-runs] [--bin DIR]
+# --lag 1 with --workers 0 steps the envs on a thread of their own while the update runs. --bin DIR runs the ppo and
+# ppo-worker binaries in DIR instead of building (a queue of long runs is then not rebuilt under its feet).
 # Interpreter: $PPO_PYTHON, or the venv .ci/run makes (.build/ci-python), with gymnasium[mujoco].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-envs="HalfCheetah-v5" seeds="1 2 3 4 5" workers=2 steps="" lag=0 sb3=0 floorSteps="" out=Benchmarks/mujoco-results.csv logs=Benchmarks/mujoco-runs
+envs="HalfCheetah-v5" seeds="1 2 3 4 5" workers=2 steps="" lag=0 sb3=0 floorSteps="" out=Benchmarks/mujoco-results.csv logs=Benchmarks/mujoco-runs bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --envs) envs="$2"; shift 2 ;;
@@ -26,32 +28,32 @@ while [ $# -gt 0 ]; do
     --floor-steps) floorSteps="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --logs) logs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --bin) bin="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 python=${PPO_PYTHON:-$PWD/.build/ci-python/bin/python3}
 sb3python=${PPO_SB3_PYTHON:-$PWD/.build/sb3-python/bin/python3}
-swift build -c release ${PPO_SWIFT_BUILD_FLAGS:-} >/dev/null
+[ -n "$bin" ] || { swift build -c release ${PPO_SWIFT_BUILD_FLAGS:-} >/dev/null; bin=.build/release; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$logs"
 [ -f "$out" ] || echo "env,seed,workers,max_policy_lag,env_steps,eval_mean,eval_std,wall_seconds,steps_per_second,gymnasium_alone_seconds,sb3_projected_seconds" > "$out"
 for env in $envs; do
-  budget=${steps:-$(.build/release/ppo presets "$env" | sed -n 's/^total_steps: *//p')}
+  budget=${steps:-$("$bin/ppo" presets "$env" | sed -n 's/^total_steps: *//p')}
   floorRun=${floorSteps:-$budget}
   floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --envs 1 --steps "$floorRun" --only plain \
     | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("%.1f" % (int(sys.argv[1]) / r["plain_loop_steps_per_second"]))' "$budget")
   echo "$env: Gymnasium alone steps it $budget times in $floor s (timed on $floorRun)"
   sb3seconds=""
   if [ "$sb3" -gt 0 ]; then
-    sb3seconds=$(.build/release/ppo presets "$env" > "$work/$env.yaml" && "$sb3python" Benchmarks/sb3_timing.py \
+    sb3seconds=$("$bin/ppo" presets "$env" > "$work/$env.yaml" && "$sb3python" Benchmarks/sb3_timing.py \
       --preset "$work/$env.yaml" --steps "$sb3" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["projected_seconds"])')
     echo "$env: Stable-Baselines3 takes $sb3seconds s for $budget steps (projected from $sb3)"
   fi
   for seed in $seeds; do
-    lagArgs=(); [ "$workers" -gt 0 ] && lagArgs=(--max-policy-lag "$lag")
-    .build/release/ppo train --config "$env" --seed "$seed" --workers "$workers" "${lagArgs[@]}" --steps "$budget" \
+    "$bin/ppo" train --config "$env" --seed "$seed" --workers "$workers" --max-policy-lag "$lag" --steps "$budget" \
       --python "$python" --out "$work/$env-$seed" --logdir "$logs/$env-w$workers-lag$lag-seed$seed" --status-port=-1 --json \
       >"$work/$env-$seed.json" 2>"$work/$env-$seed.err" || { echo "$env seed $seed failed:"; tail -5 "$work/$env-$seed.err"; continue; }
     "$python" - "$work/$env-$seed.json" "$env" "$seed" "$workers" "$lag" "$floor" "$sb3seconds" >>"$out" <<'PY'
@@ -59,7 +61,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 s, e = r["summary"], r["evaluation"]
 env, seed, workers, lag, floor, sb3 = sys.argv[2:]
-print(f"{env},{seed},{workers},{lag if workers != '0' else 0},{s['envSteps']},{e['mean']:.1f},{e['std']:.1f},"
+print(f"{env},{seed},{workers},{lag},{s['envSteps']},{e['mean']:.1f},{e['std']:.1f},"
       f"{s['wallSeconds']:.1f},{s['stepsPerSecond']:.0f},{floor},{sb3}")
 PY
     echo "$(tail -1 "$out")"
