@@ -187,7 +187,8 @@ struct ConfigurationTests {
         #expect(Presets.names.contains("HalfCheetah-v5"))
         let run = try RunConfiguration.resolve(env: "gym:HalfCheetah-v5", config: nil, steps: nil, overrides: [])
         #expect(run.envID == "gym:HalfCheetah-v5" && run.totalSteps == 1_000_000)
-        #expect(run.ppo.hiddenSizes == [256, 256] && run.ppo.activation == .relu && run.ppo.initialLogStd == -2)
+        #expect(run.ppo.hiddenSizes == [128, 128] && run.ppo.activation == .relu && run.ppo.initialLogStd == -2)
+        #expect(run.ppo.numEnvs == 4 && run.ppo.gamma == 0.99 && run.ppo.clipCoef == 0.2 && run.ppo.learningRateSchedule == .linear)
         #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
     }
 
