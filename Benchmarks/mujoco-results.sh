@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MuJoCo presets through the Gymnasium bridge: for each env and seed, `ppo train --config ENV` (its preset, 1M
-# steps) with --workers W (0: one process), then its deterministic evaluation of 20 episodes and its wall time;
+# steps) with --workers W (default 0: one process, the documented way on one machine), then its deterministic evaluation of 20 episodes and its wall time;
 # and, once per env in the same run, the time Gymnasium alone takes to step the env as many times with random
 # actions (Benchmarks/bridge_floor.py's plain loop, one env; with --floor-steps N timed on N steps and projected to
 # the budget: random stepping costs the same per step throughout). One CSV row per run; every run's TensorBoard log is
@@ -9,14 +9,15 @@
 # budget; its interpreter is $PPO_SB3_PYTHON, or .build/sb3-python (stable-baselines3, gymnasium[mujoco], pyyaml).
 #
 # usage: Benchmarks/mujoco-results.sh [--envs "HalfCheetah-v5"] [--seeds "1 2 3 4 5"] [--workers 2] [--steps N]
-#                                     [--lag 0] [--sb3 0] [--floor-steps N] [--out Benchmarks/mujoco-results.csv]
-#                                     [--logs Benchmarks/mujoco-runs] [--bin DIR]
-# --lag 1 with --workers 0 steps the envs on a thread of their own while the update runs. --bin DIR runs the ppo and
+#                                     [--lag L] [--sb3 0] [--floor-steps N] [--out Benchmarks/mujoco-results.csv]
+#                                     [--logs runs/mujoco-logs] [--bin DIR]
+# --lag (default: the preset's max_policy_lag) 1 with --workers 0 steps the envs on a thread of their own while the
+# update runs. --bin DIR runs the ppo and
 # ppo-worker binaries in DIR instead of building (a queue of long runs is then not rebuilt under its feet).
 # Interpreter: $PPO_PYTHON, or the venv .ci/run makes (.build/ci-python), with gymnasium[mujoco].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-envs="HalfCheetah-v5" seeds="1 2 3 4 5" workers=2 steps="" lag=0 sb3=0 floorSteps="" out=Benchmarks/mujoco-results.csv logs=Benchmarks/mujoco-runs bin=""
+envs="HalfCheetah-v5" seeds="1 2 3 4 5" workers=0 steps="" lag="" sb3=0 floorSteps="" out=Benchmarks/mujoco-results.csv logs=runs/mujoco-logs bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --envs) envs="$2"; shift 2 ;;
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --logs) logs="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +43,8 @@ mkdir -p "$logs"
 [ -f "$out" ] || echo "env,seed,workers,max_policy_lag,env_steps,eval_mean,eval_std,wall_seconds,steps_per_second,gymnasium_alone_seconds,sb3_projected_seconds" > "$out"
 for env in $envs; do
   budget=${steps:-$("$bin/ppo" presets "$env" | sed -n 's/^total_steps: *//p')}
+  envLag=${lag:-$("$bin/ppo" presets "$env" | sed -n 's/^max_policy_lag: *//p')}
+  envLag=${envLag:-0}
   floorRun=${floorSteps:-$budget}
   floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --envs 1 --steps "$floorRun" --only plain \
     | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("%.1f" % (int(sys.argv[1]) / r["plain_loop_steps_per_second"]))' "$budget")
@@ -53,10 +56,10 @@ for env in $envs; do
     echo "$env: Stable-Baselines3 takes $sb3seconds s for $budget steps (projected from $sb3)"
   fi
   for seed in $seeds; do
-    "$bin/ppo" train --config "$env" --seed "$seed" --workers "$workers" --max-policy-lag "$lag" --steps "$budget" \
-      --python "$python" --out "$work/$env-$seed" --logdir "$logs/$env-w$workers-lag$lag-seed$seed" --status-port=-1 --json \
+    "$bin/ppo" train --config "$env" --seed "$seed" --workers "$workers" --max-policy-lag "$envLag" --steps "$budget" \
+      --python "$python" --out "$work/$env-$seed" --logdir "$logs/$env-w$workers-lag$envLag-seed$seed" --status-port=-1 --json \
       >"$work/$env-$seed.json" 2>"$work/$env-$seed.err" || { echo "$env seed $seed failed:"; tail -5 "$work/$env-$seed.err"; continue; }
-    "$python" - "$work/$env-$seed.json" "$env" "$seed" "$workers" "$lag" "$floor" "$sb3seconds" >>"$out" <<'PY'
+    "$python" - "$work/$env-$seed.json" "$env" "$seed" "$workers" "$envLag" "$floor" "$sb3seconds" >>"$out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 s, e = r["summary"], r["evaluation"]

@@ -35,7 +35,8 @@ def sb3_arguments(preset):
         clip_range=float(preset.get("clip_coef", 0.2)),
         clip_range_vf=preset.get("value_clip_coef"),
         ent_coef=float(preset.get("entropy_coef", 0.01)),
-        vf_coef=float(preset.get("value_coef", 0.5)),
+        # SB3's value loss is the mean squared error, the preset's half of it: the same loss has half the weight.
+        vf_coef=float(preset.get("value_coef", 0.5)) / 2,
         max_grad_norm=float(preset.get("max_grad_norm", 0.5)),
         policy_kwargs=dict(
             net_arch=dict(pi=hidden, vf=hidden), activation_fn=activation,

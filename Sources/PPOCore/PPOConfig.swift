@@ -45,6 +45,11 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     public var advantageNormalization: AdvantageNormalization = .minibatch
     /// Stop the epochs of an update early once the mean approx-KL of an epoch exceeds this; nil = never.
     public var targetKL: Double? = nil
+    /// How many versions older than the trainer's the policy that collected a transition may be: 0, strictly
+    /// on-policy (collection waits for every update), or 1, the next rollout collected with the weights before the
+    /// update in progress while it runs, PPO's ratio taken against the policy that acted (APPO style). A preset
+    /// tuned with 1 says so; `--max-policy-lag` overrides it.
+    public var maxPolicyLag: Int = 0
 
     // MARK: Normalisation (continuous control, sparse rewards)
     public var normalizeObservations: Bool = false
@@ -74,6 +79,9 @@ public struct PPOConfig: Codable, Sendable, Equatable {
 
     /// Hidden layers a network may have, and the widths a layer may have: what a Welcome can carry
     /// (PROTOCOL.md §4.2), so a run that starts can be served to every worker.
+    /// The policy lags a run may have. A worker keeps its current policy and the one before: a lag of 2 would need
+    /// a third snapshot, and PPO's clipped ratio is a poor correction that far off-policy.
+    public static let policyLags = 0...1
     public static let hiddenLayerCounts = 1...16
     public static let hiddenWidths = 1...65536
 
@@ -103,6 +111,9 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         if !(adamEps > 0) { out.append("adam_eps must be positive (got \(adamEps))") }
         if !(0..<1).contains(adamBeta1) || !(0..<1).contains(adamBeta2) { out.append("adam betas must be in [0, 1)") }
         if valueCoef < 0 || entropyCoef < 0 { out.append("value_coef and entropy_coef must not be negative") }
+        if !Self.policyLags.contains(maxPolicyLag) {
+            out.append("max_policy_lag must be 0 or 1 (got \(maxPolicyLag)): a worker keeps the current policy and the one before it")
+        }
         return out
     }
 }

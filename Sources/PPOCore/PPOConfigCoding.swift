@@ -11,7 +11,7 @@ extension PPOConfig {
         case updateEpochs = "update_epochs", minibatchSize = "minibatch_size", clipCoef = "clip_coef"
         case valueClipCoef = "value_clip_coef", valueCoef = "value_coef", entropyCoef = "entropy_coef"
         case maxGradNorm = "max_grad_norm", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEps = "adam_eps"
-        case advantageNormalization = "advantage_normalization", targetKL = "target_kl"
+        case advantageNormalization = "advantage_normalization", targetKL = "target_kl", maxPolicyLag = "max_policy_lag"
         case normalizeObservations = "normalize_observations", normalizeRewards = "normalize_rewards"
         case observationClip = "observation_clip", rewardClip = "reward_clip"
     }
@@ -36,6 +36,7 @@ extension PPOConfig {
             (\.numEnvs, .numEnvs), (\.rolloutSteps, .rolloutSteps), (\.updateEpochs, .updateEpochs), (\.minibatchSize, .minibatchSize),
         ]
         for (path, key) in counts where c.contains(key) { self[keyPath: path] = try c.positiveInteger(key) }
+        if c.contains(.maxPolicyLag) { maxPolicyLag = try c.wholeNumber(.maxPolicyLag, minimum: 0) }
         for (path, key) in [(\PPOConfig.normalizeObservations, CodingKeys.normalizeObservations), (\.normalizeRewards, .normalizeRewards)] {
             try c.set(&self[keyPath: path], key)
         }
@@ -55,6 +56,7 @@ extension PPOConfig {
         switch key {
         case .hiddenSizes: "a list of widths, e.g. [64, 64]"
         case .numEnvs, .rolloutSteps, .updateEpochs, .minibatchSize: "a positive whole number"
+        case .maxPolicyLag: "0 or 1"
         case .activation: "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
         case .initialization: "one of " + Initialization.allCases.map(\.rawValue).joined(separator: ", ")
         case .truncation: "one of " + GAE.TruncationHandling.allCases.map(\.rawValue).joined(separator: ", ")
@@ -81,9 +83,15 @@ extension KeyedDecodingContainer {
 
     /// A count: a positive whole number, written as an integer or as an integral float (`1e5`).
     public func positiveInteger(_ key: Key) throws -> Int {
-        if let i = try? decode(Int.self, forKey: key), i > 0 { return i }
-        if let d = try? decode(Double.self, forKey: key), d > 0, d == d.rounded(), d < 1e15 { return Int(d) }
-        throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a positive whole number")
+        try wholeNumber(key, minimum: 1)
+    }
+
+    /// A whole number of at least `minimum`, written as an integer or as an integral float.
+    func wholeNumber(_ key: Key, minimum: Int) throws -> Int {
+        if let i = try? decode(Int.self, forKey: key), i >= minimum { return i }
+        if let d = try? decode(Double.self, forKey: key), d >= Double(minimum), d == d.rounded(), d < 1e15 { return Int(d) }
+        let expected = minimum == 1 ? "a positive whole number" : "a whole number of at least \(minimum)"
+        throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: expected)
     }
 
     /// A list of one or more positive widths.

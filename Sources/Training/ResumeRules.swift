@@ -5,12 +5,13 @@ import PPOCore
 ///
 /// A resumed run continues the checkpoint's policy, Adam state and normaliser, so it keeps the hyper-parameters
 /// they were trained with. `--steps` (or `total_steps`) may grow the run, and `learning_rate` may change (the
-/// schedule goes on from the update reached). Any other setting the command names (`--set KEY=…`, or every key of
+/// schedule goes on from the update reached), and so may `max_policy_lag` (how collection meets the update, not
+/// something the checkpoint's state depends on). Any other setting the command names (`--set KEY=…`, or every key of
 /// an explicit `--config`) must agree with the checkpoint's, or the resume is refused naming the key: silently
 /// ignoring it would train something else than the user asked for.
 public enum ResumeRules {
     /// The settings a resumed run takes from the command line.
-    public static let changeable: Set<String> = [PPOConfig.CodingKeys.learningRate.rawValue]
+    public static let changeable: Set<String> = [PPOConfig.CodingKeys.learningRate.rawValue, PPOConfig.CodingKeys.maxPolicyLag.rawValue]
 
     /// The run that continues `checkpoint`: its hyper-parameters, with the changeable ones the command named.
     /// `named` are the settings the command set explicitly (the `--set` keys; every key for `--config`).
@@ -26,6 +27,7 @@ public enum ResumeRules {
         }
         guard conflicts.isEmpty else { throw ResumeConflict(settings: conflicts) }
         if named.contains(PPOConfig.CodingKeys.learningRate.rawValue) { resumed.ppo.learningRate = run.ppo.learningRate }
+        if named.contains(PPOConfig.CodingKeys.maxPolicyLag.rawValue) { resumed.ppo.maxPolicyLag = run.ppo.maxPolicyLag }
         return resumed
     }
 

@@ -120,6 +120,7 @@ struct LearnerCommand: AsyncParsableCommand {
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal {
             try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir", serveFinished: serveAfterFinish)
         }
+        lagFlag.apply(to: &run.ppo)
         let alreadyFinished = resumeFrom.map { ResumeRules.isFinished($0, run: run) } ?? false
         let checkpointURL = CheckpointPolicy.file(in: dir)
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
@@ -133,7 +134,7 @@ struct LearnerCommand: AsyncParsableCommand {
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
             resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
             bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: lagFlag.maxPolicyLag,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: run.ppo.maxPolicyLag,
             progress: { p in
                 board?.log(p)
                 guard !quiet else { return }

@@ -74,6 +74,7 @@ struct Train: AsyncParsableCommand {
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: outDir, folderFlag: "--out") }
+        lagFlag.apply(to: &run.ppo)
         let checkpointURL = CheckpointPolicy.file(in: outDir)
         if workers > 0 {
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
@@ -81,7 +82,7 @@ struct Train: AsyncParsableCommand {
         }
         // With a lag the envs are stepped on a thread of their own while the update runs: the update gets the cores
         // less that one by default.
-        let lag = lagFlag.maxPolicyLag
+        let lag = run.ppo.maxPolicyLag
         let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options,
                                          threads: threadsFlag.resolve(sharedWithWorkers: lag > 0), maxPolicyLag: lag)
         let ppo = training.trainer.config
@@ -181,7 +182,7 @@ extension Train {
         let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: lagFlag.maxPolicyLag,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
             stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
             onStatusPage: { url in
                 guard !json else { return }

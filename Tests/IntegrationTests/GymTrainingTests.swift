@@ -214,11 +214,11 @@ struct GymTrainingTests {
 
     /// The way Benchmarks/README.md trains the MuJoCo presets: one process, the envs stepped on their own thread (the
     /// bridge's collector sleeping on its pipe at every step) while the update runs.
-    @Test("gym:HalfCheetah-v5 (MuJoCo) with its preset, in one process with a policy lag of 1, runs end to end for 4096 steps: finite returns, a checkpoint ppo eval loads",
+    @Test("gym:HalfCheetah-v5 (MuJoCo) with its preset, in one process with the preset's policy lag of 1, runs end to end for 4096 steps: finite returns, a checkpoint ppo eval loads",
           .enabled(if: GymPython.mujoco), .timeLimit(.minutes(10)))
     func halfCheetah() async throws {
         let (dir, p, status) = try await train(
-            "gym-cheetah", ["--env", "gym:HalfCheetah-v5", "--workers", "0", "--max-policy-lag", "1", "--steps", "4096", "--eval-episodes", "2"])
+            "gym-cheetah", ["--env", "gym:HalfCheetah-v5", "--workers", "0", "--steps", "4096", "--eval-episodes", "2"])
         defer { try? FileManager.default.removeItem(at: dir) }
         try #require(status == 0, "\(p.stderr.suffix(1500))")
         let result = try TrainSummaryFile.read(dir)

@@ -75,10 +75,44 @@ struct LocalPolicyLagTests {
         #expect(try Checkpoint.read(from: url).updates == 4)
     }
 
-    @Test("a lag other than 0 or 1 is refused")
+    @Test("a lag other than 0 or 1 is refused, by the loop and as a setting")
     func lagRange() throws {
-        let run = try Self.run(updates: 1)
+        var run = try Self.run(updates: 1)
         #expect(throws: ConfigurationError.self) { try LocalTraining(run: run, seed: 1, checkpoints: .none, maxPolicyLag: 2) }
+        try run.set("max_policy_lag", yaml: "1")
+        #expect(run.ppo.maxPolicyLag == 1 && run.problems().isEmpty)
+        try run.set("max_policy_lag", yaml: "0")
+        #expect(run.ppo.maxPolicyLag == 0 && run.problems().isEmpty)
+        try run.set("max_policy_lag", yaml: "2")
+        #expect(run.problems().contains { $0.hasPrefix("max_policy_lag must be 0 or 1") }, "\(run.problems())")
+        #expect(throws: ConfigurationError.badValue(key: "max_policy_lag", value: "-1", expected: "0 or 1")) {
+            try run.set("max_policy_lag", yaml: "-1")
+        }
+    }
+
+    @Test("a preset tuned with a lag carries it (HalfCheetah-v5: 1), the others are strictly on-policy, and the checkpoint keeps it")
+    func presetLag() throws {
+        #expect(try Presets.load("HalfCheetah-v5").ppo.maxPolicyLag == 1)
+        #expect(try Presets.load("Hopper-v5").ppo.maxPolicyLag == 0 && PPOConfig.default.maxPolicyLag == 0)
+        var run = try Self.run(updates: 1)
+        run.ppo.maxPolicyLag = 1
+        let trainer = Trainer(observationSize: 6, actionSpace: .discrete(3), config: run.ppo, seed: 1)
+        let dir = TrainingTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("checkpoint.safetensors")
+        try Checkpoint(trainer: trainer, envID: run.envID, envSteps: 0).write(to: url)
+        #expect(try Checkpoint.read(from: url).config.maxPolicyLag == 1)
+    }
+
+    @Test("a resumed run may change its lag (not a setting the checkpoint's state depends on)")
+    func resumeChangesLag() throws {
+        let run = try Self.run(updates: 2)
+        let trainer = Trainer(observationSize: 6, actionSpace: .discrete(3), config: run.ppo, seed: 1)
+        let saved = Checkpoint(trainer: trainer, envID: run.envID, envSteps: 0)
+        var asked = run
+        try asked.set("max_policy_lag", yaml: "1")
+        let resumed = try ResumeRules.resumed(asked, from: saved, named: ["max_policy_lag"])
+        #expect(resumed.ppo.maxPolicyLag == 1 && saved.config.maxPolicyLag == 0)
     }
 }
 

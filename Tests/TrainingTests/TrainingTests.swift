@@ -209,6 +209,9 @@ struct ConfigurationTests {
     func mujocoSettings() throws {
         let hopper = try Presets.load("Hopper-v5").ppo
         #expect(hopper.rolloutSteps == 512 && hopper.minibatchSize == 32 && hopper.gamma == 0.999 && hopper.gaeLambda == 0.99)
+        // rl-zoo's vf_coef weighs SB3's mean squared error; this project's value loss is half of it.
+        let ant = try Presets.load("Ant-v5").ppo
+        #expect(hopper.valueCoef == 2 * 0.835671 && ant.valueCoef == 2 * PPOConfig.default.valueCoef)
         let walker = try Presets.load("Walker2d-v5").ppo
         #expect(walker.updateEpochs == 20 && walker.clipCoef == 0.1 && walker.hiddenSizes == [64, 64])
         let pendulum = try Presets.load("InvertedPendulum-v5").ppo
