@@ -46,9 +46,17 @@ for env in $envs; do
   envLag=${lag:-$("$bin/ppo" presets "$env" | sed -n 's/^max_policy_lag: *//p')}
   envLag=${envLag:-0}
   floorRun=${floorSteps:-$budget}
-  floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --envs 1 --steps "$floorRun" --only plain \
+  # The preset's env_args (a block of scalar `key: value` lines) as JSON, so Gymnasium alone steps the same env.
+  envArgs=$("$bin/ppo" presets "$env" | awk '
+    /^env_args:/ { on = 1; next }
+    on && /^  [A-Za-z_][A-Za-z0-9_]*:/ { key = $1; sub(/:$/, "", key); value = $2
+      if (value !~ /^(true|false|null|-?[0-9.eE+-]+|".*")$/) value = "\"" value "\""
+      out = out (out ? ", " : "") "\"" key "\": " value; next }
+    on { on = 0 }
+    END { print "{" out "}" }')
+  floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --env-args "$envArgs" --envs 1 --steps "$floorRun" --only plain \
     | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("%.1f" % (int(sys.argv[1]) / r["plain_loop_steps_per_second"]))' "$budget")
-  echo "$env: Gymnasium alone steps it $budget times in $floor s (timed on $floorRun)"
+  echo "$env $envArgs: Gymnasium alone steps it $budget times in $floor s (timed on $floorRun)"
   sb3seconds=""
   if [ "$sb3" -gt 0 ]; then
     sb3seconds=$("$bin/ppo" presets "$env" > "$work/$env.yaml" && "$sb3python" Benchmarks/sb3_timing.py \

@@ -4,7 +4,7 @@
     python3 sb3_timing.py --preset Sources/Training/Presets/HalfCheetah-v5.yaml --steps 100000 [--seed 1]
 
 builds SB3's PPO with the preset's network (hidden sizes, activation, initialisation, initial log-std) and rollout
-settings (envs, steps per update, minibatch, epochs, gamma, lambda, clip ranges, coefficients, learning rate and
+settings (the env's env_args, envs, steps per update, minibatch, epochs, gamma, lambda, clip ranges, coefficients, learning rate and
 its schedule, observation and reward normalisation through VecNormalize), pins torch to one thread, trains for
 --steps environment steps and prints one JSON object with the wall time and its projection to the preset's
 total_steps (linear: PPO's cost per step is constant). Needs stable-baselines3, gymnasium[mujoco] and pyyaml.
@@ -56,7 +56,8 @@ def main():
     env_id = preset["env"].removeprefix("gym:")
     torch.set_num_threads(1)
     envs, kwargs = sb3_arguments(preset)
-    vec = DummyVecEnv([lambda: gym.make(env_id) for _ in range(envs)])
+    env_args = dict(preset.get("env_args") or {})
+    vec = DummyVecEnv([lambda: gym.make(env_id, **env_args) for _ in range(envs)])
     if preset.get("normalize_observations") or preset.get("normalize_rewards"):
         vec = VecNormalize(vec, norm_obs=bool(preset.get("normalize_observations")),
                            norm_reward=bool(preset.get("normalize_rewards")), gamma=kwargs["gamma"])
