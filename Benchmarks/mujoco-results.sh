@@ -46,14 +46,8 @@ for env in $envs; do
   envLag=${lag:-$("$bin/ppo" presets "$env" | sed -n 's/^max_policy_lag: *//p')}
   envLag=${envLag:-0}
   floorRun=${floorSteps:-$budget}
-  # The preset's env_args (a block of scalar `key: value` lines) as JSON, so Gymnasium alone steps the same env.
-  envArgs=$("$bin/ppo" presets "$env" | awk '
-    /^env_args:/ { on = 1; next }
-    on && /^  [A-Za-z_][A-Za-z0-9_]*:/ { key = $1; sub(/:$/, "", key); value = $2
-      if (value !~ /^(true|false|null|-?[0-9.eE+-]+|".*")$/) value = "\"" value "\""
-      out = out (out ? ", " : "") "\"" key "\": " value; next }
-    on { on = 0 }
-    END { print "{" out "}" }')
+  # The preset's env_args (gymnasium.make keyword arguments) as JSON, so Gymnasium alone steps the same env.
+  envArgs=$("$bin/ppo" presets "$env" --env-args)
   floor=$("$python" Benchmarks/bridge_floor.py --env "$env" --env-args "$envArgs" --envs 1 --steps "$floorRun" --only plain \
     | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("%.1f" % (int(sys.argv[1]) / r["plain_loop_steps_per_second"]))' "$budget")
   echo "$env $envArgs: Gymnasium alone steps it $budget times in $floor s (timed on $floorRun)"

@@ -47,12 +47,20 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
         return self
     }
 
-    /// The canonical arguments object of `--env-arg key=value` pairs: each value is JSON (`0.1`, `true`, `null`,
-    /// `"text"`, `[1, 2]`), and a value that is not JSON is taken as a string; keys sorted, a repeated key is
-    /// an error.
-    public static func arguments(fromPairs pairs: [String]) throws(EnvironmentError) -> String {
-        guard !pairs.isEmpty else { return "" }
-        var values: [String: String] = [:]
+    /// The canonical arguments object of `--env-arg key=value` pairs laid over `base` (a canonical object, such as
+    /// a preset's `env_args`, or ""): each value is JSON (`0.1`, `true`, `null`, `"text"`, `[1, 2]`), and a value
+    /// that is not JSON is taken as a string; a pair replaces the base's value of its key and keeps the others; a
+    /// key given twice is an error.
+    public static func arguments(fromPairs pairs: [String], over base: String = "") throws(EnvironmentError) -> String {
+        guard !pairs.isEmpty else { return base }
+        var object: [String: Any] = [:]
+        if !base.isEmpty {
+            guard let parsed = (try? JSONSerialization.jsonObject(with: Data(base.utf8))) as? [String: Any] else {
+                throw .invalidSelection(id: base, reason: "the environment arguments must be one JSON object")
+            }
+            object = parsed
+        }
+        var given: Set<String> = []
         for pair in pairs {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let key = parts.first, !key.isEmpty,
@@ -60,22 +68,28 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
             else {
                 throw .invalidSelection(id: pair, reason: "--env-arg takes key=value with a Python keyword as the key, e.g. --env-arg ctrl_cost_weight=0.05")
             }
-            guard values[key] == nil else { throw .invalidSelection(id: pair, reason: "--env-arg \(key) is given twice") }
-            values[key] = jsonText(parts[1])
+            guard given.insert(key).inserted else { throw .invalidSelection(id: pair, reason: "--env-arg \(key) is given twice") }
+            object[key] = jsonValue(parts[1])
         }
-        let body = values.keys.sorted().map { "\(jsonText($0)): \(values[$0] ?? "null")" }.joined(separator: ", ")
-        return "{\(body)}"
+        return canonical(object)
     }
 
-    /// `text` if it is one JSON value, else `text` as a JSON string.
-    private static func jsonText(_ text: String) -> String {
+    /// The one canonical text of an arguments object, whichever way it was given (a preset's YAML, `--env-arg`):
+    /// compact JSON with sorted keys, or "" for none. The environment's signature hashes this text, so a worker
+    /// given the preset's arguments with `--env-arg` and a learner reading them from the preset agree.
+    public static func canonical(_ object: [String: Any]) -> String {
+        guard !object.isEmpty,
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `text` parsed if it is one JSON value, else `text` as a string.
+    private static func jsonValue(_ text: String) -> Any {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if !trimmed.isEmpty, (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: .fragmentsAllowed)) != nil {
-            return trimmed
+        if !trimmed.isEmpty, let value = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: .fragmentsAllowed) {
+            return value
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]),
-              let array = String(data: data, encoding: .utf8)
-        else { return "null" }
-        return String(array.dropFirst().dropLast())
+        return text
     }
 }

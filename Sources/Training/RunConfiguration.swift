@@ -150,7 +150,8 @@ extension RunConfiguration {
     /// then `env`, `steps` and each `key=value` override, checked.
     ///
     /// A Gymnasium id (`gym:ID`) takes the preset of the same id without `gym:` where one is shipped (so
-    /// `gym:CartPole-v1` trains with CartPole-v1's), else the defaults; `envArguments` are `--env-arg key=value`.
+    /// `gym:CartPole-v1` trains with CartPole-v1's), else the defaults; `envArguments` are `--env-arg key=value`
+    /// pairs, laid over the preset's `env_args`.
     public static func resolve(
         env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = []
     ) throws(ConfigurationError) -> RunConfiguration {
@@ -171,7 +172,7 @@ extension RunConfiguration {
         if let env { run.envID = env }
         if !envArguments.isEmpty {
             do {
-                run.envArguments = try EnvironmentSelection.arguments(fromPairs: envArguments)
+                run.envArguments = try EnvironmentSelection.arguments(fromPairs: envArguments, over: run.envArguments)
             } catch {
                 throw .badValue(key: "env-arg", value: envArguments.joined(separator: " "), expected: error.description)
             }

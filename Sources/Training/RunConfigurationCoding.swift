@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import PPOCore
 import Yams
@@ -31,10 +32,10 @@ extension RunConfiguration: Decodable {
     /// A YAML mapping of `gymnasium.make` keyword arguments as one canonical JSON object ("" for none or null).
     static func canonicalArguments(_ value: Argument, in c: KeyedDecodingContainer<RunKeys>) throws -> String {
         if case .null = value { return "" }
-        guard case .object(let mapping) = value,
-              let data = try? JSONSerialization.data(withJSONObject: value.foundation, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: "a mapping of gymnasium.make keyword arguments") }
-        return mapping.isEmpty ? "" : String(decoding: data, as: UTF8.self)
+        guard case .object = value, let object = value.foundation as? [String: Any] else {
+            throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: "a mapping of gymnasium.make keyword arguments")
+        }
+        return EnvironmentSelection.canonical(object)
     }
 
     /// What a key's value must be, for error messages.

@@ -46,9 +46,22 @@ struct PresetsCommand: ParsableCommand {
     @Argument(help: "A preset to print (omit to list them).")
     var name: String?
 
+    @Flag(help: "Print only the preset's env_args (gymnasium.make keyword arguments) as one JSON object, {} for none, e.g. for scripts that make the same environment in Python.")
+    var envArgs = false
+
+    func validate() throws {
+        if envArgs, name == nil { throw ValidationError("--env-args needs a preset name, e.g. ppo presets Ant-v5 --env-args") }
+    }
+
     func run() throws {
         guard let name else {
             print(Presets.names.joined(separator: "\n"))
+            return
+        }
+        if envArgs {
+            let run: RunConfiguration
+            do { run = try Presets.load(name) } catch { throw CommandError("\(error)") }
+            print(run.environment.argumentsObject)
             return
         }
         guard let dir = Presets.directory else { throw CommandError("the shipped presets were not found next to the executable") }

@@ -223,6 +223,22 @@ struct ConfigurationTests {
         #expect(ant.ppo.valueClipCoef == 0.2 && ant.ppo.learningRateSchedule == .linear && ant.ppo.hiddenSizes == [64, 64])
     }
 
+    @Test("--env-arg pairs lay over the preset's env_args, in the same canonical text as the preset's own")
+    func envArgumentsOverPreset() throws {
+        let preset = try Presets.load("Ant-v5").envArguments
+        // A worker told the preset's arguments on its command line hashes the same text as the learner.
+        #expect(try EnvironmentSelection.arguments(fromPairs: ["include_cfrc_ext_in_observation=false"]) == preset)
+        let added = try RunConfiguration.resolve(env: "gym:Ant-v5", config: nil, steps: nil, overrides: [],
+                                                 envArguments: ["ctrl_cost_weight=0.05", "xml_file=./ant/my ant.xml"])
+        #expect(added.envArguments == #"{"ctrl_cost_weight":0.05,"include_cfrc_ext_in_observation":false,"xml_file":"./ant/my ant.xml"}"#)
+        let replaced = try RunConfiguration.resolve(env: "gym:Ant-v5", config: nil, steps: nil, overrides: [],
+                                                    envArguments: ["include_cfrc_ext_in_observation=true"])
+        #expect(replaced.envArguments == #"{"include_cfrc_ext_in_observation":true}"#)
+        #expect(throws: ConfigurationError.self) {
+            try RunConfiguration.resolve(env: "gym:Ant-v5", config: nil, steps: nil, overrides: [], envArguments: ["a=1", "a=2"])
+        }
+    }
+
     @Test("the seed preset is exactly PPOConfig.seed on CartPole-v1")
     func seedPreset() throws {
         let run = try Presets.load("seed")
