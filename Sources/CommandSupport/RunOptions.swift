@@ -10,7 +10,7 @@ public struct RunOptions: ParsableArguments {
     public var env: String?
 
     @Option(name: .customLong("env-arg"), help: ArgumentHelp(
-        "A keyword argument for gymnasium.make, e.g. --env-arg ctrl_cost_weight=0.05 (repeatable; the value is JSON, or else a string).",
+        "A keyword argument for gymnasium.make, e.g. --env-arg ctrl_cost_weight=0.05 (repeatable; the value is JSON, or else a string). Added to the preset's env_args, replacing the preset's value of the same key.",
         valueName: "key=value"))
     public var envArguments: [String] = []
 
