@@ -42,8 +42,10 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$logs"
 [ -f "$out" ] || echo "env,seed,workers,max_policy_lag,env_steps,eval_mean,eval_std,wall_seconds,steps_per_second,gymnasium_alone_seconds,sb3_projected_seconds" > "$out"
 for env in $envs; do
-  budget=${steps:-$("$bin/ppo" presets "$env" | sed -n 's/^total_steps: *//p')}
-  envLag=${lag:-$("$bin/ppo" presets "$env" | sed -n 's/^max_policy_lag: *//p')}
+  preset="$work/$env.yaml"
+  "$bin/ppo" presets "$env" > "$preset"
+  budget=${steps:-$(sed -n 's/^total_steps: *//p' "$preset")}
+  envLag=${lag:-$(sed -n 's/^max_policy_lag: *//p' "$preset")}
   envLag=${envLag:-0}
   floorRun=${floorSteps:-$budget}
   # The preset's env_args (gymnasium.make keyword arguments) as JSON, so Gymnasium alone steps the same env.
@@ -53,8 +55,8 @@ for env in $envs; do
   echo "$env $envArgs: Gymnasium alone steps it $budget times in $floor s (timed on $floorRun)"
   sb3seconds=""
   if [ "$sb3" -gt 0 ]; then
-    sb3seconds=$("$bin/ppo" presets "$env" > "$work/$env.yaml" && "$sb3python" Benchmarks/sb3_timing.py \
-      --preset "$work/$env.yaml" --steps "$sb3" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["projected_seconds"])')
+    sb3seconds=$("$sb3python" Benchmarks/sb3_timing.py \
+      --preset "$preset" --steps "$sb3" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["projected_seconds"])')
     echo "$env: Stable-Baselines3 takes $sb3seconds s for $budget steps (projected from $sb3)"
   fi
   for seed in $seeds; do

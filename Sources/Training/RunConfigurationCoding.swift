@@ -32,7 +32,7 @@ extension RunConfiguration: Decodable {
     /// A YAML mapping of `gymnasium.make` keyword arguments as one canonical JSON object ("" for none or null).
     static func canonicalArguments(_ value: Argument, in c: KeyedDecodingContainer<RunKeys>) throws -> String {
         if case .null = value { return "" }
-        guard case .object = value, let object = value.foundation as? [String: Any] else {
+        guard let object = value.foundation as? [String: Any] else {
             throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: "a mapping of gymnasium.make keyword arguments")
         }
         return EnvironmentSelection.canonical(object)
