@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A multi-host run on one machine: the learner and each worker in its own Linux network namespace, with its own
 # address on a bridge (as separate hosts would be), certificates issued for the learner's address, training
-# CartPole-v1 over mutual TLS to the evaluation threshold. Everything is torn down on exit, on failure and on
-# interruption: namespaces, links and processes.
+# CartPole-v1 over mutual TLS until the last 20 training episodes all return 500 (--stop-at-return 500, within the
+# preset's 100000 steps), then checking that the deterministic evaluation reaches the threshold of 475. Everything
+# is torn down on exit, on failure and on interruption: namespaces, links and processes.
 #
-# usage (as root): Deploy/netns-demo.sh [--workers N] [--rate RATE] [--steps N] [--bin DIR] [-- LEARNER_ARGS…]
+# usage (as root): Deploy/netns-demo.sh [--workers N] [--rate RATE] [--steps N] [--full] [--bin DIR] [-- LEARNER_ARGS…]
 #   --workers N   worker hosts (default 3)
 #   --rate RATE   limit each worker's uplink with tc tbf, e.g. 100mbit (default: unlimited)
-#   --steps N     environment steps (default: the CartPole-v1 preset's 100000)
+#   --steps N     most environment steps (default: the CartPole-v1 preset's 100000)
+#   --full        train every step, without --stop-at-return (to measure throughput)
 #   --bin DIR     folder with ppo, ppo-learner, ppo-worker (default: .build/release, built if missing)
 #   -- ARGS       more learner arguments, e.g. -- --set update_epochs=1
 set -euo pipefail
@@ -17,13 +19,15 @@ extra=()
 rate=""
 steps=""
 bin=""
+stop=(--stop-at-return 500)
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --full) stop=(); shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -62,7 +66,7 @@ step_args=()
 [ -n "$steps" ] && step_args=(--steps "$steps")
 echo "hosts: learner $learner_ip, workers ${address[w1]}…${address[w$workers]}${rate:+, worker uplinks limited to $rate}"
 start=$(date +%s.%N)
-ip netns exec "$tag-learner" "$bin/ppo-learner" --env CartPole-v1 "${step_args[@]}" "${extra[@]}" --tls-dir "$work/certs" \
+ip netns exec "$tag-learner" "$bin/ppo-learner" --env CartPole-v1 "${stop[@]}" "${step_args[@]}" "${extra[@]}" --tls-dir "$work/certs" \
   --host "$learner_ip" --port 9000 --metrics-port 9100 --checkpoint-dir "$work/run" --quiet \
   >"$work/learner.out" 2>"$work/learner.err" &
 pids+=($!)

@@ -53,7 +53,7 @@ public struct CheckpointFlags: ParsableArguments {
         run = try ResumeRules.resumed(run, from: checkpoint, named: named)
         if ResumeRules.isFinished(checkpoint, run: run), !(serveFinished && resumeIfPresent) {
             throw StartRefusal(
-                "the run in \(folder.path) has finished: \(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further",
+                "the run in \(folder.path) has finished: \(ResumeRules.finishedReason(checkpoint, run: run))",
                 exitCode: resumeIfPresent ? .success : .failure)
         }
         return (policy, checkpoint)

@@ -23,6 +23,11 @@ public struct RunOptions: ParsableArguments {
     @Option(help: "Environment steps to train for (overrides the preset's total_steps).")
     public var steps: Int?
 
+    @Option(name: .customLong("stop-at-return"), help: ArgumentHelp(
+        "End the run early, with a checkpoint, once the mean return of the last 20 training episodes reaches this (e.g. 500 for CartPole-v1: the last 20 episodes all at its maximum; a mean of 475, its threshold, can come from a lucky streak). A resumed run whose checkpoint had reached it is finished.",
+        valueName: "return"))
+    public var stopAtReturn: Double?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
     public var overrides: [String] = []
 
@@ -46,13 +51,15 @@ public struct RunOptions: ParsableArguments {
             throw ValidationError("say what to train: --env ID (see `ppo envs`) or --config PRESET_OR_FILE")
         }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        if let stopAtReturn, !stopAtReturn.isFinite { throw ValidationError("--stop-at-return must be a finite number") }
         for o in overrides where !o.contains("=") {
             throw ValidationError("--set takes key=value, got '\(o)'")
         }
     }
 
-    /// The run these options describe (preset, then --env, --steps and every --set), checked.
+    /// The run these options describe (preset, then --env, --steps, --stop-at-return and every --set), checked.
     public func resolve() throws -> RunConfiguration {
-        try RunConfiguration.resolve(env: env, config: config, steps: steps, overrides: overrides, envArguments: envArguments)
+        try RunConfiguration.resolve(
+            env: env, config: config, steps: steps, overrides: overrides, envArguments: envArguments, stopAtReturn: stopAtReturn)
     }
 }

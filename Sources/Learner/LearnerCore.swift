@@ -49,12 +49,14 @@ actor LearnerCore {
     /// `weights` as a frame, encoded (and compressed) once for every worker.
     private var weightsFrame: ByteBuffer
     private(set) var metrics = LearnerMetrics()
-    private var recent: [Double] = []
+    /// The last training episodes' returns (a resumed run's go on from its checkpoint's).
+    private var recent = RecentReturns()
     private let logger: Logger
     private let started = ContinuousClock.now
     private var envStepsAtStart: Int
     private var stopping = false
-    private var finishedContinuation: CheckedContinuation<Void, Never>?
+    /// Everyone waiting for the end of the run.
+    private var finishedWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
     /// How the run ended, once it has.
     private var ending: Goodbye?
@@ -71,6 +73,9 @@ actor LearnerCore {
         metrics.envSteps = options.resume?.envSteps ?? 0
         metrics.policyVersion = job.version
         metrics.updates = job.updates
+        let saved = options.resume?.recentReturns ?? RecentReturns()
+        recent = saved
+        metrics.recentReturn = saved.mean
         envStepsAtStart = metrics.envSteps
         scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
@@ -78,7 +83,7 @@ actor LearnerCore {
         metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
-        if job.updates >= options.run.totalUpdates {
+        if job.updates >= options.run.totalUpdates || saved.reaches(options.run.stopAtReturn) {
             // A finished run, resumed only to serve its status (--serve-after-finish): nothing to train.
             finished = true
             ending = Goodbye(reason: .finished, message: "training complete")
@@ -97,7 +102,7 @@ actor LearnerCore {
     /// Waits until the run has made all its updates (or was stopped).
     func waitUntilFinished() async {
         if finished { return }
-        await withCheckedContinuation { finishedContinuation = $0 }
+        await withCheckedContinuation { finishedWaiters.append($0) }
     }
 
     // MARK: Sessions
@@ -250,10 +255,9 @@ actor LearnerCore {
         batches.append(b)
         for e in b.episodes {
             recent.append(e.episodeReturn)
-            if recent.count > 20 { recent.removeFirst() }
             metrics.episodes += 1
         }
-        metrics.recentReturn = recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
+        metrics.recentReturn = recent.mean
         if scheduler.isComplete && update == nil { startUpdate() }
     }
 
@@ -282,8 +286,9 @@ actor LearnerCore {
         let envSteps = metrics.envSteps + transitions
         let job = self.job
         let total = totalUpdates
+        let returns = recent
         update = Task {
-            let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps)
+            let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps, recentReturns: returns)
             self.finishUpdate(outcome, transitions: transitions, lags: lags)
         }
         // With a policy lag, the workers collect the next rollout meanwhile.
@@ -308,6 +313,13 @@ actor LearnerCore {
         options.progress(progress(outcome.report.statistics))
         if metrics.updates >= totalUpdates {
             finish(reason: .finished, message: "training complete")
+            return
+        }
+        if let target = options.run.stopAtReturn, recent.reaches(target) {
+            logger.info("the mean return of the last \(RecentReturns.window) episodes, \(recent.mean ?? 0), reached --stop-at-return \(target) after update \(metrics.updates) of \(totalUpdates): the run is finished")
+            metrics.reachedTarget = true
+            metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
+            finish(reason: .finished, message: "training complete (reached the return target)")
             return
         }
         for s in sessions.values {
@@ -345,7 +357,7 @@ actor LearnerCore {
         // waits: wait until none runs, so the checkpoint never reads the trainer during an update.
         while let running = update { await running.value }
         guard !finished else { return }  // that update was the last one
-        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps))
+        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
     }
 
@@ -360,8 +372,8 @@ actor LearnerCore {
             s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
             s.outbound.finish()
         }
-        finishedContinuation?.resume()
-        finishedContinuation = nil
+        for waiter in finishedWaiters { waiter.resume() }
+        finishedWaiters = []
     }
 
     /// A heartbeat arrived on the session (echoed by its connection).

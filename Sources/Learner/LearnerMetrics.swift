@@ -31,6 +31,8 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
     public var updateSecondsTotal = 0.0
     public var episodes = 0
     public var recentReturn: Double?
+    /// True when the run ended early because `recentReturn` reached its `stop_at_return` (nil otherwise).
+    public var reachedTarget: Bool?
     /// Checkpoint writes and failures; `lastFailure` set at the end means the final checkpoint was not written.
     public var checkpoints = CheckpointRecord()
 

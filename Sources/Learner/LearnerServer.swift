@@ -124,11 +124,19 @@ public final class LearnerServer: Sendable {
         let (core, options, logger, stopped) = (self.core, self.options, self.logger, self.stopped.stream)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
-                // Grants not delivered in time go back to the pool.
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    if await core.isFinished { break }
-                    await core.expireGrants()
+                // Grants not delivered in time go back to the pool, once a second until the run ends (at once then:
+                // the server's end waits for this task).
+                await withTaskGroup(of: Void.self) { expiry in
+                    expiry.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .seconds(1))
+                            if Task.isCancelled { break }
+                            await core.expireGrants()
+                        }
+                    }
+                    expiry.addTask { await core.waitUntilFinished() }
+                    _ = await expiry.next()
+                    expiry.cancelAll()
                 }
             }
             group.addTask {

@@ -57,25 +57,27 @@ final class TrainingJob: Sendable {
 
     /// Trains on `batches` (all admitted by the on-policy gate, at most `--max-policy-lag` versions old) as update `update` of `total`; `envSteps` counts
     /// the run's steps after it, for the checkpoint.
-    func update(on batches: [TransitionBatch], update: Int, of total: Int, envSteps: Int) async -> Outcome {
+    func update(on batches: [TransitionBatch], update: Int, of total: Int, envSteps: Int, recentReturns: RecentReturns) async -> Outcome {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let report = self.trainer.value.train(on: batches, update: update, totalUpdates: total, maxPolicyLag: self.maxPolicyLag)
-                let written = self.checkpoints.writeIfDue({ self.checkpoint(envSteps: envSteps) }, afterUpdate: update, of: total, logger: self.logger)
+                let written = self.checkpoints.writeIfDue(
+                    { self.checkpoint(envSteps: envSteps, recentReturns: recentReturns) }, afterUpdate: update, of: total, logger: self.logger)
                 let next = self.weights()
                 continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next)), checkpoint: written))
             }
         }
     }
 
-    /// Writes the checkpoint now (the run is stopping), if the run has a checkpoint file.
-    func writeFinalCheckpoint(envSteps: Int) -> CheckpointOutcome? {
-        let outcome = checkpoints.write(checkpoint(envSteps: envSteps), when: "at the stop", logger: logger)
+    /// Writes the checkpoint now (the run is stopping, or reached its return target), if the run has a checkpoint file.
+    func writeFinalCheckpoint(envSteps: Int, recentReturns: RecentReturns) -> CheckpointOutcome? {
+        let outcome = checkpoints.write(checkpoint(envSteps: envSteps, recentReturns: recentReturns), when: "at the stop", logger: logger)
         if outcome == .written, let url = checkpoints.url { logger.info("checkpoint written to \(url.path) at version \(version)") }
         return outcome
     }
 
-    private func checkpoint(envSteps: Int) -> Checkpoint {
-        Checkpoint(trainer: trainer.value, envID: environment.id, envArguments: environment.arguments, envSteps: envSteps)
+    private func checkpoint(envSteps: Int, recentReturns: RecentReturns) -> Checkpoint {
+        Checkpoint(trainer: trainer.value, envID: environment.id, envArguments: environment.arguments, envSteps: envSteps,
+                   recentReturns: recentReturns)
     }
 }

@@ -9,7 +9,8 @@ import PPOCore
 /// Adam's moments as `optimizer.exp_avg.<name>` and `optimizer.exp_avg_sq.<name>`; observation statistics as
 /// `obs_normalizer.mean` / `obs_normalizer.var` (float64). Metadata (strings): `format`, `env_id`, `config`
 /// (JSON), `observation_size`, `action_space` (JSON), `version`, `updates`, `trained_transitions`, `env_steps`,
-/// `adam_step`, `obs_normalizer_count`, `rng`.
+/// `adam_step`, `obs_normalizer_count`, `rng`, `recent_returns` (the returns of the last training episodes,
+/// comma-separated, oldest first).
 public struct Checkpoint: Sendable {
     public static let format = "swift-ppo-checkpoint/1"
 
@@ -29,6 +30,8 @@ public struct Checkpoint: Sendable {
     public var adamSecond: [[Float]]
     public var normalizer: RunningMeanStd?
     public var rng: RNG
+    /// The last training episodes' returns when it was written: the progress line and `stop_at_return` go on from them.
+    public var recentReturns = RecentReturns()
 
     /// Why a checkpoint could not be read or written.
     public enum CheckpointError: Error, CustomStringConvertible {
@@ -46,7 +49,8 @@ public struct Checkpoint: Sendable {
     }
 
     /// The state of `trainer` now.
-    public init(trainer: Trainer, envID: String, envArguments: String = "", envSteps: Int) {
+    public init(trainer: Trainer, envID: String, envArguments: String = "", envSteps: Int, recentReturns: RecentReturns = RecentReturns()) {
+        self.recentReturns = recentReturns
         self.envID = envID
         self.envArguments = envArguments
         config = trainer.config
@@ -102,6 +106,7 @@ public struct Checkpoint: Sendable {
         ]
         if let n = normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
         if !envArguments.isEmpty { metadata["env_args"] = envArguments }
+        if !recentReturns.values.isEmpty { metadata["recent_returns"] = recentReturns.values.map { "\($0)" }.joined(separator: ",") }
         let data = SafeTensors.encode(tensors, metadata: metadata)
         try Self.atomicWrite(data, to: url)
     }
@@ -270,6 +275,13 @@ public struct Checkpoint: Sendable {
             envSteps: try integer("env_steps"), parameters: parameters, adamStep: try integer("adam_step"),
             adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)
         checkpoint.envArguments = decoded.metadata["env_args"] ?? ""
+        if let text = meta["recent_returns"] {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+            guard parts.allSatisfy({ $0 != nil }), let window = RecentReturns(saved: parts.compactMap { $0 }) else {
+                throw .content(path, reason: "metadata 'recent_returns' is not a list of at most \(RecentReturns.window) finite numbers")
+            }
+            checkpoint.recentReturns = window
+        }
         return checkpoint
     }
 

@@ -21,6 +21,8 @@ public struct TrainingSummary: Sendable, Codable {
     public var stepsPerSecond: Double
     /// Mean return of the last 20 training episodes.
     public var recentReturn: Double?
+    /// Whether the run ended early because `recentReturn` reached its `stop_at_return`.
+    public var reachedTarget = false
     public var firstReach: FirstReach?
     public var checkpoint: String?
     /// The run's checkpoint writes; `lastFailure` set means the final one failed.
@@ -51,10 +53,9 @@ public final class LocalTraining {
     public let maxPolicyLag: Int
     private let collection: LocalCollection
     private var envSteps: Int
+    /// The training episodes so far (a resumed run's window goes on from its checkpoint's).
+    private var returns: ReturnWindow
     private let logger = Logger(label: "ppo.train")
-
-    /// Episodes averaged for the progress line and for `FirstReach` (the same window as the seed's driver).
-    public static let returnWindow = 20
 
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
     /// A `gym:` environment is stepped by a bridge started with `bridge`; `threads` are the update's;
@@ -81,9 +82,11 @@ public final class LocalTraining {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
             trainer = resume.makeTrainer(learningRate: run.ppo.learningRate, threads: threads)
             envSteps = resume.envSteps
+            returns = ReturnWindow(recent: resume.recentReturns, threshold: env.spec.rewardThreshold)
         } else {
             trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed, threads: threads)
             envSteps = 0
+            returns = ReturnWindow(recent: RecentReturns(), threshold: env.spec.rewardThreshold)
         }
         let collector = RolloutCollector(
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
@@ -95,8 +98,8 @@ public final class LocalTraining {
     /// The envs and their collector.
     public var collector: RolloutCollector { collection.collector }
 
-    /// Runs the remaining updates; `progress` is called after each one. When `stop` is requested, the run ends
-    /// after the update in progress, with a checkpoint.
+    /// Runs the remaining updates; `progress` is called after each one. When `stop` is requested, or the run's
+    /// `stop_at_return` is reached, the run ends after the update in progress, with a checkpoint.
     public func train(stop: StopRequest? = nil, progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
         let config = trainer.config
         let stepsPerEnv = config.rolloutSteps / config.numEnvs
@@ -104,66 +107,73 @@ public final class LocalTraining {
         let start = ContinuousClock.now
         func seconds() -> Double { start.duration(to: .now).secondsValue }
         let startSteps = envSteps
-        var returns = ReturnWindow(size: Self.returnWindow, threshold: collector.env.spec.rewardThreshold, start: start)
+        returns.start = start
         var record = CheckpointRecord()
+        func ending() -> Bool { stop?.isRequested == true || returns.recent.reaches(run.stopAtReturn) }
 
-        while trainer.updates < totalUpdates, stop?.isRequested != true {
+        while trainer.updates < totalUpdates, !ending() {
             let rollout = try collection.next(for: trainer, stepsPerEnv: stepsPerEnv)
+            returns.note(rollout.episodes, envStepsBefore: envSteps)
             // With a lag, the rollout after this one is collected while this one trains (not after the last update).
-            if trainer.updates + 1 < totalUpdates, stop?.isRequested != true {
+            if trainer.updates + 1 < totalUpdates, !ending() {
                 collection.prefetch(for: trainer, stepsPerEnv: stepsPerEnv)
             }
-            returns.note(rollout.episodes, envStepsBefore: envSteps)
             envSteps += rollout.batch.count
             let report = trainer.train(
                 on: [rollout.batch], update: trainer.updates + 1, totalUpdates: totalUpdates, maxPolicyLag: UInt64(maxPolicyLag))
             let elapsed = seconds()
             progress(TrainingProgress(
                 update: trainer.updates, totalUpdates: totalUpdates, version: trainer.version, envSteps: envSteps,
-                stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9), recentReturn: returns.mean,
+                stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9), recentReturn: returns.recent.mean,
                 episodes: returns.episodes, statistics: report.statistics, elapsedSeconds: elapsed))
             record.note(checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger))
         }
         // Stopped early: a rollout collected for an update that will not run is dropped (its steps were never counted).
         collection.drain()
-        if trainer.updates < totalUpdates, let url = checkpoints.url {
-            let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
-            record.note(outcome)
-            if outcome == .written {
-                logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
-            }
-        }
+        let reachedTarget = trainer.updates < totalUpdates && returns.recent.reaches(run.stopAtReturn)
+        if trainer.updates < totalUpdates { record.note(writeAtStop(reachedTarget: reachedTarget, of: totalUpdates)) }
         let wall = seconds()
-        return TrainingSummary(
+        var summary = TrainingSummary(
             envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: returns.episodes, wallSeconds: wall,
-            stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.mean,
+            stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.recent.mean,
             firstReach: returns.firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
+        summary.reachedTarget = reachedTarget
+        return summary
     }
 
-    /// The returns of the last `size` training episodes, and when their mean first reached the threshold.
+    /// The checkpoint of a run that ends before its last update, and the line that says why.
+    private func writeAtStop(reachedTarget: Bool, of totalUpdates: Int) -> CheckpointOutcome? {
+        if reachedTarget, let target = run.stopAtReturn, let mean = returns.recent.mean {
+            logger.info("the mean return of the last \(RecentReturns.window) episodes, \(mean), reached --stop-at-return \(target) after update \(trainer.updates) of \(totalUpdates): the run is finished")
+        }
+        guard let url = checkpoints.url else { return nil }
+        let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
+        if outcome == .written, !reachedTarget {
+            logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
+        }
+        return outcome
+    }
+
+    /// The returns of the last training episodes, how many there were, and when their mean first reached the
+    /// environment's reward threshold.
     struct ReturnWindow {
-        let size: Int
+        private(set) var recent: RecentReturns
         let threshold: Double?
-        let start: ContinuousClock.Instant
-        private(set) var recent: [Double] = []
+        var start = ContinuousClock.now
         private(set) var episodes = 0
         private(set) var firstReach: FirstReach?
 
-        init(size: Int, threshold: Double?, start: ContinuousClock.Instant) {
-            self.size = size
+        init(recent: RecentReturns, threshold: Double?) {
+            self.recent = recent
             self.threshold = threshold
-            self.start = start
         }
-
-        var mean: Double? { recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count) }
 
         /// Counts a rollout's finished episodes; `envStepsBefore`: the run's env steps before that rollout.
         mutating func note(_ finished: [CollectedRollout.Episode], envStepsBefore: Int) {
             for episode in finished {
                 episodes += 1
                 recent.append(episode.statistics.episodeReturn)
-                if recent.count > size { recent.removeFirst() }
-                if firstReach == nil, let threshold, recent.count == size, let mean, mean >= threshold {
+                if firstReach == nil, recent.reaches(threshold) {
                     firstReach = FirstReach(
                         episodeIndex: episodes - 1, envSteps: envStepsBefore + episode.stepsIntoRollout,
                         wallSeconds: start.duration(to: episode.endedAt).secondsValue)
@@ -174,6 +184,6 @@ public final class LocalTraining {
 
     /// A checkpoint of the current state.
     public func checkpoint() -> Checkpoint {
-        Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps)
+        Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps, recentReturns: returns.recent)
     }
 }

@@ -31,9 +31,18 @@ public enum ResumeRules {
         return resumed
     }
 
-    /// Whether `checkpoint` has already done every update of `run` (a resumed `run` as `resumed` returns it).
+    /// Whether `checkpoint` has already done every update of `run` (a resumed `run` as `resumed` returns it), or its
+    /// last episodes reached the run's `stop_at_return`.
     public static func isFinished(_ checkpoint: Checkpoint, run: RunConfiguration) -> Bool {
-        checkpoint.updates >= run.totalUpdates
+        checkpoint.updates >= run.totalUpdates || checkpoint.recentReturns.reaches(run.stopAtReturn)
+    }
+
+    /// Why `checkpoint` has finished `run`, for the refusal to continue it.
+    public static func finishedReason(_ checkpoint: Checkpoint, run: RunConfiguration) -> String {
+        if checkpoint.updates < run.totalUpdates, let target = run.stopAtReturn, let mean = checkpoint.recentReturns.mean {
+            return "its last \(checkpoint.recentReturns.values.count) episodes returned \(mean) on average, which reaches --stop-at-return \(target); raise or drop --stop-at-return to train further"
+        }
+        return "\(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further"
     }
 
     /// Each setting as its JSON text, by its snake_case key.

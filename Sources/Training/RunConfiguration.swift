@@ -13,12 +13,16 @@ public struct RunConfiguration: Sendable, Equatable {
     public var envArguments: String
     /// Environment steps to train for (rounded down to whole updates, at least one).
     public var totalSteps: Int
+    /// Ends the run before `totalSteps` once the mean return of the last 20 training episodes reaches this
+    /// (`RecentReturns.reaches`); nil: the run makes all its updates.
+    public var stopAtReturn: Double?
     public var ppo: PPOConfig
 
-    public init(envID: String, envArguments: String = "", totalSteps: Int, ppo: PPOConfig) {
+    public init(envID: String, envArguments: String = "", totalSteps: Int, stopAtReturn: Double? = nil, ppo: PPOConfig) {
         self.envID = envID
         self.envArguments = envArguments
         self.totalSteps = totalSteps
+        self.stopAtReturn = stopAtReturn
         self.ppo = ppo
     }
 
@@ -92,6 +96,7 @@ public struct RunConfiguration: Sendable, Equatable {
         if envID.isEmpty { out.append("no environment: set env (e.g. --env CartPole-v1)") }
         do { _ = try environment.validated() } catch { out.append(error.description) }
         if totalSteps <= 0 { out.append("total_steps must be positive") }
+        if let target = stopAtReturn, !target.isFinite { out.append("stop_at_return must be a finite number (got \(target))") }
         return out
     }
 }
@@ -147,13 +152,13 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
 
 extension RunConfiguration {
     /// The configuration a command line describes: the preset (`config`, or the environment's own preset),
-    /// then `env`, `steps` and each `key=value` override, checked.
+    /// then `env`, `steps`, `stopAtReturn` and each `key=value` override, checked.
     ///
     /// A Gymnasium id (`gym:ID`) takes the preset of the same id without `gym:` where one is shipped (so
     /// `gym:CartPole-v1` trains with CartPole-v1's), else the defaults; `envArguments` are `--env-arg key=value`
     /// pairs, laid over the preset's `env_args`.
     public static func resolve(
-        env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = []
+        env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = [], stopAtReturn: Double? = nil
     ) throws(ConfigurationError) -> RunConfiguration {
         let selection = env.map { EnvironmentSelection(id: $0) }
         if let env, let selection, !selection.isGym, config == nil, !EnvironmentRegistry.ids.contains(env) {
@@ -178,6 +183,7 @@ extension RunConfiguration {
             }
         }
         if let steps { run.totalSteps = steps }
+        if let stopAtReturn { run.stopAtReturn = stopAtReturn }
         for o in overrides {
             let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw .badValue(key: o, value: o, expected: "key=value") }

@@ -7,7 +7,7 @@ import Yams
 /// the keys present change.
 extension RunConfiguration: Decodable {
     public enum RunKeys: String, CodingKey, CaseIterable {
-        case env, envArgs = "env_args", totalSteps = "total_steps", base
+        case env, envArgs = "env_args", totalSteps = "total_steps", stopAtReturn = "stop_at_return", base
     }
 
     /// The configuration a decoder starts from, in its user info.
@@ -26,6 +26,12 @@ extension RunConfiguration: Decodable {
         }
         if c.contains(.envArgs) { envArguments = try Self.canonicalArguments(c.decode(Argument.self, forKey: .envArgs), in: c) }
         if c.contains(.totalSteps) { totalSteps = try c.positiveInteger(.totalSteps) }
+        if c.contains(.stopAtReturn) {
+            stopAtReturn = try c.decodeNil(forKey: .stopAtReturn) ? nil : c.decode(Double.self, forKey: .stopAtReturn)
+            if let target = stopAtReturn, !target.isFinite {
+                throw DecodingError.dataCorruptedError(forKey: .stopAtReturn, in: c, debugDescription: "a finite number")
+            }
+        }
         ppo = try PPOConfig(from: decoder)
     }
 
@@ -44,6 +50,7 @@ extension RunConfiguration: Decodable {
         case "env": "a name"
         case "env_args": "a mapping of gymnasium.make keyword arguments"
         case "total_steps": "a positive whole number"
+        case "stop_at_return": "a number (the mean return of the last 20 training episodes that ends the run early) or null"
         case "base": "seed or default"
         default: PPOConfig.CodingKeys(rawValue: key).map(PPOConfig.expectation) ?? "a valid configuration"
         }

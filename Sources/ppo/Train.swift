@@ -152,6 +152,9 @@ enum SummaryText {
             format: "done: %d steps, %d updates, %d episodes in %.1f s (%.0f steps/s); mean return of the last 20 episodes %@",
             s.envSteps, s.updates, s.episodes, s.wallSeconds, s.stepsPerSecond,
             s.recentReturn.map { String(format: "%.1f", $0) } ?? "-")]
+        if s.reachedTarget {
+            lines.append("stopped early: the mean return of the last 20 episodes reached --stop-at-return")
+        }
         if let f = s.firstReach {
             lines.append(String(format: "reward threshold first reached (mean of 20 episodes) at step %d, %.2f s", f.envSteps, f.wallSeconds))
         }
@@ -205,10 +208,11 @@ extension Train {
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let summary = TrainingSummary(
+        var summary = TrainingSummary(
             envID: run.envID, envSteps: metrics.envSteps, updates: metrics.updates, episodes: metrics.episodes,
             wallSeconds: seconds, stepsPerSecond: Double(metrics.envSteps) / max(seconds, 1e-9),
             recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path, checkpoints: metrics.checkpoints)
+        summary.reachedTarget = metrics.reachedTarget == true
         // The learner's policy is in the file it wrote last; when that write failed there may be none to evaluate.
         let saved = metrics.checkpoints.lastFailure == nil ? try Checkpoint.read(from: checkpointURL) : try? Checkpoint.read(from: checkpointURL)
         try finish(
