@@ -63,6 +63,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var bridgeFlags: BridgeFlags
 
+    @Flag(help: "Only print warnings and errors: no info lines (connecting, reconnecting, the run finished).")
+    var quiet = false
+
     func validate() throws {
         if let learnerTimeout, !(1...86_400).contains(learnerTimeout) {
             throw ValidationError("--learner-timeout must be 1–86400 seconds")
@@ -83,7 +86,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ConsoleOutput.bootstrapLogging()
+        ConsoleOutput.bootstrapLogging(level: quiet ? .warning : .info)
         let delay = try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }
         let (host, port) = (learner.host, learner.port)
         var context: NIOSSLContext?

@@ -23,6 +23,8 @@ struct LocalCluster: Sendable {
     var maxPolicyLag: Int
     /// Passed to every worker (`ppo-worker --step-delay`): a benchmark's simulated expensive environment.
     var stepDelay: Duration?
+    /// The workers print only warnings and errors (`ppo-worker --quiet`).
+    var quietWorkers = false
     /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
     var statusPort: Int?
     var preset: String?
@@ -75,7 +77,7 @@ struct LocalCluster: Sendable {
         let workerCount = workers
         let executable = workerExecutable
         let bridgeArguments = ["--python", bridge.python, "--env-timeout", "\(bridge.timeout.secondsValue)"]
-            + (stepDelay.map { ["--step-delay", "\($0.secondsValue)"] } ?? [])
+            + (stepDelay.map { ["--step-delay", "\($0.secondsValue)"] } ?? []) + (quietWorkers ? ["--quiet"] : [])
         let onStatusPage = self.onStatusPage
         let metrics = try await server.run { port in
             if let statusPort = server.metricsPort { onStatusPage("http://127.0.0.1:\(statusPort)/") }

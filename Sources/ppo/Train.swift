@@ -182,7 +182,7 @@ extension Train {
             fflush(nil)
         }
         let json = self.json
-        let cluster = LocalCluster(
+        var cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
             learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
@@ -198,13 +198,15 @@ extension Train {
                 print(ProgressLine.format(p))
                 fflush(nil)
             })
+        cluster.quietWorkers = quiet
         let clock = ContinuousClock()
+        let started = cluster
         let start = clock.now
         let stop = StopRequest()
         let metrics = try await SignalledShutdown.run(
             message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers", onShutdown: { stop.request() }
         ) {
-            try await cluster.train(stop: stop)
+            try await started.train(stop: stop)
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

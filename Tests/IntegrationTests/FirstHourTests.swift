@@ -142,7 +142,7 @@ struct FirstHourTests {
         #expect(!second.stderr.contains("EventLoop") && !second.stdout.contains("listening on"), "\(second.stdout) \(second.stderr)")
     }
 
-    @Test("small ones: --workers -1 names the bound, not 'Missing value'; --quiet keeps the learner's info lines out",
+    @Test("small ones: --workers -1 names the bound, not 'Missing value'; --quiet keeps the learner's info lines out, and ppo train's workers'",
           .timeLimit(.minutes(3)))
     func smallOnes() async throws {
         let negative = try Spawned("ppo", ["train", "--env", "CartPole-v1", "--workers", "-1"], name: "negative")
@@ -161,5 +161,12 @@ struct FirstHourTests {
         await pause(2)
         #expect(!learner.process.stderr.contains(" info "), "--quiet printed info lines: \(learner.process.stderr.suffix(600))")
         #expect(!learner.process.stdout.contains("update "), "--quiet printed progress lines")
+
+        // ppo train --quiet quiets the worker processes it starts too (their stderr is its own).
+        let withWorkers = try Spawned("ppo", [
+            "train", "--env", "CartPole-v1", "--workers", "1", "--steps", "512", "--set", "update_epochs=1", "--eval-episodes", "0",
+            "--quiet", "--out", dir.appendingPathComponent("train").path], name: "quiet-train")
+        #expect(await withWorkers.waitForExit(timeout: 120) == 0, "\(withWorkers.stderr.suffix(600))")
+        #expect(!withWorkers.stderr.contains(" info "), "ppo train --quiet printed info lines: \(withWorkers.stderr.suffix(600))")
     }
 }
