@@ -71,17 +71,19 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
             guard given.insert(key).inserted else { throw .invalidSelection(id: pair, reason: "--env-arg \(key) is given twice") }
             object[key] = jsonValue(parts[1])
         }
-        return canonical(object)
+        return try canonical(object)
     }
 
     /// The one canonical text of an arguments object, whichever way it was given (a preset's YAML, `--env-arg`):
-    /// compact JSON with sorted keys, or "" for none. The environment's signature hashes this text, so a worker
-    /// given the preset's arguments with `--env-arg` and a learner reading them from the preset agree.
-    public static func canonical(_ object: [String: Any]) -> String {
-        guard !object.isEmpty,
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "" }
-        return String(decoding: data, as: UTF8.self)
+    /// compact JSON with sorted keys and numbers of the kind they were written as (`CanonicalJSON`), or "" for none.
+    /// The environment's signature hashes this text, so a worker given the preset's arguments with `--env-arg` and a
+    /// learner reading them from the preset agree.
+    public static func canonical(_ object: [String: Any]) throws(EnvironmentError) -> String {
+        guard !object.isEmpty else { return "" }
+        guard let text = CanonicalJSON.text(object) else {
+            throw .invalidSelection(id: "\(object)", reason: "environment arguments are JSON: finite numbers, text, true/false, null, lists and objects")
+        }
+        return text
     }
 
     /// `text` parsed if it is one JSON value, else `text` as a string.

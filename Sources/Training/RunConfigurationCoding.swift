@@ -41,14 +41,18 @@ extension RunConfiguration: Decodable {
         guard let object = value.foundation as? [String: Any] else {
             throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: "a mapping of gymnasium.make keyword arguments")
         }
-        return EnvironmentSelection.canonical(object)
+        do {
+            return try EnvironmentSelection.canonical(object)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .envArgs, in: c, debugDescription: error.description)
+        }
     }
 
     /// What a key's value must be, for error messages.
     static func expectation(for key: String) -> String {
         switch key {
         case "env": "a name"
-        case "env_args": "a mapping of gymnasium.make keyword arguments"
+        case "env_args": "a mapping of gymnasium.make keyword arguments (values: finite numbers, text, true/false, null, lists, mappings)"
         case "total_steps": "a positive whole number"
         case "stop_at_return": "a number (the mean return of the last 20 training episodes that ends the run early) or null"
         case "base": "seed or default"

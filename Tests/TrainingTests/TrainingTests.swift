@@ -228,6 +228,23 @@ struct ConfigurationTests {
         #expect(ant.ppo.valueClipCoef == 0.2 && ant.ppo.learningRateSchedule == .linear && ant.ppo.hiddenSizes == [64, 64])
     }
 
+    @Test("env_args keep the kind of every number: 1.0 and 2.5e10 stay floats for Python, 3 an int, whether from --env-arg, a preset's YAML or a canonical text read back; a non-finite one is refused")
+    func envArgumentNumbers() throws {
+        let expected = #"{"big":25000000000.0,"count":3,"flag":true,"list":[1.0,2],"name":"a/b","none":null,"scale":1.0,"small":1e-05}"#
+        let pairs = ["scale=1.0", "count=3", "big=2.5e10", "small=1e-5", "flag=true", "none=null", "list=[1.0, 2]", "name=a/b"]
+        #expect(try EnvironmentSelection.arguments(fromPairs: pairs) == expected)
+        let yaml = "env: gym:X-v0\nenv_args:\n  scale: 1.0\n  count: 3\n  big: 2.5e10\n  small: 1.0e-5\n  flag: true\n  none: null\n  list: [1.0, 2]\n  name: a/b\n"
+        #expect(try RunConfiguration.parse(yaml: yaml, source: "test.yaml").envArguments == expected)
+        // Laid over an existing canonical text, its numbers keep their kind too.
+        #expect(try EnvironmentSelection.arguments(fromPairs: ["extra=2"], over: expected)
+                == expected.replacingOccurrences(of: #""flag""#, with: #""extra":2,"flag""#))
+        #expect {
+            try RunConfiguration.parse(yaml: "env: gym:X-v0\nenv_args:\n  scale: .inf\n", source: "test.yaml")
+        } throws: { error in
+            "\(error)".contains("env_args") && "\(error)".contains("finite")
+        }
+    }
+
     @Test("--env-arg pairs lay over the preset's env_args, in the same canonical text as the preset's own")
     func envArgumentsOverPreset() throws {
         let preset = try Presets.load("Ant-v5").envArguments
