@@ -2,8 +2,9 @@
 # A multi-host run on one machine: the learner and each worker in its own Linux network namespace, with its own
 # address on a bridge (as separate hosts would be), certificates issued for the learner's address, training
 # CartPole-v1 over mutual TLS until the last 20 training episodes all return 500 (--stop-at-return 500, within the
-# preset's 100000 steps), then checking that the deterministic evaluation reaches the threshold of 475. Everything
-# is torn down on exit, on failure and on interruption: namespaces, links and processes.
+# preset's 100000 steps; failing if it does not), then printing the deterministic evaluation (with --full: every
+# step, and failing if that evaluation is below the threshold of 475). Everything is torn down on exit, on failure
+# and on interruption: namespaces, links and processes.
 #
 # usage (as root): Deploy/netns-demo.sh [--workers N] [--rate RATE] [--steps N] [--full] [--bin DIR] [-- LEARNER_ARGS…]
 #   --workers N   worker hosts (default 3)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --full) stop=(); shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -84,7 +85,7 @@ if ! wait "$learner_pid"; then
 fi
 end=$(date +%s.%N)
 eval_line=$("$bin/ppo" eval --checkpoint "$work/run/checkpoint.safetensors" --episodes 20 --json)
-python3 - "$work/learner.out" "$start" "$end" "$workers" "$eval_line" <<'PY'
+python3 - "$work/learner.out" "$start" "$end" "$workers" "$eval_line" "${#stop[@]}" <<'PY'
 import json, re, sys
 out = open(sys.argv[1]).read()
 done = [l for l in out.splitlines() if l.startswith("done:")][-1]
@@ -97,7 +98,14 @@ print(f"{sys.argv[4]} worker hosts: {steps} env steps, {updates} updates in {wal
       f"workers sent {sent / 1e6:.1f} MB ({sent / max(steps, 1):.1f} bytes per step); "
       f"deterministic evaluation {ev['mean']:.1f} ± {ev['std']:.1f} over {ev['episodes']} episodes")
 print(done)
-if ev["mean"] < 475:
+if sys.argv[6] != "0":
+    if "(reached --stop-at-return)" not in done:
+        print(f"FAILED: the last 20 episodes did not all return 500 within {steps} steps", file=sys.stderr)
+        sys.exit(1)
+    if ev["mean"] < 475:
+        # PPO's sampling policy and its greedy one can differ: seen once in about 40 runs (Benchmarks/README.md).
+        print("note: the greedy policy evaluates below 475, although the last 20 sampled episodes returned 500")
+elif ev["mean"] < 475:
     print("FAILED: the policy did not reach CartPole-v1's threshold of 475", file=sys.stderr)
     sys.exit(1)
 PY
