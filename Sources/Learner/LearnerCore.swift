@@ -316,7 +316,7 @@ actor LearnerCore {
             return
         }
         if let target = options.run.stopAtReturn, recent.reaches(target) {
-            logger.info("the mean return of the last \(RecentReturns.window) episodes, \(recent.mean ?? 0), reached --stop-at-return \(target) after update \(metrics.updates) of \(totalUpdates): the run is finished")
+            logger.info("\(recent.reachedLine(target: target, update: metrics.updates, of: totalUpdates))")
             metrics.reachedTarget = true
             metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
             finish(reason: .finished, message: "training complete (reached the return target)")

@@ -143,8 +143,8 @@ public final class LocalTraining {
 
     /// The checkpoint of a run that ends before its last update, and the line that says why.
     private func writeAtStop(reachedTarget: Bool, of totalUpdates: Int) -> CheckpointOutcome? {
-        if reachedTarget, let target = run.stopAtReturn, let mean = returns.recent.mean {
-            logger.info("the mean return of the last \(RecentReturns.window) episodes, \(mean), reached --stop-at-return \(target) after update \(trainer.updates) of \(totalUpdates): the run is finished")
+        if reachedTarget, let target = run.stopAtReturn {
+            logger.info("\(returns.recent.reachedLine(target: target, update: trainer.updates, of: totalUpdates))")
         }
         guard let url = checkpoints.url else { return nil }
         let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)

@@ -31,4 +31,9 @@ public struct RecentReturns: Sendable, Equatable {
         guard let target, values.count == Self.window, let mean else { return false }
         return mean >= target
     }
+
+    /// The log line of a run that ends because the window reached `target` after update `update` of `total`.
+    public func reachedLine(target: Double, update: Int, of total: Int) -> String {
+        "the mean return of the last \(Self.window) episodes, \(mean ?? 0), reached --stop-at-return \(target) after update \(update) of \(total): the run is finished"
+    }
 }

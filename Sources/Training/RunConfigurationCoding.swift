@@ -26,12 +26,8 @@ extension RunConfiguration: Decodable {
         }
         if c.contains(.envArgs) { envArguments = try Self.canonicalArguments(c.decode(Argument.self, forKey: .envArgs), in: c) }
         if c.contains(.totalSteps) { totalSteps = try c.positiveInteger(.totalSteps) }
-        if c.contains(.stopAtReturn) {
-            stopAtReturn = try c.decodeNil(forKey: .stopAtReturn) ? nil : c.decode(Double.self, forKey: .stopAtReturn)
-            if let target = stopAtReturn, !target.isFinite {
-                throw DecodingError.dataCorruptedError(forKey: .stopAtReturn, in: c, debugDescription: "a finite number")
-            }
-        }
+        // Whether it is finite is checked with the rest of the run (`problems()`).
+        if c.contains(.stopAtReturn) { stopAtReturn = try c.decodeNil(forKey: .stopAtReturn) ? nil : c.decode(Double.self, forKey: .stopAtReturn) }
         ppo = try PPOConfig(from: decoder)
     }
 

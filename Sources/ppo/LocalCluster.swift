@@ -24,7 +24,7 @@ struct LocalCluster: Sendable {
     /// Passed to every worker (`ppo-worker --step-delay`): a benchmark's simulated expensive environment.
     var stepDelay: Duration?
     /// The workers print only warnings and errors (`ppo-worker --quiet`).
-    var quietWorkers = false
+    var quietWorkers: Bool
     /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
     var statusPort: Int?
     var preset: String?
@@ -33,7 +33,8 @@ struct LocalCluster: Sendable {
     var progress: @Sendable (TrainingProgress) -> Void
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil, statusPort: Int? = nil, preset: String? = nil,
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil,
+                quietWorkers: Bool = false, statusPort: Int? = nil, preset: String? = nil,
                 onStatusPage: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
@@ -45,6 +46,7 @@ struct LocalCluster: Sendable {
         self.learnerThreads = learnerThreads
         self.maxPolicyLag = maxPolicyLag
         self.stepDelay = stepDelay
+        self.quietWorkers = quietWorkers
         self.statusPort = statusPort
         self.preset = preset
         self.onStatusPage = onStatusPage

@@ -182,11 +182,11 @@ extension Train {
             fflush(nil)
         }
         let json = self.json
-        var cluster = LocalCluster(
+        let cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
             learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
-            stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
+            stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, quietWorkers: quiet, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
             onStatusPage: { url in
                 guard !json else { return }
                 print("status page: \(url) (ppo status --learner \(url.dropFirst("http://".count).prefix { $0 != "/" }))")
@@ -198,15 +198,13 @@ extension Train {
                 print(ProgressLine.format(p))
                 fflush(nil)
             })
-        cluster.quietWorkers = quiet
         let clock = ContinuousClock()
-        let started = cluster
         let start = clock.now
         let stop = StopRequest()
         let metrics = try await SignalledShutdown.run(
             message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers", onShutdown: { stop.request() }
         ) {
-            try await started.train(stop: stop)
+            try await cluster.train(stop: stop)
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
