@@ -88,6 +88,11 @@ let package = Package(
             resources: [.copy("Presets")]
         ),
         // The wire: message types, binary codec, framing, compression, limits — the code twin of Protocol/PROTOCOL.md.
+        // A trained policy as an ONNX model (ppo export).
+        .target(
+            name: "PolicyExport",
+            dependencies: ["PPOCore", "Training"]
+        ),
         .target(
             name: "Wire",
             dependencies: [
@@ -158,6 +163,7 @@ let package = Package(
                 "Environments",
                 "GymBridge",
                 "PPOBench",
+                "PolicyExport",
                 "Training",
                 "Wire",
                 "TransportSecurity",
@@ -247,6 +253,10 @@ let package = Package(
             name: "GymBridgeTests",
             dependencies: ["GymBridge", "Environments", "PPOCore", "Training"],
             exclude: ["fixtures", "python"]
+        ),
+        .testTarget(
+            name: "PolicyExportTests",
+            dependencies: ["PolicyExport", "Training", "PPOCore"]
         ),
         .testTarget(
             name: "EnvironmentsTests",

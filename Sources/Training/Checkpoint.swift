@@ -112,7 +112,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The temporary files of writes to `url` are named this, then the writing process's id.
-    static func temporaryPrefix(for url: URL) -> String { ".\(url.lastPathComponent).tmp-" }
+    static func temporaryPrefix(for url: URL) -> String { AtomicFile.temporaryPrefix(for: url) }
 
     /// Removes what writes to `url` by processes that no longer run left behind (a crash between creating the
     /// temporary file and renaming it), and logs each one. Returns the names removed; the checkpoint itself is
@@ -136,43 +136,10 @@ public struct Checkpoint: Sendable {
     }
 
     static func atomicWrite(_ data: Data, to url: URL) throws(CheckpointError) {
-        let dir = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try AtomicFile.write(data, to: url)
         } catch {
-            throw .io(dir.path, reason: "cannot create the folder: \(error.localizedDescription)")
-        }
-        let tmp = dir.appendingPathComponent(temporaryPrefix(for: url) + "\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(tmp.path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if let failure {
-            unlink(tmp.path)
-            throw .io(url.path, reason: "write failed (\(failure)); the previous checkpoint is untouched")
-        }
-        guard rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw .io(url.path, reason: "rename failed (\(reason)); the previous checkpoint is untouched")
-        }
-        let dirFD = open(dir.path, O_RDONLY)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
+            throw .io(error.path, reason: error.reason + "; the previous checkpoint is untouched")
         }
     }
 

@@ -14,44 +14,60 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     public var mean: Double
     public var std: Double
 
-    /// Runs `episodes` episodes of `checkpoint`'s policy, the env seeded from `seed`.
-    public static func run(checkpoint: Checkpoint, episodes: Int, seed: UInt64, bridge: BridgeOptions = .default) throws -> EvaluationResult {
+    /// Runs `episodes` episodes of `checkpoint`'s policy, the env seeded from `seed`; `record`, if given, sees
+    /// every step's raw observation, the action taken and V(s).
+    public static func run(
+        checkpoint: Checkpoint, episodes: Int, seed: UInt64, bridge: BridgeOptions = .default,
+        record: ((EvaluationStep) throws -> Void)? = nil
+    ) throws -> EvaluationResult {
         let trainer = checkpoint.makeTrainer()
         let selection = checkpoint.environment
         guard selection.isGym else {
             return try run(model: trainer.model, normalizer: trainer.observationNormalizer,
                            observationClip: checkpoint.config.observationClip, envID: checkpoint.envID,
-                           episodes: episodes, seed: seed)
+                           episodes: episodes, seed: seed, record: record)
         }
         return try runGym(model: trainer.model, normalizer: trainer.observationNormalizer,
                           observationClip: checkpoint.config.observationClip, selection: selection,
-                          episodes: episodes, seed: seed, bridge: bridge)
+                          episodes: episodes, seed: seed, bridge: bridge, record: record)
+    }
+
+    /// The deterministic action and V(s) for one raw observation, as both loops below take them.
+    static func decide(
+        _ observation: [Float], model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double,
+        rng: inout RNG, action: inout [Float]
+    ) -> Float {
+        var normalized = observation
+        var logProb: Float = 0
+        var value: Float = 0
+        normalized.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            normalizer?.normalize(base, rows: 1, clip: observationClip)
+            model.act(observations: base, count: 1, deterministic: true, rng: &rng,
+                      actions: &action, logProbs: &logProb, values: &value)
+        }
+        return value
     }
 
     /// Runs `episodes` episodes of `model` on a Gymnasium environment through one bridge env, reset with a seed of
     /// its own before each episode.
     public static func runGym(
         model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, selection: EnvironmentSelection,
-        episodes: Int, seed: UInt64, bridge: BridgeOptions
+        episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentCatalog.makeVector(selection, count: 1, seed: RNG(seed: seed).split(2).seed, bridge: bridge)
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
         var lengths: [Int] = []
-        var normalized = [Float](repeating: 0, count: env.observationSize)
         var action = [Float](repeating: 0, count: env.actionSize)
-        var logProb: Float = 0
-        var value: Float = 0
         for episode in 0..<episodes {
             if episode > 0 { try env.reset(seeding: RNG(seed: seed).split(UInt64(episode) + 2).seed) }
+            var step = 0
             while true {
-                normalized = env.observations
-                normalized.withUnsafeMutableBufferPointer { buffer in
-                    guard let base = buffer.baseAddress else { return }
-                    normalizer?.normalize(base, rows: 1, clip: observationClip)
-                    model.act(observations: base, count: 1, deterministic: true, rng: &rng,
-                              actions: &action, logProbs: &logProb, values: &value)
-                }
+                let observation = env.observations
+                let value = decide(observation, model: model, normalizer: normalizer, observationClip: observationClip, rng: &rng, action: &action)
+                try record?(EvaluationStep(episode: episode, step: step, observation: observation, action: action, value: value))
+                step += 1
                 try action.withUnsafeBufferPointer { try env.step(actions: $0) }
                 if let finished = env.finishedEpisodes.first {
                     returns.append(finished.episodeReturn)
@@ -65,29 +81,21 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// Runs `episodes` episodes of `model`.
     public static func run(
-        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, envID: String, episodes: Int, seed: UInt64
+        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, envID: String, episodes: Int, seed: UInt64,
+        record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentRegistry.make(id: envID, seed: seed)
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
         var lengths: [Int] = []
-        var observation = [Float](repeating: 0, count: env.spec.observationSize)
-        var normalized = observation
         var action = [Float](repeating: 0, count: env.spec.actionSize)
-        var logProb: Float = 0
-        var value: Float = 0
         for episode in 0..<episodes {
-            observation = env.reset(seed: RNG(seed: seed).split(UInt64(episode) + 2).seed)
+            var observation = env.reset(seed: RNG(seed: seed).split(UInt64(episode) + 2).seed)
             var total = 0.0
             var length = 0
             while true {
-                normalized = observation
-                normalized.withUnsafeMutableBufferPointer { buffer in
-                    guard let base = buffer.baseAddress else { return }
-                    normalizer?.normalize(base, rows: 1, clip: observationClip)
-                    model.act(observations: base, count: 1, deterministic: true, rng: &rng,
-                              actions: &action, logProbs: &logProb, values: &value)
-                }
+                let value = decide(observation, model: model, normalizer: normalizer, observationClip: observationClip, rng: &rng, action: &action)
+                try record?(EvaluationStep(episode: episode, step: length, observation: observation, action: action, value: value))
                 let step = try env.step(action)
                 observation = step.observation
                 total += step.reward
@@ -104,5 +112,40 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         let mean = returns.reduce(0, +) / Double(max(returns.count, 1))
         let variance = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(returns.count, 1))
         return EvaluationResult(envID: envID, episodes: returns.count, returns: returns, lengths: lengths, mean: mean, std: variance.squareRoot())
+    }
+}
+
+/// One step of a deterministic evaluation: the env's raw observation (before normalisation), the action the policy
+/// took (the most probable one, or the Gaussian mean before the env clips it) and V(s).
+public struct EvaluationStep: Sendable, Codable {
+    public var episode: Int
+    public var step: Int
+    public var observation: [Float]
+    public var action: [Float]
+    public var value: Float
+}
+
+/// `ppo eval --record FILE`: every step of an evaluation as JSON lines (one `EvaluationStep` object a line), kept
+/// in memory and written atomically at the end, so an exported model can be checked against the trained policy
+/// on the same observations.
+public struct EvaluationRecording {
+    private var lines = Data()
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    public private(set) var count = 0
+
+    public init() {}
+
+    public mutating func append(_ step: EvaluationStep) throws {
+        lines.append(try encoder.encode(step))
+        lines.append(0x0A)
+        count += 1
+    }
+
+    public func write(to url: URL) throws(AtomicFile.Failure) {
+        try AtomicFile.write(lines, to: url)
     }
 }

@@ -18,9 +18,9 @@ public final class TensorBoardWriter {
         url = directory.appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).\(getpid())")
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try FileHandle(forWritingTo: url)
-        var first = ProtoWriter()
-        first.double(field: 1, Date().timeIntervalSince1970)
-        first.bytes(field: 3, Array("brain.Event:2".utf8))
+        var first = ProtobufWriter()
+        first.double(1, Date().timeIntervalSince1970)
+        first.string(3, "brain.Event:2")
         try write(record: first.bytes)
     }
 
@@ -28,15 +28,15 @@ public final class TensorBoardWriter {
 
     /// Appends one scalar at `step`.
     public func scalar(_ tag: String, _ value: Double, step: Int) throws {
-        var v = ProtoWriter()
-        v.bytes(field: 1, Array(tag.utf8))
-        v.float(field: 2, Float(value))
-        var summary = ProtoWriter()
-        summary.bytes(field: 1, v.bytes)
-        var event = ProtoWriter()
-        event.double(field: 1, Date().timeIntervalSince1970)
-        event.varint(field: 2, UInt64(bitPattern: Int64(step)))
-        event.bytes(field: 5, summary.bytes)
+        var v = ProtobufWriter()
+        v.string(1, tag)
+        v.float(2, Float(value))
+        var summary = ProtobufWriter()
+        summary.bytes(1, v.bytes)
+        var event = ProtobufWriter()
+        event.double(1, Date().timeIntervalSince1970)
+        event.int(2, Int64(step))
+        event.bytes(5, summary.bytes)
         try write(record: event.bytes)
     }
 
@@ -109,27 +109,6 @@ public enum TensorBoardReader {
         }
         return (version, out)
     }
-}
-
-/// The few protobuf encodings an Event needs.
-struct ProtoWriter {
-    var bytes: [UInt8] = []
-
-    mutating func key(_ field: Int, _ wire: UInt8) { rawVarint(UInt64(field) << 3 | UInt64(wire)) }
-
-    mutating func rawVarint(_ v: UInt64) {
-        var v = v
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func varint(field: Int, _ v: UInt64) { key(field, 0); rawVarint(v) }
-    mutating func double(field: Int, _ v: Double) { key(field, 1); bytes += withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
-    mutating func float(field: Int, _ v: Float) { key(field, 5); bytes += withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
-    mutating func bytes(field: Int, _ b: [UInt8]) { key(field, 2); rawVarint(UInt64(b.count)); bytes += b }
 }
 
 enum ProtoValue {

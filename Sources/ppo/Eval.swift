@@ -20,15 +20,28 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Write every step as a JSON line: the env's raw observation, the action taken (the most probable one, or the Gaussian mean before the env clips it) and V(s) — to compare an exported model with the trained policy (Deploy/onnx_policy.py compare).",
+        valueName: "file"))
+    var record: String?
+
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
         guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
+        if let record, record.isEmpty { throw ValidationError("--record needs a file name") }
     }
 
     func run() throws {
         let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
-        let result = try EvaluationResult.run(checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options)
+        var recording = EvaluationRecording()
+        let result = try EvaluationResult.run(
+            checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options,
+            record: record == nil ? nil : { try recording.append($0) })
+        if let record {
+            try recording.write(to: URL(fileURLWithPath: record))
+            FileHandle.standardError.write(Data("recorded \(recording.count) steps to \(record)\n".utf8))
+        }
         if json {
             print(try ConsoleOutput.json(result))
         } else {

@@ -10,7 +10,7 @@ struct PPO: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
         abstract: "Proximal Policy Optimization in Swift: training, evaluation and benchmarks.",
-        subcommands: [Train.self, Eval.self, StatusCommand.self, Certs.self, Envs.self, PresetsCommand.self, Bench.self, FloodCommand.self])
+        subcommands: [Train.self, Eval.self, Export.self, StatusCommand.self, Certs.self, Envs.self, PresetsCommand.self, Bench.self, FloodCommand.self])
 }
 
 struct Bench: ParsableCommand {

@@ -1,0 +1,123 @@
+import Foundation
+import PPOCore
+import Training
+
+/// Builds the ONNX graph of a checkpoint's policy: the observation normaliser, the actor and critic MLPs and the
+/// head, from the checkpoint's tensors and configuration, with standard opset-17 operators only.
+///
+/// Inputs and outputs (`B` is the batch, any size):
+/// - `observation`: float32 `[B, obs]`, the env's raw observation (float64 envs cast to float32, as the bridge does);
+/// - `action`: int64 `[B]` (argmax of the logits) for a Discrete action space; float32 `[B, D]` (the Gaussian mean,
+///   clipped to the Box's bounds unless `clipActions` is false) for a Box;
+/// - `value`: float32 `[B]`, V(s) in the units training saw (rewards divided by the running return std when
+///   reward scaling was on);
+/// - `logits` `[B, n]` (Discrete), or `mean` `[B, D]` and `log_std` `[1, D]` (Box): the distribution, to sample.
+///
+/// The normaliser runs in float64, as training's does (`RunningMeanStd.normalize`): (x − mean) · 1/√(var + 1e-8),
+/// clipped to ±observation_clip, then float32; so the network sees the same float32 inputs as in `ppo eval`.
+struct PolicyGraph {
+    let checkpoint: Checkpoint
+    let clipActions: Bool
+    private(set) var model: ONNXModel
+
+    init(checkpoint: Checkpoint, clipActions: Bool) throws(PolicyExport.Failure) {
+        self.checkpoint = checkpoint
+        self.clipActions = clipActions
+        model = ONNXModel(graphName: "swift_ppo_policy")
+        let batch = ONNXModel.Dimension.named("batch")
+        model.inputs = [.init(name: "observation", type: .float, shape: [batch, .fixed(checkpoint.observationSize)])]
+        let features = addNormalizer(input: "observation")
+        let top = try addMLP("actor", input: features)
+        let critic = try addMLP("critic", input: features)
+        model.initializers.append(.int64s("value_axes", [1], dims: [1]))
+        model.nodes.append(.init(op: "Squeeze", inputs: [critic, "value_axes"], outputs: ["value"]))
+        try addHead(top, batch: batch)
+        model.outputs.insert(.init(name: "value", type: .float, shape: [batch]), at: 1)
+    }
+
+    /// The normaliser's nodes (none when training did not normalise); the name of the float32 features.
+    private mutating func addNormalizer(input: String) -> String {
+        guard let normalizer = checkpoint.normalizer else { return input }
+        let clip = checkpoint.config.observationClip
+        let inverseStd = normalizer.variance.map { 1 / ($0 + 1e-8).squareRoot() }
+        let d = normalizer.dimension
+        model.initializers += [
+            .doubles("obs_normalizer.mean", normalizer.mean, dims: [d]),
+            .doubles("obs_normalizer.inverse_std", inverseStd, dims: [d]),
+            .doubles("obs_normalizer.clip_low", [-clip], dims: []),
+            .doubles("obs_normalizer.clip_high", [clip], dims: []),
+        ]
+        model.nodes += [
+            .init(op: "Cast", inputs: [input], outputs: ["observation_f64"], attributes: [("to", ONNXModel.ElementType.double.rawValue)]),
+            .init(op: "Sub", inputs: ["observation_f64", "obs_normalizer.mean"], outputs: ["observation_centred"]),
+            .init(op: "Mul", inputs: ["observation_centred", "obs_normalizer.inverse_std"], outputs: ["observation_scaled"]),
+            .init(op: "Clip", inputs: ["observation_scaled", "obs_normalizer.clip_low", "obs_normalizer.clip_high"], outputs: ["observation_clipped"]),
+            .init(op: "Cast", inputs: ["observation_clipped"], outputs: ["features"], attributes: [("to", ONNXModel.ElementType.float.rawValue)]),
+        ]
+        return "features"
+    }
+
+    /// `prefix`.0, `prefix`.2, … as Gemm (y = x·Wᵀ + b, PyTorch's layout) with the activation between layers;
+    /// the name of the last layer's output.
+    private mutating func addMLP(_ prefix: String, input: String) throws(PolicyExport.Failure) -> String {
+        // The layers of `MLP`: Linear layers at the even indices of PyTorch's nn.Sequential, activations between.
+        let layerCount = checkpoint.config.hiddenSizes.count + 1
+        let activation = checkpoint.config.activation == .tanh ? "Tanh" : "Relu"
+        var x = input
+        for i in 0..<layerCount {
+            let layer = "\(prefix).\(2 * i)"
+            let weight = try tensor(layer + ".weight")
+            let bias = try tensor(layer + ".bias")
+            model.initializers += [.floats(weight.name, weight.values, dims: weight.shape), .floats(bias.name, bias.values, dims: bias.shape)]
+            let out = "\(layer).out"
+            model.nodes.append(.init(op: "Gemm", inputs: [x, weight.name, bias.name], outputs: [out], attributes: [("transB", 1)]))
+            x = out
+            if i < layerCount - 1 {
+                model.nodes.append(.init(op: activation, inputs: [out], outputs: ["\(layer).act"]))
+                x = "\(layer).act"
+            }
+        }
+        return x
+    }
+
+    /// The action and the distribution's outputs for the checkpoint's action space.
+    private mutating func addHead(_ top: String, batch: ONNXModel.Dimension) throws(PolicyExport.Failure) {
+        switch checkpoint.actionSpace {
+        case .discrete(let n):
+            model.nodes += [
+                .init(op: "Identity", inputs: [top], outputs: ["logits"]),
+                .init(op: "ArgMax", inputs: [top], outputs: ["action"], attributes: [("axis", 1), ("keepdims", 0)]),
+            ]
+            model.outputs = [.init(name: "action", type: .int64, shape: [batch]),
+                             .init(name: "logits", type: .float, shape: [batch, .fixed(n)])]
+        case .box(let low, let high):
+            let d = low.count
+            let logStd = try tensor("actor_logstd")
+            model.initializers.append(.floats(logStd.name, logStd.values, dims: logStd.shape))
+            model.nodes += [
+                .init(op: "Identity", inputs: [top], outputs: ["mean"]),
+                .init(op: "Identity", inputs: ["actor_logstd"], outputs: ["log_std"]),
+            ]
+            if clipActions {
+                model.initializers += [.floats("action_low", low, dims: [d]), .floats("action_high", high, dims: [d])]
+                model.nodes += [
+                    .init(op: "Max", inputs: [top, "action_low"], outputs: ["mean_above_low"]),
+                    .init(op: "Min", inputs: ["mean_above_low", "action_high"], outputs: ["action"]),
+                ]
+            } else {
+                model.nodes.append(.init(op: "Identity", inputs: [top], outputs: ["action"]))
+            }
+            model.outputs = [.init(name: "action", type: .float, shape: [batch, .fixed(d)]),
+                             .init(name: "mean", type: .float, shape: [batch, .fixed(d)]),
+                             .init(name: "log_std", type: .float, shape: [.fixed(1), .fixed(d)])]
+        }
+    }
+
+    /// The checkpoint's tensor `name` (`Checkpoint.read` has checked every one against the architecture).
+    private func tensor(_ name: String) throws(PolicyExport.Failure) -> (name: String, shape: [Int], values: [Float]) {
+        guard let t = checkpoint.parameters.first(where: { $0.name == name }) else {
+            throw .checkpoint("the checkpoint has no tensor '\(name)', which its network needs")
+        }
+        return t
+    }
+}
