@@ -51,9 +51,10 @@ public struct CheckpointFlags: ParsableArguments {
         var named = Set(options.overrides.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
         if options.config != nil { named.formUnion(PPOConfig.CodingKeys.allCases.map(\.rawValue)) }
         run = try ResumeRules.resumed(run, from: checkpoint, named: named)
-        if ResumeRules.isFinished(checkpoint, run: run), !(serveFinished && resumeIfPresent) {
+        let evaluations = try EvaluationHistory.read(in: folder)
+        if ResumeRules.isFinished(checkpoint, run: run, evaluations: evaluations), !(serveFinished && resumeIfPresent) {
             throw StartRefusal(
-                "the run in \(folder.path) has finished: \(ResumeRules.finishedReason(checkpoint, run: run))",
+                "the run in \(folder.path) has finished: \(ResumeRules.finishedReason(checkpoint, run: run, evaluations: evaluations))",
                 exitCode: resumeIfPresent ? .success : .failure)
         }
         return (policy, checkpoint)

@@ -6,9 +6,10 @@ import Training
 /// update's losses and diagnostics under CleanRL's names (and, for a learner, workers and stale transitions).
 public enum ProgressLine {
     public static func format(_ p: TrainingProgress) -> String {
-        let line = common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
-        guard let workers = p.workers else { return line }
-        return line + String(format: "  workers %d  stale %d", workers, p.dropped)
+        var line = common(update: p.update, total: p.totalUpdates, steps: p.envSteps, rate: p.stepsPerSecond, ret: p.recentReturn, p.statistics)
+        if let workers = p.workers { line += String(format: "  workers %d  stale %d", workers, p.dropped) }
+        if let e = p.evaluation { line += String(format: "  eval %.1f ± %.1f", e.mean, e.std) }
+        return line
     }
 
     static func common(update: Int, total: Int, steps: Int, rate: Double, ret: Double?, _ s: UpdateStatistics) -> String {

@@ -28,6 +28,16 @@ public struct RunOptions: ParsableArguments {
         valueName: "return"))
     public var stopAtReturn: Double?
 
+    @Option(name: .customLong("eval-every"), help: ArgumentHelp(
+        "Evaluate the greedy policy (most probable action / Gaussian mean) every N updates while training, on episodes of its own: the mean goes to the progress line, TensorBoard (eval/mean_return) and summary.json, and the best evaluated policy to best.safetensors beside the checkpoint (ppo eval --best, ppo export --best). Key eval_every; the episodes are eval_episodes.",
+        valueName: "updates"))
+    public var evalEvery: Int?
+
+    @Option(name: .customLong("stop-at-eval-return"), help: ArgumentHelp(
+        "With --eval-every: end the run early, with a checkpoint, once an evaluation's mean return reaches this (Stable-Baselines3's EvalCallback with StopTrainingOnRewardThreshold). Judges the greedy policy, where --stop-at-return judges the sampled training episodes.",
+        valueName: "return"))
+    public var stopAtEvalReturn: Double?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
     public var overrides: [String] = []
 
@@ -52,6 +62,8 @@ public struct RunOptions: ParsableArguments {
         }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         if let stopAtReturn, !stopAtReturn.isFinite { throw ValidationError("--stop-at-return must be a finite number") }
+        if let evalEvery, evalEvery <= 0 { throw ValidationError("--eval-every must be a positive number of updates") }
+        if let stopAtEvalReturn, !stopAtEvalReturn.isFinite { throw ValidationError("--stop-at-eval-return must be a finite number") }
         for o in overrides where !o.contains("=") {
             throw ValidationError("--set takes key=value, got '\(o)'")
         }
@@ -59,7 +71,11 @@ public struct RunOptions: ParsableArguments {
 
     /// The run these options describe (preset, then --env, --steps, --stop-at-return and every --set), checked.
     public func resolve() throws -> RunConfiguration {
-        try RunConfiguration.resolve(
-            env: env, config: config, steps: steps, overrides: overrides, envArguments: envArguments, stopAtReturn: stopAtReturn)
+        // The evaluation flags are their keys' values, set like --set after the preset (and before the --set pairs).
+        var settings = overrides
+        if let evalEvery { settings.insert("eval_every=\(evalEvery)", at: 0) }
+        if let stopAtEvalReturn { settings.insert("stop_at_eval_return=\(stopAtEvalReturn)", at: 0) }
+        return try RunConfiguration.resolve(
+            env: env, config: config, steps: steps, overrides: settings, envArguments: envArguments, stopAtReturn: stopAtReturn)
     }
 }

@@ -53,14 +53,14 @@ public enum PolicyExport {
             "inside the graph: clip((observation - mean) / sqrt(var + 1e-8), -\(checkpoint.config.observationClip), \(checkpoint.config.observationClip)), in float64"
         } ?? "none: training did not normalise observations"
         let env = checkpoint.environment
-        var action: String
+        let action: String
         switch checkpoint.actionSpace {
         case .discrete: action = "int64 [batch]: the most probable action (argmax of logits)"
         case .box: action = clipActions
             ? "float32 [batch, D]: the Gaussian mean clipped to the action space's bounds"
             : "float32 [batch, D]: the Gaussian mean, not clipped (the env clips)"
         }
-        return [
+        var metadata = [
             "format": format,
             "env_id": env.id,
             "env_args": checkpoint.envArguments.isEmpty ? "{}" : checkpoint.envArguments,
@@ -78,5 +78,8 @@ public enum PolicyExport {
             "env_steps": "\(checkpoint.envSteps)",
             "config": config,
         ]
+        // A run's best policy (ppo export --best) says how it evaluated.
+        if let e = checkpoint.evaluation, let json = try? encoder.encode(e) { metadata["evaluation"] = String(decoding: json, as: UTF8.self) }
+        return metadata
     }
 }

@@ -32,6 +32,9 @@ public struct Checkpoint: Sendable {
     public var rng: RNG
     /// The last training episodes' returns when it was written: the progress line and `stop_at_return` go on from them.
     public var recentReturns = RecentReturns()
+    /// The greedy evaluation this policy got, in a run's `best.safetensors` (metadata `evaluation`, JSON); nil in
+    /// the run's checkpoint.
+    public var evaluation: EvaluationPoint?
 
     /// Why a checkpoint could not be read or written.
     public enum CheckpointError: Error, CustomStringConvertible {
@@ -107,6 +110,7 @@ public struct Checkpoint: Sendable {
         if let n = normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
         if !envArguments.isEmpty { metadata["env_args"] = envArguments }
         if !recentReturns.values.isEmpty { metadata["recent_returns"] = recentReturns.values.map { "\($0)" }.joined(separator: ",") }
+        if let evaluation, let json = try? encoder.encode(evaluation) { metadata["evaluation"] = String(decoding: json, as: UTF8.self) }
         let data = SafeTensors.encode(tensors, metadata: metadata)
         try Self.atomicWrite(data, to: url)
     }
@@ -242,14 +246,25 @@ public struct Checkpoint: Sendable {
             envSteps: try integer("env_steps"), parameters: parameters, adamStep: try integer("adam_step"),
             adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)
         checkpoint.envArguments = decoded.metadata["env_args"] ?? ""
+        try checkpoint.readOptionalMetadata(meta, path: path)
+        return checkpoint
+    }
+
+    /// The metadata only some checkpoints have: the last training episodes' returns, a best policy's evaluation.
+    private mutating func readOptionalMetadata(_ meta: [String: String], path: String) throws(CheckpointError) {
         if let text = meta["recent_returns"] {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
             guard parts.allSatisfy({ $0 != nil }), let window = RecentReturns(saved: parts.compactMap { $0 }) else {
                 throw .content(path, reason: "metadata 'recent_returns' is not a list of at most \(RecentReturns.window) finite numbers")
             }
-            checkpoint.recentReturns = window
+            recentReturns = window
         }
-        return checkpoint
+        if let text = meta["evaluation"] {
+            guard let point = try? JSONDecoder().decode(EvaluationPoint.self, from: Data(text.utf8)), point.mean.isFinite else {
+                throw .content(path, reason: "metadata 'evaluation' is not an evaluation (update, env steps, episodes, mean, std, seconds)")
+            }
+            evaluation = point
+        }
     }
 
     /// The environment the checkpoint was trained on, with its arguments.

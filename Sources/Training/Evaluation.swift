@@ -56,12 +56,23 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentCatalog.makeVector(selection, count: 1, seed: RNG(seed: seed).split(2).seed, bridge: bridge)
+        return try run(model: model, normalizer: normalizer, observationClip: observationClip, env: &env, envID: selection.id,
+                       episodes: episodes, seed: seed, fresh: true, record: record)
+    }
+
+    /// Runs `episodes` episodes of `model` on `env` (one env), reset with a seed of its own before each episode: an
+    /// env kept from one evaluation to the next gives the same episodes as a new one (`fresh`: made with the first
+    /// episode's seed, so not reset before it).
+    public static func run(
+        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, env: inout any VectorEnvironment,
+        envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil
+    ) throws -> EvaluationResult {
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
         var lengths: [Int] = []
         var action = [Float](repeating: 0, count: env.actionSize)
         for episode in 0..<episodes {
-            if episode > 0 { try env.reset(seeding: RNG(seed: seed).split(UInt64(episode) + 2).seed) }
+            if episode > 0 || !fresh { try env.reset(seeding: RNG(seed: seed).split(UInt64(episode) + 2).seed) }
             var step = 0
             while true {
                 let observation = env.observations
@@ -76,7 +87,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
                 }
             }
         }
-        return summarize(envID: selection.id, returns: returns, lengths: lengths)
+        return summarize(envID: envID, returns: returns, lengths: lengths)
     }
 
     /// Runs `episodes` episodes of `model`.

@@ -23,6 +23,14 @@ public struct TrainingSummary: Sendable, Codable {
     public var recentReturn: Double?
     /// Whether the run ended early because `recentReturn` reached its `stop_at_return`.
     public var reachedTarget = false
+    /// The greedy evaluations while it trained (`eval_every`): how many, the best (the policy in
+    /// `best.safetensors`), the last, the time the run spent on them, and whether one reached
+    /// `stop_at_eval_return` and ended the run.
+    public var evaluations = 0
+    public var bestEvaluation: EvaluationPoint?
+    public var lastEvaluation: EvaluationPoint?
+    public var evaluationSeconds = 0.0
+    public var reachedEvalTarget = false
     public var firstReach: FirstReach?
     public var checkpoint: String?
     /// The run's checkpoint writes; `lastFailure` set means the final one failed.
@@ -43,6 +51,17 @@ public struct TrainingSummary: Sendable, Codable {
     }
 }
 
+extension TrainingSummary {
+    /// What a run's evaluations were.
+    public mutating func note(_ history: EvaluationHistory, reachedTarget: Bool) {
+        evaluations = history.points.count
+        bestEvaluation = history.best
+        lastEvaluation = history.latest
+        evaluationSeconds = history.seconds
+        reachedEvalTarget = reachedTarget
+    }
+}
+
 /// Training in one process: a `RolloutCollector` and a `Trainer` taking turns (`ppo train --workers 0`).
 public final class LocalTraining {
     public let run: RunConfiguration
@@ -55,6 +74,8 @@ public final class LocalTraining {
     private var envSteps: Int
     /// The training episodes so far (a resumed run's window goes on from its checkpoint's).
     private var returns: ReturnWindow
+    /// The greedy evaluations while it trains (a resumed run's history goes on).
+    public let evaluation: PeriodicEvaluation
     private let logger = Logger(label: "ppo.train")
 
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
@@ -88,6 +109,10 @@ public final class LocalTraining {
             envSteps = 0
             returns = ReturnWindow(recent: RecentReturns(), threshold: env.spec.rewardThreshold)
         }
+        let folder = checkpoints.url?.deletingLastPathComponent()
+        evaluation = PeriodicEvaluation(
+            schedule: run.evaluation, selection: run.environment, runSeed: seed, bridge: bridge, folder: folder,
+            history: try PeriodicEvaluation.history(in: folder, resuming: resume != nil))
         let collector = RolloutCollector(
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
             rewardClip: trainer.config.rewardClip)
@@ -109,7 +134,9 @@ public final class LocalTraining {
         let startSteps = envSteps
         returns.start = start
         var record = CheckpointRecord()
-        func ending() -> Bool { stop?.isRequested == true || returns.recent.reaches(run.stopAtReturn) }
+        func ending() -> Bool {
+            stop?.isRequested == true || returns.recent.reaches(run.stopAtReturn) || evaluation.history.reaches(run.evaluation.stopAtReturn)
+        }
 
         while trainer.updates < totalUpdates, !ending() {
             let rollout = try collection.next(for: trainer, stepsPerEnv: stepsPerEnv)
@@ -121,34 +148,43 @@ public final class LocalTraining {
             envSteps += rollout.batch.count
             let report = trainer.train(
                 on: [rollout.batch], update: trainer.updates + 1, totalUpdates: totalUpdates, maxPolicyLag: UInt64(maxPolicyLag))
+            let judged = evaluation.evaluateIfDue(trainer, envSteps: envSteps, checkpoint: checkpoint)
             let elapsed = seconds()
-            progress(TrainingProgress(
+            var line = TrainingProgress(
                 update: trainer.updates, totalUpdates: totalUpdates, version: trainer.version, envSteps: envSteps,
                 stepsPerSecond: Double(envSteps - startSteps) / max(elapsed, 1e-9), recentReturn: returns.recent.mean,
-                episodes: returns.episodes, statistics: report.statistics, elapsedSeconds: elapsed))
+                episodes: returns.episodes, statistics: report.statistics, elapsedSeconds: elapsed)
+            line.evaluation = judged
+            progress(line)
             record.note(checkpoints.writeIfDue(checkpoint, afterUpdate: trainer.updates, of: totalUpdates, logger: logger))
         }
         // Stopped early: a rollout collected for an update that will not run is dropped (its steps were never counted).
         collection.drain()
         let reachedTarget = trainer.updates < totalUpdates && returns.recent.reaches(run.stopAtReturn)
-        if trainer.updates < totalUpdates { record.note(writeAtStop(reachedTarget: reachedTarget, of: totalUpdates)) }
+        let reachedEvalTarget = trainer.updates < totalUpdates && evaluation.history.reaches(run.evaluation.stopAtReturn)
+        if trainer.updates < totalUpdates {
+            record.note(writeAtStop(reachedTarget: reachedTarget, reachedEvalTarget: reachedEvalTarget, of: totalUpdates))
+        }
         let wall = seconds()
         var summary = TrainingSummary(
             envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: returns.episodes, wallSeconds: wall,
             stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.recent.mean,
             firstReach: returns.firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
         summary.reachedTarget = reachedTarget
+        summary.note(evaluation.history, reachedTarget: reachedEvalTarget)
         return summary
     }
 
     /// The checkpoint of a run that ends before its last update, and the line that says why.
-    private func writeAtStop(reachedTarget: Bool, of totalUpdates: Int) -> CheckpointOutcome? {
+    private func writeAtStop(reachedTarget: Bool, reachedEvalTarget: Bool, of totalUpdates: Int) -> CheckpointOutcome? {
         if reachedTarget, let target = run.stopAtReturn {
             logger.info("\(returns.recent.reachedLine(target: target, update: trainer.updates, of: totalUpdates))")
+        } else if reachedEvalTarget, let target = run.evaluation.stopAtReturn {
+            logger.info("\(evaluation.history.reachedLine(target: target, of: totalUpdates))")
         }
         guard let url = checkpoints.url else { return nil }
         let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
-        if outcome == .written, !reachedTarget {
+        if outcome == .written, !reachedTarget, !reachedEvalTarget {
             logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
         }
         return outcome

@@ -31,16 +31,24 @@ public enum ResumeRules {
         return resumed
     }
 
-    /// Whether `checkpoint` has already done every update of `run` (a resumed `run` as `resumed` returns it), or its
-    /// last episodes reached the run's `stop_at_return`.
-    public static func isFinished(_ checkpoint: Checkpoint, run: RunConfiguration) -> Bool {
+    /// Whether `checkpoint` has already done every update of `run` (a resumed `run` as `resumed` returns it), its
+    /// last episodes reached the run's `stop_at_return`, or its last evaluation (in `evaluations`, the run's
+    /// history) reached `stop_at_eval_return`.
+    public static func isFinished(_ checkpoint: Checkpoint, run: RunConfiguration, evaluations: EvaluationHistory = EvaluationHistory()) -> Bool {
         checkpoint.updates >= run.totalUpdates || checkpoint.recentReturns.reaches(run.stopAtReturn)
+            || evaluations.reaches(run.evaluation.stopAtReturn)
     }
 
     /// Why `checkpoint` has finished `run`, for the refusal to continue it.
-    public static func finishedReason(_ checkpoint: Checkpoint, run: RunConfiguration) -> String {
-        if checkpoint.updates < run.totalUpdates, let target = run.stopAtReturn, let mean = checkpoint.recentReturns.mean {
+    public static func finishedReason(_ checkpoint: Checkpoint, run: RunConfiguration, evaluations: EvaluationHistory = EvaluationHistory()) -> String {
+        guard checkpoint.updates < run.totalUpdates else {
+            return "\(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further"
+        }
+        if let target = run.stopAtReturn, checkpoint.recentReturns.reaches(target), let mean = checkpoint.recentReturns.mean {
             return "its last \(checkpoint.recentReturns.values.count) episodes returned \(mean) on average, which reaches --stop-at-return \(target); raise or drop --stop-at-return to train further"
+        }
+        if let target = run.evaluation.stopAtReturn, let last = evaluations.latest {
+            return "its evaluation after update \(last.update) returned \(last.mean) on average, which reaches --stop-at-eval-return \(target); raise or drop --stop-at-eval-return to train further"
         }
         return "\(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further"
     }

@@ -16,6 +16,8 @@ public struct RunConfiguration: Sendable, Equatable {
     /// Ends the run before `totalSteps` once the mean return of the last 20 training episodes reaches this
     /// (`RecentReturns.reaches`); nil: the run makes all its updates.
     public var stopAtReturn: Double?
+    /// Greedy evaluations while the run trains, the best policy kept, and the stop on the evaluated return.
+    public var evaluation = EvaluationSchedule()
     public var ppo: PPOConfig
 
     public init(envID: String, envArguments: String = "", totalSteps: Int, stopAtReturn: Double? = nil, ppo: PPOConfig) {
@@ -97,6 +99,7 @@ public struct RunConfiguration: Sendable, Equatable {
         do { _ = try environment.validated() } catch { out.append(error.description) }
         if totalSteps <= 0 { out.append("total_steps must be positive") }
         if let target = stopAtReturn, !target.isFinite { out.append("stop_at_return must be a finite number (got \(target))") }
+        out += evaluation.problems()
         return out
     }
 }

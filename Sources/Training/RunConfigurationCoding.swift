@@ -8,6 +8,7 @@ import Yams
 extension RunConfiguration: Decodable {
     public enum RunKeys: String, CodingKey, CaseIterable {
         case env, envArgs = "env_args", totalSteps = "total_steps", stopAtReturn = "stop_at_return", base
+        case evalEvery = "eval_every", evalEpisodes = "eval_episodes", stopAtEvalReturn = "stop_at_eval_return"
     }
 
     /// The configuration a decoder starts from, in its user info.
@@ -28,6 +29,11 @@ extension RunConfiguration: Decodable {
         if c.contains(.totalSteps) { totalSteps = try c.positiveInteger(.totalSteps) }
         // Whether it is finite is checked with the rest of the run (`problems()`).
         if c.contains(.stopAtReturn) { stopAtReturn = try c.decodeNil(forKey: .stopAtReturn) ? nil : c.decode(Double.self, forKey: .stopAtReturn) }
+        if c.contains(.evalEvery) { evaluation.every = try c.decodeNil(forKey: .evalEvery) ? nil : c.positiveInteger(.evalEvery) }
+        if c.contains(.evalEpisodes) { evaluation.episodes = try c.decode(Int.self, forKey: .evalEpisodes) }
+        if c.contains(.stopAtEvalReturn) {
+            evaluation.stopAtReturn = try c.decodeNil(forKey: .stopAtEvalReturn) ? nil : c.decode(Double.self, forKey: .stopAtEvalReturn)
+        }
         ppo = try PPOConfig(from: decoder)
     }
 
@@ -51,6 +57,9 @@ extension RunConfiguration: Decodable {
         case "env_args": "a mapping of gymnasium.make keyword arguments (values: finite numbers, text, true/false, null, lists, mappings)"
         case "total_steps": "a positive whole number"
         case "stop_at_return": "a number (the mean return of the last 20 training episodes that ends the run early) or null"
+        case "eval_every": "a positive whole number of updates between greedy evaluations, or null for none"
+        case "eval_episodes": "a whole number of episodes per evaluation (0: no final evaluation)"
+        case "stop_at_eval_return": "a number (the greedy evaluation's mean return that ends the run early) or null"
         case "base": "seed or default"
         default: PPOConfig.CodingKeys(rawValue: key).map(PPOConfig.expectation) ?? "a valid configuration"
         }

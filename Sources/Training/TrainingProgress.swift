@@ -19,6 +19,8 @@ public struct TrainingProgress: Sendable {
     /// Transitions received but never trained on (stale grants, the run's end), and frames refused as bad input.
     public var dropped = 0
     public var rejected = 0
+    /// The greedy evaluation made after this update (`eval_every`), if one was.
+    public var evaluation: EvaluationPoint?
 
     public init(update: Int, totalUpdates: Int, version: UInt64, envSteps: Int, stepsPerSecond: Double, recentReturn: Double?,
                 episodes: Int, statistics: UpdateStatistics, elapsedSeconds: Double) {

@@ -116,6 +116,11 @@ struct LearnerCommand: AsyncParsableCommand {
         ConsoleOutput.bootstrapLogging(level: quiet ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
+        try StartRefusal.exitOnRefusal {
+            guard run.evaluation.every == nil else {
+                throw StartRefusal("--eval-every (eval_every) evaluates in one process (ppo train --workers 0); the learner does not evaluate while training yet")
+            }
+        }
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal {
             try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir", serveFinished: serveAfterFinish)

@@ -20,6 +20,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @Flag(help: "Take the run's best evaluated policy (best.safetensors, kept by ppo train --eval-every) instead of its last checkpoint.")
+    var best = false
+
     @Option(help: ArgumentHelp(
         "Write every step as a JSON line: the env's raw observation, the action taken (the most probable one, or the Gaussian mean before the env clips it) and V(s) — to compare an exported model with the trained policy (Deploy/onnx_policy.py compare).",
         valueName: "file"))
@@ -33,7 +36,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let cp = try Checkpoint.read(from: URL(fileURLWithPath: checkpoint))
+        let cp = try PeriodicEvaluation.checkpoint(named: URL(fileURLWithPath: checkpoint), best: best)
         var recording = EvaluationRecording()
         let result = try EvaluationResult.run(
             checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options,

@@ -34,6 +34,9 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the model (written atomically: a failed export leaves nothing there).", valueName: "out.onnx"))
     var onnx: String
 
+    @Flag(help: "Export the run's best evaluated policy (best.safetensors, kept by ppo train --eval-every) instead of its last checkpoint.")
+    var best = false
+
     @Flag(help: "Box actions: make `action` the Gaussian mean as it is, instead of clipped to the action space's bounds.")
     var unclippedActions = false
 
@@ -43,7 +46,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let source = URL(fileURLWithPath: checkpoint)
-        let cp = try Checkpoint.read(from: source)
+        let cp = try PeriodicEvaluation.checkpoint(named: source, best: best)
         let out = URL(fileURLWithPath: onnx)
         let size = try PolicyExport.write(cp, to: out, clipActions: !unclippedActions)
         print(String(format: "%@ (policy version %llu, %d env steps): wrote %@, %d bytes (%d parameters)",

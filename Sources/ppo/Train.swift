@@ -37,8 +37,8 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var checkpointFlags: CheckpointFlags
 
-    @Option(help: "Deterministic evaluation episodes after training (0 to skip).")
-    var evalEpisodes = 20
+    @Option(help: ArgumentHelp("Deterministic evaluation episodes after training (0 to skip), and of each evaluation while training (--eval-every). Default: the preset's eval_episodes, 20.", valueName: "episodes"))
+    var evalEpisodes: Int?
 
     @Flag(help: "Print the final summary as JSON.")
     var json = false
@@ -60,7 +60,7 @@ struct Train: AsyncParsableCommand {
     func validate() throws {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
-        guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must not be negative") }
+        if let evalEpisodes, evalEpisodes < 0 { throw ValidationError("--eval-episodes must not be negative") }
         if let stepDelay {
             guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
             _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
@@ -71,12 +71,20 @@ struct Train: AsyncParsableCommand {
         ConsoleOutput.bootstrapLogging(level: quiet || json ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
+        if let evalEpisodes {
+            run.evaluation.episodes = evalEpisodes
+            let problems = run.problems()
+            guard problems.isEmpty else { throw CommandError(problems.joined(separator: "; ")) }
+        }
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: outDir, folderFlag: "--out") }
         lagFlag.apply(to: &run.ppo)
         let checkpointURL = CheckpointPolicy.file(in: outDir)
         if workers > 0 {
+            guard run.evaluation.every == nil else {
+                throw CommandError("--eval-every (eval_every) evaluates in one process: give --workers 0; the learner does not evaluate while training yet")
+            }
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
@@ -108,12 +116,12 @@ struct Train: AsyncParsableCommand {
                 }
             }
         }
-        try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir)
+        try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir, evalEpisodes: run.evaluation.episodes)
     }
 
     /// Evaluates the final policy, writes summary.json and prints the summary (or the JSON); a run whose final
     /// checkpoint was not written ends with status 1 after that.
-    func finish(summary: TrainingSummary, checkpoint: Checkpoint?, seed: UInt64, outDir: URL, footer: String? = nil) throws {
+    func finish(summary: TrainingSummary, checkpoint: Checkpoint?, seed: UInt64, outDir: URL, evalEpisodes: Int, footer: String? = nil) throws {
         var evaluation: EvaluationResult?
         if evalEpisodes > 0, let checkpoint {
             evaluation = try EvaluationResult.run(checkpoint: checkpoint, episodes: evalEpisodes, seed: seed &+ 1_000_000, bridge: bridgeFlags.options)
@@ -154,6 +162,13 @@ enum SummaryText {
             s.recentReturn.map { String(format: "%.1f", $0) } ?? "-")]
         if s.reachedTarget {
             lines.append("stopped early: the mean return of the last 20 episodes reached --stop-at-return")
+        }
+        if s.reachedEvalTarget {
+            lines.append("stopped early: a greedy evaluation reached --stop-at-eval-return")
+        }
+        if let best = s.bestEvaluation {
+            lines.append(String(format: "%d evaluations while training took %.1f s; the best, %.1f ± %.1f after update %d, is in best.safetensors",
+                                s.evaluations, s.evaluationSeconds, best.mean, best.std, best.update))
         }
         if let f = s.firstReach {
             lines.append(String(format: "reward threshold first reached (mean of 20 episodes) at step %d, %.2f s", f.envSteps, f.wallSeconds))
@@ -216,7 +231,7 @@ extension Train {
         // The learner's policy is in the file it wrote last; when that write failed there may be none to evaluate.
         let saved = metrics.checkpoints.lastFailure == nil ? try Checkpoint.read(from: checkpointURL) : try? Checkpoint.read(from: checkpointURL)
         try finish(
-            summary: summary, checkpoint: saved, seed: seed, outDir: outDir,
+            summary: summary, checkpoint: saved, seed: seed, outDir: outDir, evalEpisodes: run.evaluation.episodes,
             footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received"
                 + (metrics.maxPolicyLag > 0 ? "; trained by policy lag: " + metrics.transitionsTrainedByLag.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") : ""))
     }

@@ -3,6 +3,7 @@ import Foundation
 import GymBridge
 import PPOCore
 import Testing
+import Training
 
 /// The bridge against real Python processes: Gymnasium's own numbers, the spaces, every refusal and every fault.
 @Suite("Gymnasium bridge", .enabled(if: Gym.enabled))
@@ -194,5 +195,24 @@ struct BridgeTests {
         #expect(kill(pid, 0) == 0)
         env.close()
         #expect(kill(pid, 0) != 0)
+    }
+}
+
+/// An evaluation while training that fails is reported and skipped; the next one starts a new bridge.
+@Suite("Evaluation while training, through the bridge", .enabled(if: Gym.enabled))
+struct BridgeEvaluationFailureTests {
+    @Test("a bridge that dies, or sends NaN, during an evaluation: no evaluation is recorded, nothing is thrown, the next one runs again")
+    func failedEvaluation() throws {
+        for fault in ["exit", "nan_obs"] {
+            let selection = EnvironmentSelection(id: "gym:ppo_test_envs:Faulty-v0", arguments: #"{"at_step":3,"fault":"\#(fault)"}"#)
+            let evaluation = PeriodicEvaluation(schedule: EvaluationSchedule(every: 1, episodes: 2), selection: selection, runSeed: 1,
+                                                bridge: Gym.options(), folder: nil)
+            let trainer = Trainer(observationSize: 2, actionSpace: .discrete(2), config: .default, seed: 1)
+            for update in 1...2 {
+                trainer.restore(version: UInt64(update), updates: update, trainedTransitions: 0, normalizer: nil, rng: RNG(seed: 1))
+                #expect(evaluation.evaluateIfDue(trainer, envSteps: 0) { Checkpoint(trainer: trainer, envID: selection.id, envSteps: 0) } == nil)
+            }
+            #expect(evaluation.history.points.isEmpty, "\(fault)")
+        }
     }
 }
