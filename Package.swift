@@ -79,6 +79,7 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: [
+                "Rendering",
                 "PPOCore",
                 "Environments",
                 "GymBridge",
@@ -88,6 +89,8 @@ let package = Package(
             resources: [.copy("Presets")]
         ),
         // The wire: message types, binary codec, framing, compression, limits — the code twin of Protocol/PROTOCOL.md.
+        // Frames of the classic-control envs and animated GIFs (ppo eval --video).
+        .target(name: "Rendering"),
         // A trained policy as an ONNX model (ppo export).
         .target(
             name: "PolicyExport",
@@ -253,6 +256,10 @@ let package = Package(
             name: "GymBridgeTests",
             dependencies: ["GymBridge", "Environments", "PPOCore", "Training"],
             exclude: ["fixtures", "python"]
+        ),
+        .testTarget(
+            name: "RenderingTests",
+            dependencies: ["Rendering"]
         ),
         .testTarget(
             name: "PolicyExportTests",

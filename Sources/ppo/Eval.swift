@@ -28,22 +28,42 @@ struct Eval: ParsableCommand {
         valueName: "file"))
     var record: String?
 
+    @Option(help: ArgumentHelp(
+        "Write the first --video-episodes episodes as animated GIFs (DIR/episode-N.gif), which any browser plays: the classic-control envs, native or gym:.",
+        valueName: "dir"))
+    var video: String?
+
+    @Option(help: "Episodes --video records.")
+    var videoEpisodes = 1
+
     @OptionGroup var bridgeFlags: BridgeFlags
 
     func validate() throws {
         guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
         if let record, record.isEmpty { throw ValidationError("--record needs a file name") }
+        if let video, video.isEmpty { throw ValidationError("--video needs a folder") }
+        guard videoEpisodes > 0 else { throw ValidationError("--video-episodes must be positive") }
     }
 
     func run() throws {
         let cp = try PeriodicEvaluation.checkpoint(named: URL(fileURLWithPath: checkpoint), best: best)
         var recording = EvaluationRecording()
+        var movie = try video.map { _ in try EpisodeVideo(envID: cp.envID, episodes: videoEpisodes) }
+        let wanted = record != nil || movie != nil
         let result = try EvaluationResult.run(
             checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options,
-            record: record == nil ? nil : { try recording.append($0) })
+            record: !wanted ? nil : { step in
+                if record != nil { try recording.append(step) }
+                movie?.add(step)
+            })
         if let record {
             try recording.write(to: URL(fileURLWithPath: record))
             FileHandle.standardError.write(Data("recorded \(recording.count) steps to \(record)\n".utf8))
+        }
+        if let video, let movie {
+            for file in try movie.write(to: URL(fileURLWithPath: video)) {
+                FileHandle.standardError.write(Data("video: \(file.url.path) (\(file.frames) frames, \(file.bytes) bytes)\n".utf8))
+            }
         }
         if json {
             print(try ConsoleOutput.json(result))
