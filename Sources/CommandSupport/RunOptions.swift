@@ -23,7 +23,8 @@ public struct RunOptions: ParsableArguments {
     @Option(help: "Environment steps to train for (overrides the preset's total_steps).")
     public var steps: Int?
 
-    @Option(name: .customLong("stop-at-return"), help: ArgumentHelp(
+    // Unconditional parsing: a negative target (Acrobot-v1's -80) is a value, not an option.
+    @Option(name: .customLong("stop-at-return"), parsing: .unconditional, help: ArgumentHelp(
         "End the run early, with a checkpoint, once the mean return of the last 20 training episodes reaches this (e.g. 500 for CartPole-v1: the last 20 episodes all at its maximum; a mean of 475, its threshold, can come from a lucky streak). A resumed run whose checkpoint had reached it is finished.",
         valueName: "return"))
     public var stopAtReturn: Double?
@@ -33,7 +34,7 @@ public struct RunOptions: ParsableArguments {
         valueName: "updates"))
     public var evalEvery: Int?
 
-    @Option(name: .customLong("stop-at-eval-return"), help: ArgumentHelp(
+    @Option(name: .customLong("stop-at-eval-return"), parsing: .unconditional, help: ArgumentHelp(
         "With --eval-every: end the run early, with a checkpoint, once an evaluation's mean return reaches this (Stable-Baselines3's EvalCallback with StopTrainingOnRewardThreshold). Judges the greedy policy, where --stop-at-return judges the sampled training episodes.",
         valueName: "return"))
     public var stopAtEvalReturn: Double?
