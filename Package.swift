@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Training", "Learner", "PPOCore", "GymBridge", "TransportSecurity",
+                "Training", "PPOCore", "GymBridge", "TransportSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
