@@ -25,11 +25,29 @@ public protocol VectorEnvironment: Sendable {
 
     /// Resets every env and clears flags and episode statistics; env `i` is seeded from `seed` and `i`.
     mutating func reset(seeding seed: UInt64) throws(EnvironmentError)
+
+    /// Env 0's frame now, for envs that render; nil for those that do not (the default).
+    func renderFrame() throws(EnvironmentError) -> RGBFrame?
 }
 
 extension VectorEnvironment {
     public var observationSize: Int { spec.observationSize }
     public var actionSize: Int { spec.actionSize }
+    /// Env 0's frame, for envs that render (a Gymnasium env made with `render_mode="rgb_array"`); nil otherwise.
+    public func renderFrame() throws(EnvironmentError) -> RGBFrame? { nil }
+}
+
+/// A frame an env rendered: `height` rows of `width` RGB pixels, top row first.
+public struct RGBFrame: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
 }
 
 extension VectorEnv: VectorEnvironment {

@@ -26,6 +26,14 @@ enum BridgeHello {
             rewardThreshold: threshold, stateNames: [])
     }
 
+    /// The (H, W) of the frames a bridge started with `--render` sends: its hello's `frame`, 1–4096 a side.
+    static func frame(from hello: [String: Any], envID: String) throws(EnvironmentError) -> (height: Int, width: Int) {
+        guard let sides = hello["frame"] as? [Int], sides.count == 2, sides.allSatisfy({ (1...4096).contains($0) }) else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "a rendering bridge's hello needs a frame [H, W] of 1–4096 pixels a side"))
+        }
+        return (sides[0], sides[1])
+    }
+
     private static func space(_ value: Any?, _ name: String, _ envID: String) throws(EnvironmentError) -> Space {
         guard let object = value as? [String: Any], let kind = object["kind"] as? String else {
             throw .bridge(.protocolViolation(envID: envID, detail: "the hello has no \(name) space"))

@@ -23,10 +23,13 @@ struct BridgeLayout: Equatable, Sendable {
     let rewards: Int
     let terminated: Int
     let truncated: Int
+    /// The envs' frames (`--render`): K × H × W × 3 bytes; nil without rendering.
+    let frames: Int?
     /// Size of the whole file.
     let size: Int
 
-    init(count: Int, observationSize: Int, actionSize: Int) {
+    /// `frame`: (H, W) of the frames when the bridge renders (its hello says).
+    init(count: Int, observationSize: Int, actionSize: Int, frame: (height: Int, width: Int)? = nil) {
         self.count = count
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -43,6 +46,7 @@ struct BridgeLayout: Equatable, Sendable {
         rewards = next(count * 8)
         terminated = next(count)
         truncated = next(count)
+        frames = frame.map { next(count * $0.height * $0.width * 3) }
         size = (end + 63) / 64 * 64
     }
 }
@@ -52,4 +56,6 @@ enum BridgeCommand: UInt32 {
     case reset = 1
     case step = 2
     case close = 3
+    /// Writes every env's rgb_array frame (a bridge started with `--render`).
+    case render = 4
 }

@@ -13,6 +13,8 @@ public struct BridgeOptions: Sendable, Equatable {
     public var spin: Duration
     /// Variables added to the bridge's environment (e.g. `PYTHONPATH` for a user's env module).
     public var environment: [String: String] = [:]
+    /// Make the envs with `render_mode="rgb_array"` and serve their frames (`ppo eval --video`).
+    public var render = false
 
     public init(python: String? = nil, timeout: Duration = .seconds(60), startTimeout: Duration = .seconds(120), spin: Duration? = nil) {
         let environment = ProcessInfo.processInfo.environment
@@ -34,6 +36,17 @@ public struct BridgeOptions: Sendable, Equatable {
     public func sharingCores() -> BridgeOptions {
         var options = self
         if !spinChosen { options.spin = .zero }
+        return options
+    }
+
+    /// The options of a bridge whose envs render frames. MuJoCo renders headless through EGL (`MUJOCO_GL=egl`,
+    /// Debian's libegl1 and Mesa) unless the environment names another backend.
+    public func rendering() -> BridgeOptions {
+        var options = self
+        options.render = true
+        if ProcessInfo.processInfo.environment["MUJOCO_GL"] == nil, options.environment["MUJOCO_GL"] == nil {
+            options.environment["MUJOCO_GL"] = "egl"
+        }
         return options
     }
 

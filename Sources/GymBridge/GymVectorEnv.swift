@@ -29,6 +29,8 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     public private(set) var broken: BridgeFault?
     /// The Python process's id.
     public var processID: Int32 { process.pid }
+    /// (H, W) of the envs' frames when the bridge renders (`BridgeOptions.render`).
+    public let frameSize: (height: Int, width: Int)?
 
     private let process: BridgeProcess
     private let region: SharedRegion
@@ -42,14 +44,16 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     public init(selection: EnvironmentSelection, count: Int, seed: UInt64, options: BridgeOptions) throws(EnvironmentError) {
         guard count > 0 else { throw .invalidEnvCount(count) }
         // Started from the spawner thread, the bridge may ask to die with it: it then dies with this process.
-        let arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)", "--die-with-parent"]
+        let arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)"]
+            + (options.render ? ["--render"] : []) + ["--die-with-parent"]
         let process = try BridgeProcess(envID: selection.id, python: options.python, arguments: arguments, environment: options.environment)
         let hello = try process.readControl(timeout: options.startTimeout, during: "start")
         spec = try BridgeHello.spec(from: hello, selection: selection)
+        frameSize = options.render ? try BridgeHello.frame(from: hello, envID: selection.id) : nil
         self.count = count
         self.process = process
         self.options = options
-        layout = BridgeLayout(count: count, observationSize: spec.observationSize, actionSize: spec.actionSize)
+        layout = BridgeLayout(count: count, observationSize: spec.observationSize, actionSize: spec.actionSize, frame: frameSize)
         do {
             region = try SharedRegion(layout: layout, name: "ppo-bridge-\(getpid())-\(Self.names.next())")
         } catch {
@@ -109,6 +113,15 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         for j in 0..<actions.count { shared[j] = actions[j] }
         try request(.step, during: "step")
         try readStep()
+    }
+
+    /// Env 0's frame now, as its `render()` drew it; nil for a bridge that does not render.
+    public func renderFrame() throws(EnvironmentError) -> RGBFrame? {
+        guard let frameSize, let offset = layout.frames else { return nil }
+        try request(.render, during: "render")
+        let bytes = frameSize.height * frameSize.width * 3
+        let pixels = Array(UnsafeBufferPointer(start: region.pointer(offset, as: UInt8.self), count: bytes))
+        return RGBFrame(width: frameSize.width, height: frameSize.height, pixels: pixels)
     }
 
     // MARK: Replies

@@ -16,9 +16,10 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// Runs `episodes` episodes of `checkpoint`'s policy, the env seeded from `seed`; `record`, if given, sees
     /// every step's raw observation, the action taken and V(s).
+    /// `frames`, for a `gym:` env: its Gymnasium renderer's frames of the first `frames.episodes` episodes.
     public static func run(
         checkpoint: Checkpoint, episodes: Int, seed: UInt64, bridge: BridgeOptions = .default,
-        record: ((EvaluationStep) throws -> Void)? = nil
+        record: ((EvaluationStep) throws -> Void)? = nil, frames: FrameSink? = nil
     ) throws -> EvaluationResult {
         let trainer = checkpoint.makeTrainer()
         let selection = checkpoint.environment
@@ -29,7 +30,18 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         }
         return try runGym(model: trainer.model, normalizer: trainer.observationNormalizer,
                           observationClip: checkpoint.config.observationClip, selection: selection,
-                          episodes: episodes, seed: seed, bridge: bridge, record: record)
+                          episodes: episodes, seed: seed, bridge: frames == nil ? bridge : bridge.rendering(), record: record, frames: frames)
+    }
+
+    /// Where the frames of an evaluation's first `episodes` episodes go (`ppo eval --video` of a `gym:` env).
+    public struct FrameSink {
+        public let episodes: Int
+        public let add: (_ episode: Int, _ frame: RGBFrame) throws -> Void
+
+        public init(episodes: Int, add: @escaping (_ episode: Int, _ frame: RGBFrame) throws -> Void) {
+            self.episodes = episodes
+            self.add = add
+        }
     }
 
     /// The deterministic action and V(s) for one raw observation, as both loops below take them.
@@ -53,11 +65,11 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// its own before each episode.
     public static func runGym(
         model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, selection: EnvironmentSelection,
-        episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil
+        episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil, frames: FrameSink? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentCatalog.makeVector(selection, count: 1, seed: RNG(seed: seed).split(2).seed, bridge: bridge)
         return try run(model: model, normalizer: normalizer, observationClip: observationClip, env: &env, envID: selection.id,
-                       episodes: episodes, seed: seed, fresh: true, record: record)
+                       episodes: episodes, seed: seed, fresh: true, record: record, frames: frames)
     }
 
     /// Runs `episodes` episodes of `model` on `env` (one env), reset with a seed of its own before each episode: an
@@ -65,7 +77,8 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// episode's seed, so not reset before it).
     public static func run(
         model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, env: inout any VectorEnvironment,
-        envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil
+        envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil,
+        frames: FrameSink? = nil
     ) throws -> EvaluationResult {
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
@@ -76,6 +89,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
             var step = 0
             while true {
                 let observation = env.observations
+                if let frames, episode < frames.episodes, let frame = try env.renderFrame() { try frames.add(episode, frame) }
                 let value = decide(observation, model: model, normalizer: normalizer, observationClip: observationClip, rng: &rng, action: &action)
                 try record?(EvaluationStep(episode: episode, step: step, observation: observation, action: action, value: value))
                 step += 1

@@ -29,7 +29,7 @@ struct Eval: ParsableCommand {
     var record: String?
 
     @Option(help: ArgumentHelp(
-        "Write the first --video-episodes episodes as animated GIFs (DIR/episode-N.gif), which any browser plays: the classic-control envs, native or gym:.",
+        "Write the first --video-episodes episodes as animated GIFs (DIR/episode-N.gif), which any browser plays: the classic-control envs, native or gym:, drawn from their observations; any other gym: env rendered by Gymnasium (render_mode=\"rgb_array\"; MuJoCo through EGL, MUJOCO_GL=egl by default).",
         valueName: "dir"))
     var video: String?
 
@@ -50,12 +50,14 @@ struct Eval: ParsableCommand {
         var recording = EvaluationRecording()
         var movie = try video.map { _ in try EpisodeVideo(envID: cp.envID, episodes: videoEpisodes) }
         let wanted = record != nil || movie != nil
+        let frames = movie?.needsRenderedFrames == true
+            ? EvaluationResult.FrameSink(episodes: videoEpisodes) { episode, frame in movie?.add(episode: episode, frame: frame) } : nil
         let result = try EvaluationResult.run(
             checkpoint: cp, episodes: episodes, seed: seed, bridge: bridgeFlags.options,
             record: !wanted ? nil : { step in
                 if record != nil { try recording.append(step) }
                 movie?.add(step)
-            })
+            }, frames: frames)
         if let record {
             try recording.write(to: URL(fileURLWithPath: record))
             FileHandle.standardError.write(Data("recorded \(recording.count) steps to \(record)\n".utf8))

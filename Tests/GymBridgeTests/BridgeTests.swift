@@ -216,3 +216,26 @@ struct BridgeEvaluationFailureTests {
         }
     }
 }
+
+/// Frames from Gymnasium's own renderer, through the bridge (`BridgeOptions.render`).
+@Suite("Rendering through the bridge", .enabled(if: Gym.enabled))
+struct BridgeRenderTests {
+    @Test("a rendering bridge reports its frame size in the hello and sends env 0's frame as the env drew it; a plain one renders nothing")
+    func frames() throws {
+        let selection = EnvironmentSelection(id: "gym:ppo_test_envs:Sign-v0")
+        let env = try GymVectorEnv(selection: selection, count: 2, seed: 3, options: Gym.options().rendering())
+        #expect(env.frameSize?.height == 8 && env.frameSize?.width == 12)
+        for _ in 0..<3 {
+            let frame = try #require(try env.renderFrame())
+            #expect(frame.width == 12 && frame.height == 8 && frame.pixels.count == 8 * 12 * 3)
+            // Sign-v0 paints green for a positive sign, red for a negative one, and its noise in blue.
+            let sign = env.observations[0], noise = env.observations[1]
+            let expected: [UInt8] = [sign < 0 ? 255 : 0, sign < 0 ? 0 : 255, UInt8(Int((noise + 1) * 127.5))]
+            #expect(Array(frame.pixels.prefix(3)) == expected && Array(frame.pixels.suffix(3)) == expected)
+            try [Float](repeating: 1, count: 2).withUnsafeBufferPointer { try env.step(actions: $0) }
+        }
+        let plain = try GymVectorEnv(selection: selection, count: 1, seed: 3, options: Gym.options())
+        #expect(plain.frameSize == nil)
+        #expect(try plain.renderFrame() == nil)
+    }
+}

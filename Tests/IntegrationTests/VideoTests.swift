@@ -4,18 +4,18 @@ import Testing
 /// `ppo eval --video` on trained checkpoints, the GIFs decoded back by Pillow (a decoder that is not ours).
 @Suite("Videos of evaluations (real processes, Pillow)", .enabled(if: GymPython.required || GymPython.imports("PIL")))
 struct VideoTests {
-    @Test("CartPole-v1 and gym:CartPole-v1: one GIF per recorded episode, a frame per step at 600×400, frames that are not blank and move",
+    @Test("CartPole-v1 and gym:CartPole-v1 drawn, gym:ppo_test_envs:Sign-v0 rendered by Gymnasium: one GIF per recorded episode, a frame per step at the env's size, frames that are not blank and move",
           .timeLimit(.minutes(10)))
     func cartPole() async throws {
-        for env in ["CartPole-v1", "gym:CartPole-v1"] {
+        for (env, size) in [("CartPole-v1", [600, 400]), ("gym:CartPole-v1", [600, 400]), ("gym:ppo_test_envs:Sign-v0", [12, 8])] {
             let dir = temporaryDirectory("video")
             defer { try? FileManager.default.removeItem(at: dir) }
             let train = try Spawned("ppo", ["train", "--env", env, "--workers", "0", "--steps", "2048", "--out", dir.path, "--eval-episodes", "0",
-                                            "--quiet", "--python", GymPython.path], name: "video-train")
+                                            "--quiet", "--python", GymPython.path], name: "video-train", environment: GymPython.environment)
             try #require(await train.waitForExit(timeout: 300) == 0, "\(train.stderr.suffix(1000))")
             let video = dir.appendingPathComponent("video")
             let eval = try Spawned("ppo", ["eval", "--checkpoint", dir.path, "--episodes", "2", "--video", video.path, "--video-episodes", "2",
-                                           "--json", "--python", GymPython.path], name: "video-eval")
+                                           "--json", "--python", GymPython.path], name: "video-eval", environment: GymPython.environment)
             try #require(await eval.waitForExit(timeout: 300) == 0, "\(eval.stderr.suffix(1000))")
             struct Result: Decodable { var lengths: [Int] }
             let lengths = try JSONDecoder().decode(Result.self, from: Data(eval.stdout.utf8)).lengths
@@ -37,7 +37,7 @@ struct VideoTests {
             struct Decoded: Decodable { var size: [Int]; var frames: Int; var colours: Int; var distinct: Int }
             let decoded = try JSONDecoder().decode([Decoded].self, from: Data(decode.stdout.utf8))
             for (i, gif) in decoded.enumerated() {
-                #expect(gif.size == [600, 400] && gif.frames == lengths[i], "\(env) episode \(i): \(gif), length \(lengths[i])")
+                #expect(gif.size == size && gif.frames == lengths[i], "\(env) episode \(i): \(gif), length \(lengths[i])")
                 #expect(gif.colours > 1 && gif.distinct > 1, "\(env) episode \(i) is blank or still")
             }
         }

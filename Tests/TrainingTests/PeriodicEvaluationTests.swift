@@ -1,4 +1,5 @@
 import Foundation
+import Environments
 import PPOCore
 import Testing
 @testable import Training
@@ -114,5 +115,26 @@ struct PeriodicEvaluationTests {
         _ = try LocalTraining(run: cartPole(updates: 4, every: nil), seed: 4, checkpoints: CheckpointPolicy(url: url, every: 0))
         #expect(try EvaluationHistory.read(in: dir).points.isEmpty)
         #expect(throws: Checkpoint.CheckpointError.self) { try PeriodicEvaluation.checkpoint(named: dir, best: true) }
+    }
+}
+
+@Suite("Videos of rendered frames")
+struct RenderedVideoTests {
+    @Test("rendered frames are shrunk by a whole factor to at most 320 a side and quantised to the 6×6×6 palette")
+    func quantised() throws {
+        #expect(EpisodeVideo.webPalette.count == 216 && EpisodeVideo.webPalette[215] == (255, 255, 255) && EpisodeVideo.webPalette[0] == (0, 0, 0))
+        var pixels = [UInt8](repeating: 0, count: 640 * 480 * 3)
+        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = 255 }  // all red
+        let (width, height, indices) = EpisodeVideo.quantised(RGBFrame(width: 640, height: 480, pixels: pixels))
+        #expect(width == 320 && height == 240 && indices.count == 320 * 240)
+        #expect(indices.allSatisfy { $0 == 36 * 5 } && EpisodeVideo.webPalette[36 * 5] == (255, 0, 0))
+        var video = try EpisodeVideo(envID: "gym:HalfCheetah-v5", episodes: 1)
+        #expect(video.needsRenderedFrames)
+        video.add(episode: 0, frame: RGBFrame(width: 2, height: 2, pixels: [UInt8](repeating: 128, count: 12)))
+        video.add(episode: 1, frame: RGBFrame(width: 2, height: 2, pixels: [UInt8](repeating: 128, count: 12)))  // past the episodes: ignored
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("video-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try video.write(to: dir).map(\.frames) == [1])
+        #expect(try !EpisodeVideo(envID: "CartPole-v1", episodes: 1).needsRenderedFrames)
     }
 }

@@ -2,7 +2,7 @@
 
 The worker runs it as
 
-    python3 -c SOURCE --env ID --args JSON --count K [--die-with-parent]
+    python3 -c SOURCE --env ID --args JSON --count K [--render] [--die-with-parent]
 
 It makes K environments with `gymnasium.make(ID, **args)`, sends a hello (or a refusal) on its channel, maps the
 shared-memory file named by the worker's attach message, and then serves reset / step / close requests: the
@@ -38,7 +38,9 @@ ACTIONS_OFFSET = 1280
 SECTION_ALIGNMENT = 64
 
 # Commands and reply statuses (§3).
-RESET, STEP, CLOSE = 1, 2, 3
+RESET, STEP, CLOSE, RENDER = 1, 2, 3, 4
+# The largest frame side `--render` accepts (a frame is H × W × 3 bytes per env in the shared memory).
+MAX_FRAME_SIDE = 4096
 OK, ENV_FAILED, BAD_REQUEST = 0, 1, 2
 
 # How long the bridge spins on the request sequence before it blocks on stdin.
@@ -123,6 +125,7 @@ def parse_command_line(argv):
     parser.add_argument("--env", required=True)
     parser.add_argument("--args", default="{}")
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--render", action="store_true")
     parser.add_argument("--die-with-parent", action="store_true")
     options = parser.parse_args(argv)
     if options.count < 1:
@@ -147,9 +150,35 @@ def spin_nanoseconds():
 # Making the environments and the hello (§1.3)
 
 
-def make_envs(env_id, kwargs, count):
+def make_envs(env_id, kwargs, count, render=False):
     import_env_module(env_id)
+    if render:
+        kwargs = dict(kwargs, render_mode="rgb_array")
     return [make_env(env_id, kwargs) for _ in range(count)]
+
+
+def frame_shape(env):
+    """(H, W) of the env's rgb_array frames, from one render after a reset (§1.3, `--render`)."""
+    try:
+        env.reset(seed=0)
+        frame = env.render()
+    except Exception as error:
+        print_traceback("rendering the first frame failed:")
+        raise Refusal("render_failed", f"The environment cannot render an rgb_array frame: {exception_line(error)}")
+    return checked_frame(frame, None)
+
+
+def checked_frame(frame, shape):
+    """The (H, W) of a frame that is a uint8 H × W × 3 array (of `shape` when given); else a Refusal."""
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        described = type(frame).__name__ if not isinstance(frame, np.ndarray) else f"{frame.dtype} {frame.shape}"
+        raise Refusal("render_failed", f"render() must return a uint8 array of shape (H, W, 3), not {described}")
+    h, w = int(frame.shape[0]), int(frame.shape[1])
+    if not (1 <= h <= MAX_FRAME_SIDE and 1 <= w <= MAX_FRAME_SIDE):
+        raise Refusal("render_failed", f"a frame of {h} × {w} is outside 1–{MAX_FRAME_SIDE} pixels a side")
+    if shape is not None and (h, w) != shape:
+        raise Refusal("render_failed", f"a frame of {h} × {w}, where the first was {shape[0]} × {shape[1]}")
+    return h, w
 
 
 def import_env_module(env_id):
@@ -243,7 +272,7 @@ def space_size(space):
     return 1 if isinstance(space, gym.spaces.Discrete) else int(space.shape[0])
 
 
-def hello(env_id, env):
+def hello(env_id, env, frame=None):
     check_observation_space(env.observation_space)
     check_action_space(env.action_space)
     spec = env.spec
@@ -254,7 +283,8 @@ def hello(env_id, env):
     return {"ok": True, "bridge": BRIDGE_VERSION, "gymnasium": gym.__version__, "env_id": env_id,
             "observation": describe_space(env.observation_space), "action": describe_space(env.action_space),
             "max_episode_steps": None if max_episode_steps is None else int(max_episode_steps),
-            "reward_threshold": None if reward_threshold is None else float(reward_threshold)}
+            "reward_threshold": None if reward_threshold is None else float(reward_threshold),
+            "frame": None if frame is None else list(frame)}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -310,7 +340,7 @@ def align(offset):
     return -(-offset // SECTION_ALIGNMENT) * SECTION_ALIGNMENT
 
 
-def layout(count, observation_size, action_size):
+def layout(count, observation_size, action_size, frame=None):
     """The offsets of the per-env sections for K envs, O floats per observation, A per action, and the size.
 
     The fixed part ends with the message at 192 + 1024; the actions start at 1280, as §2's table says. Every
@@ -320,6 +350,8 @@ def layout(count, observation_size, action_size):
     k, o, a = count, observation_size, action_size
     sections = (("actions", 4 * k * a), ("seeds", 8 * k), ("observations", 4 * k * o),
                 ("final_observations", 4 * k * o), ("rewards", 8 * k), ("terminated", k), ("truncated", k))
+    if frame is not None:  # `--render`: K frames of H × W × 3 bytes
+        sections += (("frames", k * frame[0] * frame[1] * 3),)
     offsets = {}
     offset = ACTIONS_OFFSET
     for name, size in sections:
@@ -331,9 +363,9 @@ def layout(count, observation_size, action_size):
 class SharedMemory:
     """numpy views of every section of the mapped file; nothing is copied in or out."""
 
-    def __init__(self, buffer, count, observation_size, action_size):
+    def __init__(self, buffer, count, observation_size, action_size, frame=None):
         k, o, a = count, observation_size, action_size
-        offsets, _ = layout(k, o, a)
+        offsets, _ = layout(k, o, a, frame)
 
         def view(dtype, offset, shape):
             return np.ndarray(shape, dtype=dtype, buffer=buffer, offset=offset)
@@ -349,18 +381,20 @@ class SharedMemory:
         self.rewards = view("<f8", offsets["rewards"], (k,))
         self.terminated = view(np.uint8, offsets["terminated"], (k,))
         self.truncated = view(np.uint8, offsets["truncated"], (k,))
+        self.frame = frame
+        self.frames = None if frame is None else view(np.uint8, offsets["frames"], (k, frame[0], frame[1], 3))
         # The request sequence as the worker left it before attaching: the first request is the next value.
         # It must be read before the attach reply, after which the worker may send at once.
         self.last_sequence = int(self.request[0])
 
 
-def attach(message, count, observation_size, action_size):
+def attach(message, count, observation_size, action_size, frame=None):
     """Maps the file an attach message names and checks its size and header against the hello."""
     if not isinstance(message, dict) or not isinstance(message.get("path"), str) \
             or type(message.get("size")) is not int:
         raise Refusal("attach_failed", f"The attach message must be {{\"path\": ..., \"size\": ...}}, not {message}")
     path, size = message["path"], message["size"]
-    _, expected = layout(count, observation_size, action_size)
+    _, expected = layout(count, observation_size, action_size, frame)
     if size != expected:
         raise Refusal("attach_failed", f"The shared memory is {size} bytes, but K={count}, O={observation_size}, "
                                        f"A={action_size} need {expected}")
@@ -374,7 +408,7 @@ def attach(message, count, observation_size, action_size):
             os.close(fd)
     except OSError as error:
         raise Refusal("attach_failed", f"Cannot map {path}: {error}")
-    shared = SharedMemory(buffer, count, observation_size, action_size)
+    shared = SharedMemory(buffer, count, observation_size, action_size, frame)
     found = tuple(int(word) for word in shared.header)
     wanted = (MAGIC, LAYOUT_VERSION, count, observation_size, action_size)
     if found != wanted:
@@ -438,6 +472,22 @@ def step_all(envs, shared, convert_action):
     return OK, 0, ""
 
 
+def render_all(envs, shared):
+    """Writes every env's rgb_array frame into the frames section (`--render` only)."""
+    if shared.frames is None:
+        return BAD_REQUEST, 0, "render asked of a bridge started without --render"
+    for i, env in enumerate(envs):
+        try:
+            frame = env.render()
+            checked_frame(frame, shared.frame)
+            shared.frames[i] = frame
+        except Refusal as refusal:
+            return ENV_FAILED, i, refusal.message
+        except Exception as error:
+            return env_failed(i, error)
+    return OK, 0, ""
+
+
 def close_all(envs):
     result = (OK, 0, "")
     for i, env in enumerate(envs):
@@ -457,6 +507,8 @@ def handle(command, envs, shared, convert_action):
         return step_all(envs, shared, convert_action)
     if command == CLOSE:
         return close_all(envs)
+    if command == RENDER:
+        return render_all(envs, shared)
     return BAD_REQUEST, 0, f"unknown command {command}"
 
 
@@ -560,14 +612,15 @@ def main(argv):
             if options.die_with_parent:
                 die_with_parent()
             import_dependencies()
-            envs = make_envs(options.env, options.kwargs, options.count)
-            write_control(channel_out, hello(options.env, envs[0]))
+            envs = make_envs(options.env, options.kwargs, options.count, options.render)
+            frame = frame_shape(envs[0]) if options.render else None
+            write_control(channel_out, hello(options.env, envs[0], frame))
             message = read_control()
             if message is None:
                 return 0
             observation_size = space_size(envs[0].observation_space)
             action_size = space_size(envs[0].action_space)
-            shared = attach(message, len(envs), observation_size, action_size)
+            shared = attach(message, len(envs), observation_size, action_size, frame)
         except Refusal as refusal:
             write_control(channel_out, {"ok": False, "kind": refusal.kind, "message": refusal.message})
             return 1

@@ -425,6 +425,39 @@ def test_layout_offsets(bridge_module):
         assert offsets == {name: getattr(client, name) for name in offsets} and size == client.size
 
 
+def test_render_writes_every_envs_frame_of_the_size_the_hello_gives(bridge_module):
+    import mmap
+    bridge_module.import_dependencies()
+    envs = bridge_module.make_envs("ppo_test_envs:Sign-v0", {}, 2, render=True)
+    frame = bridge_module.frame_shape(envs[0])
+    assert frame == (8, 12)
+    assert bridge_module.hello("ppo_test_envs:Sign-v0", envs[0], frame)["frame"] == [8, 12]
+    offsets, size = bridge_module.layout(2, 2, 1, frame)
+    assert offsets["frames"] == bridge_module.align(offsets["truncated"] + 2) and size == bridge_module.align(offsets["frames"] + 2 * 8 * 12 * 3)
+    shared = bridge_module.SharedMemory(mmap.mmap(-1, size), 2, 2, 1, frame)
+    for i, env in enumerate(envs):
+        env.reset(seed=i)
+    assert bridge_module.render_all(envs, shared) == (bridge_module.OK, 0, "")
+    for i, env in enumerate(envs):
+        assert (shared.frames[i] == env.render()).all()
+
+
+def test_render_refusals(bridge_module):
+    import mmap
+    bridge_module.import_dependencies()
+    faulty = bridge_module.make_envs("ppo_test_envs:Faulty-v0", {}, 1)  # cannot render: gym.Env.render raises
+    with pytest.raises(bridge_module.Refusal) as refusal:
+        bridge_module.frame_shape(faulty[0])
+    assert refusal.value.kind == "render_failed" and "cannot render" in refusal.value.message
+    with pytest.raises(bridge_module.Refusal, match="uint8 array of shape"):
+        bridge_module.checked_frame(np.zeros((4, 4), np.uint8), None)
+    with pytest.raises(bridge_module.Refusal, match="where the first was"):
+        bridge_module.checked_frame(np.zeros((4, 4, 3), np.uint8), (8, 12))
+    offsets, size = bridge_module.layout(1, 2, 1)
+    plain = bridge_module.SharedMemory(mmap.mmap(-1, size), 1, 2, 1)
+    assert bridge_module.render_all(faulty, plain)[0] == bridge_module.BAD_REQUEST
+
+
 def test_messages_are_cut_at_a_character_boundary(bridge_module):
     assert bridge_module.truncate_utf8("€" * 400, 1024) == ("€" * 341).encode()  # 1023 bytes
     assert bridge_module.truncate_utf8("é" * 600, 1024) == ("é" * 512).encode()
