@@ -45,10 +45,8 @@ public enum PolicyExport {
     /// What a user of the model needs to know that the graph does not say: the env, how it was made, what the
     /// outputs mean.
     static func metadata(of checkpoint: Checkpoint, clipActions: Bool) -> [String: String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let config = (try? encoder.encode(checkpoint.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let actionSpace = (try? encoder.encode(checkpoint.actionSpace)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let config = Checkpoint.metadataJSON(checkpoint.config) ?? "{}"
+        let actionSpace = Checkpoint.metadataJSON(checkpoint.actionSpace) ?? "{}"
         let normalizer = checkpoint.normalizer.map { _ in
             "inside the graph: clip((observation - mean) / sqrt(var + 1e-8), -\(checkpoint.config.observationClip), \(checkpoint.config.observationClip)), in float64"
         } ?? "none: training did not normalise observations"
@@ -79,7 +77,7 @@ public enum PolicyExport {
             "config": config,
         ]
         // A run's best policy (ppo export --best) says how it evaluated.
-        if let e = checkpoint.evaluation, let json = try? encoder.encode(e) { metadata["evaluation"] = String(decoding: json, as: UTF8.self) }
+        if let e = checkpoint.evaluation { metadata["evaluation"] = Checkpoint.metadataJSON(e) }
         return metadata
     }
 }

@@ -97,10 +97,8 @@ public struct Checkpoint: Sendable {
             tensors["obs_normalizer.mean"] = .f64(n.mean, shape: [n.dimension])
             tensors["obs_normalizer.var"] = .f64(n.variance, shape: [n.dimension])
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let configJSON = (try? encoder.encode(config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let spaceJSON = (try? encoder.encode(actionSpace)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let configJSON = Self.metadataJSON(config) ?? "{}"
+        let spaceJSON = Self.metadataJSON(actionSpace) ?? "{}"
         var metadata: [String: String] = [
             "format": Self.format, "env_id": envID, "config": configJSON, "observation_size": "\(observationSize)",
             "action_space": spaceJSON, "version": "\(version)", "updates": "\(updates)",
@@ -110,9 +108,17 @@ public struct Checkpoint: Sendable {
         if let n = normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
         if !envArguments.isEmpty { metadata["env_args"] = envArguments }
         if !recentReturns.values.isEmpty { metadata["recent_returns"] = recentReturns.values.map { "\($0)" }.joined(separator: ",") }
-        if let evaluation, let json = try? encoder.encode(evaluation) { metadata["evaluation"] = String(decoding: json, as: UTF8.self) }
+        if let evaluation { metadata["evaluation"] = Self.metadataJSON(evaluation) }
         let data = SafeTensors.encode(tensors, metadata: metadata)
         try Self.atomicWrite(data, to: url)
+    }
+
+    /// A value as the JSON text the metadata holds (`config`, `action_space`, `evaluation`): keys sorted, so the
+    /// same value is always the same text; also what an exported model's metadata repeats.
+    public static func metadataJSON<T: Encodable>(_ value: T) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The temporary files of writes to `url` are named this, then the writing process's id.
