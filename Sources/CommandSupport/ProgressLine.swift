@@ -12,6 +12,33 @@ public enum ProgressLine {
         return line
     }
 
+    /// The line of an evaluation the learner made while it trained on (it ends after its update's line).
+    public static func format(_ e: EvaluationPoint) -> String {
+        String(format: "eval after update %d  steps %8d  return %.1f ± %.1f over %d episodes  (%.1f s)", e.update, e.envSteps, e.mean, e.std, e.episodes, e.seconds)
+    }
+
+    /// What a command does after each update and each evaluation while training: the TensorBoard scalars, and
+    /// the console line unless `quiet`.
+    public struct Console: Sendable {
+        public let progress: @Sendable (TrainingProgress) -> Void
+        public let evaluated: @Sendable (EvaluationPoint) -> Void
+
+        public init(board: TensorBoardLog?, quiet: Bool) {
+            progress = { p in
+                board?.log(p)
+                guard !quiet else { return }
+                print(ProgressLine.format(p))
+                fflush(nil)
+            }
+            evaluated = { e in
+                board?.log(e)
+                guard !quiet else { return }
+                print(ProgressLine.format(e))
+                fflush(nil)
+            }
+        }
+    }
+
     static func common(update: Int, total: Int, steps: Int, rate: Double, ret: Double?, _ s: UpdateStatistics) -> String {
         let r = ret.map { String(format: "%8.1f", $0) } ?? "       -"
         return String(

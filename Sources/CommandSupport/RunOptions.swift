@@ -39,6 +39,15 @@ public struct RunOptions: ParsableArguments {
         valueName: "return"))
     public var stopAtEvalReturn: Double?
 
+    @Option(name: .customLong("eval-episodes"), help: ArgumentHelp(
+        "Deterministic episodes of each evaluation while training (--eval-every) and of ppo train's final evaluation (0: no final evaluation). Key eval_episodes, default 20.",
+        valueName: "episodes"))
+    public var evalEpisodes: Int?
+
+    @Flag(name: .customLong("eval-video"), help: ArgumentHelp(
+        "With --eval-every: record each evaluation's first episode as an animated GIF and keep the latest, in eval-latest.gif beside the checkpoint and, on a learner, on its status page (/eval.gif). The classic-control envs are drawn; any other gym: env renders rgb_array frames in the evaluation's bridge."))
+    public var evalVideo = false
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one hyper-parameter, e.g. --set gamma=0.98 (repeatable).", valueName: "key=value"))
     public var overrides: [String] = []
 
@@ -64,6 +73,7 @@ public struct RunOptions: ParsableArguments {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         if let stopAtReturn, !stopAtReturn.isFinite { throw ValidationError("--stop-at-return must be a finite number") }
         if let evalEvery, evalEvery <= 0 { throw ValidationError("--eval-every must be a positive number of updates") }
+        if let evalEpisodes, evalEpisodes < 0 { throw ValidationError("--eval-episodes must not be negative") }
         if let stopAtEvalReturn, !stopAtEvalReturn.isFinite { throw ValidationError("--stop-at-eval-return must be a finite number") }
         for o in overrides where !o.contains("=") {
             throw ValidationError("--set takes key=value, got '\(o)'")
@@ -75,8 +85,17 @@ public struct RunOptions: ParsableArguments {
         // The evaluation flags are their keys' values, set like --set after the preset (and before the --set pairs).
         var settings = overrides
         if let evalEvery { settings.insert("eval_every=\(evalEvery)", at: 0) }
+        if let evalEpisodes { settings.insert("eval_episodes=\(evalEpisodes)", at: 0) }
         if let stopAtEvalReturn { settings.insert("stop_at_eval_return=\(stopAtEvalReturn)", at: 0) }
-        return try RunConfiguration.resolve(
+        var run = try RunConfiguration.resolve(
             env: env, config: config, steps: steps, overrides: settings, envArguments: envArguments, stopAtReturn: stopAtReturn)
+        if evalVideo {
+            guard run.evaluation.every != nil else {
+                throw ValidationError("--eval-video records the evaluations made while training: give --eval-every N too")
+            }
+            do { _ = try EpisodeVideo(envID: run.envID, episodes: 1) } catch { throw ValidationError("--eval-video: \(error)") }
+            run.evaluation.video = true
+        }
+        return run
     }
 }

@@ -4,16 +4,27 @@ import NIOHTTP1
 /// What each path of the learner's HTTP endpoint answers. `/metrics` is the Prometheus exposition exactly as it
 /// always was; the others are read from the same counters (`RunStatus`).
 enum EndpointRoute {
-    case metrics, status, page, health, readiness
+    case metrics, status, page, health, readiness, video
     case notFound
     case methodNotAllowed
 
     struct Response {
         var status: HTTPResponseStatus
         var contentType: String
-        var body: String
+        var body: [UInt8]
         /// Live values: a browser or proxy must not answer from a cache.
         var uncached = false
+
+        init(status: HTTPResponseStatus, contentType: String, body: String, uncached: Bool = false) {
+            self.init(status: status, contentType: contentType, bytes: Array(body.utf8), uncached: uncached)
+        }
+
+        init(status: HTTPResponseStatus, contentType: String, bytes: [UInt8], uncached: Bool = false) {
+            self.status = status
+            self.contentType = contentType
+            body = bytes
+            self.uncached = uncached
+        }
     }
 
     init(_ request: HTTPRequestHead) {
@@ -28,6 +39,7 @@ enum EndpointRoute {
         case "/", "/index.html": self = .page
         case "/healthz": self = .health
         case "/readyz": self = .readiness
+        case "/eval.gif": self = .video
         default: self = .notFound
         }
     }
@@ -55,8 +67,13 @@ enum EndpointRoute {
                                 body: listening ? "\(state)\n" : "not yet listening for workers\n", uncached: true)
             }
             return Response(status: .ok, contentType: Self.text, body: "ready (\(state))\n", uncached: true)
+        case .video:
+            guard let video = await core.latestVideo else {
+                return Response(status: .notFound, contentType: Self.text, body: "no evaluation video yet (the learner records one with --eval-video)\n", uncached: true)
+            }
+            return Response(status: .ok, contentType: "image/gif", bytes: video.gif, uncached: true)
         case .notFound:
-            return Response(status: .notFound, contentType: Self.text, body: "the learner serves /, /status.json, /metrics, /healthz and /readyz\n")
+            return Response(status: .notFound, contentType: Self.text, body: "the learner serves /, /status.json, /metrics, /eval.gif, /healthz and /readyz\n")
         case .methodNotAllowed:
             return Response(status: .methodNotAllowed, contentType: Self.text, body: "only GET and HEAD\n")
         }

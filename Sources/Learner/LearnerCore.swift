@@ -39,8 +39,18 @@ actor LearnerCore {
     let options: LearnerOptions
     let spec: EnvironmentSpec
     private let job: TrainingJob
-    /// The update in progress, if any.
+    /// The greedy evaluations while training (`eval_every`), if the run makes them.
+    private let evaluator: EvaluationJob?
+    /// The update or the evaluation in progress, if any: one at a time, and no update starts until it has ended.
     private var update: Task<Void, Never>?
+    /// When the rollout filled while an evaluation ran (the time the learner waits for evaluations).
+    private var rolloutWaitingSince: ContinuousClock.Instant?
+    /// The latest evaluation's first episode (`--eval-video`), for the status page.
+    private(set) var latestVideo: PeriodicEvaluation.LatestVideo?
+    /// Whether `update` is an evaluation.
+    private var evaluating = false
+    /// The evaluations so far (a copy of the evaluator's, taken when each ends).
+    private var evaluations: EvaluationHistory
     private var scheduler: Scheduler
     private var sessions: [Int: Session] = [:]
     private var nextSession = 1
@@ -70,6 +80,9 @@ actor LearnerCore {
         if let url = options.checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
         job = try TrainingJob(options: options, spec: spec, logger: logger)
+        evaluator = EvaluationJob(options: options)
+        evaluations = options.evaluationHistory
+        metrics.note(options.evaluationHistory, evaluates: evaluator != nil)
         metrics.envSteps = options.resume?.envSteps ?? 0
         metrics.policyVersion = job.version
         metrics.updates = job.updates
@@ -83,7 +96,7 @@ actor LearnerCore {
         metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
-        if job.updates >= options.run.totalUpdates || saved.reaches(options.run.stopAtReturn) {
+        if let resume = options.resume, ResumeRules.isFinished(resume, run: options.run, evaluations: options.evaluationHistory) {
             // A finished run, resumed only to serve its status (--serve-after-finish): nothing to train.
             finished = true
             ending = Goodbye(reason: .finished, message: "training complete")
@@ -135,18 +148,7 @@ actor LearnerCore {
 
     /// What every worker is told of the run (§4.2).
     private func welcome(version: UInt16) -> Welcome {
-        let config = job.config
-        let actionKind: Welcome.ActionKind = switch spec.actionSpace {
-        case .discrete(let n): .discrete(n)
-        case .box(let low, _): .continuous(low.count)
-        }
-        return Welcome(
-            version: version, runID: options.runID, envID: spec.id, policyVersion: weights.policyVersion, seed: options.seed,
-            maxUnackedBatches: UInt16(options.maxUnackedBatches), heartbeatIntervalMilliseconds: UInt32(options.heartbeatIntervalMilliseconds),
-            activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
-            actionKind: actionKind, parameterCount: weights.parameters.count, observationClip: config.observationClip,
-            normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip,
-            envArguments: options.run.envArguments, envSignature: signature)
+        Welcome(version: version, options: options, spec: spec, config: job.config, weights: weights, signature: signature)
     }
 
     /// A connection ended: its open grants return to the pool.
@@ -258,7 +260,12 @@ actor LearnerCore {
             metrics.episodes += 1
         }
         metrics.recentReturn = recent.mean
-        if scheduler.isComplete && update == nil { startUpdate() }
+        guard scheduler.isComplete else { return }
+        if update == nil {
+            startUpdate()
+        } else if evaluating, rolloutWaitingSince == nil {
+            rolloutWaitingSince = .now
+        }
     }
 
     private func offerGrant(to id: Int) {
@@ -267,7 +274,9 @@ actor LearnerCore {
         // Whether the session's version may collect now (with lag 0: not while an update runs) is the scheduler's rule;
         // during the run's last update nothing is granted: no rollout follows it (and no batch is in flight when
         // the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
-        guard !stopping, !finished, !(update != nil && metrics.updates + 1 >= totalUpdates), let s = sessions[id], let holding = s.holding,
+        // (An evaluation runs after its update: the last one's follows update `totalUpdates`.)
+        let lastRunning = update != nil && metrics.updates + (evaluating ? 0 : 1) >= totalUpdates
+        guard !stopping, !finished, !lastRunning, let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
@@ -311,24 +320,61 @@ actor LearnerCore {
         history.record(update: metrics.updates, envSteps: metrics.envSteps, meanReturn: metrics.recentReturn,
                        statistics: outcome.report.statistics, seconds: outcome.report.seconds)
         options.progress(progress(outcome.report.statistics))
-        if metrics.updates >= totalUpdates {
-            finish(reason: .finished, message: "training complete")
+        // No rollout follows an update that ends the run.
+        if runEnd == nil {
+            for s in sessions.values { s.outbound.yield(.encoded(outcome.frame)) }
+        }
+        if let snapshot = outcome.evaluationSnapshot, let evaluator {
+            // The workers collect the next rollout with the new weights while the policy is judged.
+            evaluating = true
+            update = Task {
+                let result = await evaluator.evaluate(snapshot)
+                self.finishEvaluation(result)
+            }
             return
         }
-        if let target = options.run.stopAtReturn, recent.reaches(target) {
-            logger.info("\(recent.reachedLine(target: target, update: metrics.updates, of: totalUpdates))")
-            metrics.reachedTarget = true
-            metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
-            finish(reason: .finished, message: "training complete (reached the return target)")
-            return
-        }
-        for s in sessions.values {
-            s.outbound.yield(.encoded(outcome.frame))
-        }
-        // With a policy lag the next rollout may have filled during the update (not trained once stopping: its
-        // transitions are counted as unfinished).
-        if scheduler.isComplete && !stopping { startUpdate() }
+        continueAfterUpdate()
     }
+
+    private func finishEvaluation(_ outcome: EvaluationJob.Outcome) {
+        update = nil
+        evaluating = false
+        evaluations = outcome.history
+        metrics.note(outcome.history, evaluates: true)
+        if let video = outcome.video { latestVideo = video }
+        if let since = rolloutWaitingSince {
+            metrics.evaluationWaitSecondsTotal += since.duration(to: .now).secondsValue
+            rolloutWaitingSince = nil
+        }
+        if let point = outcome.point { options.evaluated(point) }
+        continueAfterUpdate()
+    }
+
+    /// After an update and its evaluation: the run ends when that was its last update or it reached a target
+    /// (the training episodes' return, or the greedy evaluation's); otherwise the next update starts if its
+    /// rollout is full (with a policy lag, or while the evaluation ran, it may have filled meanwhile; not trained
+    /// once stopping: its transitions are counted as unfinished).
+    private func continueAfterUpdate() {
+        guard let end = runEnd else {
+            if scheduler.isComplete && !stopping { startUpdate() }
+            return
+        }
+        switch end {
+        case .allUpdates:
+            finish(reason: .finished, message: end.goodbye)
+            return
+        case .returnTarget:
+            metrics.reachedTarget = true
+        case .evaluationTarget:
+            metrics.reachedEvalTarget = true
+        }
+        logger.info("\(end.line(update: metrics.updates, of: totalUpdates, recent: recent, evaluations: evaluations))")
+        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
+        finish(reason: .finished, message: end.goodbye)
+    }
+
+    /// Whether the run is over after the updates and evaluations made so far (`RunEnd`).
+    private var runEnd: RunEnd? { RunEnd.check(options.run, updates: metrics.updates, recent: recent, evaluations: evaluations) }
 
     /// Env steps per second since this process started (a resumed run counts from the resume).
     private func stepsPerSecond(over seconds: Double) -> Double {
@@ -397,9 +443,15 @@ actor LearnerCore {
             etaSeconds: nil, episodes: metrics.episodes, recentReturn: metrics.recentReturn?.finite, workersConnected: sessions.count)
         if !finished, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
         let scheduler = self.scheduler
-        return RunStatus(
+        var status = RunStatus(
             metrics: currentMetrics(), run: run, roster: roster, history: history, now: now,
             openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
+        if let schedule = evaluator?.schedule, let every = schedule.every {
+            status.evaluation = RunStatus.Evaluations(
+                every: every, episodes: schedule.episodes, target: schedule.stopAtReturn, points: evaluations.points,
+                best: evaluations.best, videoUpdate: latestVideo?.update)
+        }
+        return status
     }
 
     /// The current state as a checkpoint (for tests and the final summary).

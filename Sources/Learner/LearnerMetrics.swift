@@ -35,10 +35,40 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
     public var reachedTarget: Bool?
     /// Checkpoint writes and failures; `lastFailure` set at the end means the final checkpoint was not written.
     public var checkpoints = CheckpointRecord()
+    /// The greedy evaluations while training (`eval_every`; exported only when the run evaluates): how many, the
+    /// latest and the best, the time they took, the time the learner waited for one with a full rollout to train
+    /// on, and whether one reached `stop_at_eval_return` (nil otherwise).
+    public var evaluates = false
+    public var evaluations = 0
+    public var lastEvaluation: EvaluationPoint?
+    public var bestEvaluation: EvaluationPoint?
+    public var evaluationSecondsTotal = 0.0
+    public var evaluationWaitSecondsTotal = 0.0
+    public var reachedEvalTarget: Bool?
 
     public init() {}
 
     public var droppedTotal: Int { transitionsDropped.values.reduce(0, +) }
+
+    /// What the evaluations while training came to, for the end of a run (nil: there were none).
+    public var evaluationLine: String? {
+        guard evaluations > 0 else { return nil }
+        var line = String(format: "%d evaluations while training took %.1f s (a full rollout waited %.1f s for them)", evaluations,
+                          evaluationSecondsTotal, evaluationWaitSecondsTotal)
+        if let best = bestEvaluation {
+            line += String(format: "; the best, %.1f ± %.1f after update %d, is in best.safetensors", best.mean, best.std, best.update)
+        }
+        return line
+    }
+
+    /// The evaluations so far (`evaluates`: the run makes them).
+    mutating func note(_ history: EvaluationHistory, evaluates: Bool) {
+        self.evaluates = evaluates
+        evaluations = history.points.count
+        lastEvaluation = history.latest
+        bestEvaluation = history.best
+        evaluationSecondsTotal = history.seconds
+    }
 
     /// The Prometheus exposition text.
     public func prometheusText() -> String {
@@ -81,6 +111,16 @@ public struct LearnerMetrics: Sendable, Equatable, Codable {
         metric("ppo_checkpoints_written_total", "counter", "Checkpoints written.", [("", Double(checkpoints.written))])
         metric("ppo_checkpoint_failures_total", "counter", "Checkpoint writes that failed (the run went on; the last one written stays).", [("", Double(checkpoints.failures))])
         metric("ppo_episode_return", "gauge", "Mean return of the last 20 episodes.", [("", recentReturn ?? .nan)])
+        if evaluates {
+            metric("ppo_evaluations_total", "counter", "Greedy evaluations made while training.", [("", Double(evaluations))])
+            metric("ppo_eval_mean_return", "gauge", "Mean return of the latest greedy evaluation.", [("", lastEvaluation?.mean ?? .nan)])
+            metric("ppo_eval_best_mean_return", "gauge", "Best mean return of a greedy evaluation (the policy in best.safetensors).",
+                   [("", bestEvaluation?.mean ?? .nan)])
+            metric("ppo_evaluation_seconds_total", "counter", "Time spent in greedy evaluations (the workers collect meanwhile).",
+                   [("", evaluationSecondsTotal)])
+            metric("ppo_evaluation_wait_seconds_total", "counter", "Time a full rollout waited for an evaluation to end before its update.",
+                   [("", evaluationWaitSecondsTotal)])
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -45,6 +45,10 @@ public struct LearnerOptions: Sendable {
     public var maxPolicyLag: Int
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (TrainingProgress) -> Void
+    /// A resumed run's evaluations so far (`EvaluationHistory.read`; its best goes on).
+    public var evaluationHistory = EvaluationHistory()
+    /// Called after every evaluation while training (on the learner's executor; keep it quick).
+    public var evaluated: @Sendable (EvaluationPoint) -> Void = { _ in }
 
     public init(
         run: RunConfiguration, seed: UInt64, host: String = "0.0.0.0", port: Int = 9000, tls: NIOSSLContext?,

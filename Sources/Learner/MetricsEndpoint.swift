@@ -68,11 +68,10 @@ final class MetricsHandler: ChannelInboundHandler {
             let response = await EndpointRoute(request).response(core: core, listening: listening())
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: response.contentType)
-            headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
+            headers.add(name: "Content-Length", value: "\(response.body.count)")
             headers.add(name: "Connection", value: "close")
             if response.uncached { headers.add(name: "Cache-Control", value: "no-store") }
-            let body = request.method == .HEAD ? "" : response.body
-            let buffer = channel.allocator.buffer(string: body)
+            let buffer = channel.allocator.buffer(bytes: request.method == .HEAD ? [] : response.body)
             channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)), promise: nil)
             channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
             channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// What `GET /status.json` answers (and the status page and `ppo status` show): the run, its learning curve, the
 /// last updates' losses, every worker, and the refusals. Field names are stable (snake_case in JSON, documented in
@@ -21,6 +22,8 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public var refusals: Refusals
     public var grants: Grants
     public var checkpoints: Checkpoints
+    /// The greedy evaluations while training (absent when the run makes none).
+    public var evaluation: Evaluations? = nil
 
     public struct Run: Codable, Sendable, Equatable {
         public var runID: String
@@ -95,6 +98,18 @@ public struct RunStatus: Codable, Sendable, Equatable {
         public var completed: Int
         public var returned: Int
         public var open: Int
+    }
+
+    public struct Evaluations: Codable, Sendable, Equatable {
+        /// `eval_every`, `eval_episodes`, `stop_at_eval_return`.
+        public var every: Int
+        public var episodes: Int
+        public var target: Double?
+        /// Every evaluation so far, oldest first, and the best (the policy in best.safetensors).
+        public var points: [EvaluationPoint]
+        public var best: EvaluationPoint?
+        /// The update whose evaluation's first episode `/eval.gif` shows (absent: no video, `--eval-video`).
+        public var videoUpdate: Int?
     }
 
     public struct Checkpoints: Codable, Sendable, Equatable {

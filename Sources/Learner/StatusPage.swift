@@ -10,7 +10,7 @@ enum StatusPage {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>PPO learner</title>
 <style>
-  :root { --fg: #1d232a; --muted: #5f6b76; --line: #d7dde3; --accent: #1f6feb; --bad: #c0392b; --good: #1e7d32; }
+  :root { --fg: #1d232a; --muted: #5f6b76; --line: #d7dde3; --accent: #1f6feb; --bad: #c0392b; --good: #1e7d32; --eval: #d9730d; }
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; }
   h1 { font-size: 1.3rem; margin: 0 0 .2rem; } h2 { font-size: 1rem; margin: 1.4rem 0 .4rem; }
   .muted { color: var(--muted); } .bad { color: var(--bad); } .good { color: var(--good); }
@@ -24,6 +24,11 @@ enum StatusPage {
   svg { width: 100%; height: 18rem; border: 1px solid var(--line); border-radius: 4px; }
   svg .axis { stroke: var(--muted); stroke-width: 1; } svg text { fill: var(--muted); font-size: 11px; }
   svg polyline { fill: none; stroke: var(--accent); stroke-width: 2; } svg circle { fill: var(--accent); }
+  svg polyline.eval { stroke: var(--eval); stroke-dasharray: 5 3; } svg circle.eval { fill: var(--eval); }
+  .key { display: inline-block; width: 1.4rem; height: 0; border-top: 2px solid var(--accent); vertical-align: middle; margin: 0 .3rem 0 .6rem; }
+  .key.eval { border-top: 2px dashed var(--eval); }
+  #evaluation { display: flex; gap: 1.5rem; align-items: flex-start; flex-wrap: wrap; margin-top: .6rem; }
+  #eval-video { max-width: 24rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
   #banner { padding: .4rem .6rem; border-radius: 4px; background: #fdecea; display: none; }
 </style>
 </head>
@@ -31,8 +36,13 @@ enum StatusPage {
 <h1>PPO learner <span id="title" class="muted"></span></h1>
 <div id="banner" class="bad"></div>
 <div id="run"></div>
-<h2>Learning curve <span class="muted">(mean return of the last 20 episodes, against env steps)</span></h2>
-<svg id="curve" data-points="0" viewBox="0 0 900 280" preserveAspectRatio="none" role="img" aria-label="learning curve"></svg>
+<h2>Learning curve <span class="muted">(return against env steps)</span></h2>
+<div class="muted"><span class="key"></span>training: mean of the last 20 episodes<span id="eval-key" hidden><span class="key eval"></span>greedy evaluation: mean over its episodes</span></div>
+<svg id="curve" data-points="0" data-eval-points="0" viewBox="0 0 900 280" preserveAspectRatio="none" role="img" aria-label="learning curve"></svg>
+<div id="evaluation" hidden>
+  <div><h2>Greedy evaluation</h2><div id="eval-summary"></div></div>
+  <figure id="eval-figure" hidden><img id="eval-video" data-update="" alt="the latest evaluation's first episode"><figcaption id="eval-caption" class="muted"></figcaption></figure>
+</div>
 <h2>Recent updates</h2>
 <table id="updates"><thead><tr><th>update</th><th>env steps</th><th>policy loss</th><th>value loss</th><th>entropy</th><th>approx KL</th><th>clip fraction</th><th>expl. var.</th><th>seconds</th></tr></thead><tbody></tbody></table>
 <h2>Workers <span id="worker-count" class="muted"></span></h2>
@@ -62,19 +72,40 @@ function renderRun(s) {
   for (const [k, v] of fields) { const d = document.createElement("div"); d.id = "run-" + k.replace(/[^a-z]+/g, "-"); const l = document.createElement("span"); l.textContent = k; const b = document.createElement("b"); b.textContent = v; d.append(l, b); box.append(d); }
 }
 
-function renderCurve(points) {
+function renderCurve(points, evals) {
   const svg = $("curve"), ns = "http://www.w3.org/2000/svg", W = 900, H = 280, L = 60, B = 30, T = 10, R = 10;
-  svg.replaceChildren(); svg.dataset.points = points.length;
+  svg.replaceChildren(); svg.dataset.points = points.length; svg.dataset.evalPoints = evals.length;
   const add = (tag, attrs, text) => { const e = document.createElementNS(ns, tag); for (const k in attrs) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; svg.append(e); return e; };
   add("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }); add("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" });
-  if (points.length === 0) { add("text", { x: L + 10, y: H / 2 }, "no finished episodes yet"); return; }
-  const xs = points.map(p => p.env_steps), ys = points.map(p => p.mean_return);
+  if (points.length === 0 && evals.length === 0) { add("text", { x: L + 10, y: H / 2 }, "no finished episodes yet"); return; }
+  const all = points.concat(evals.map(e => ({ env_steps: e.env_steps, mean_return: e.mean })));
+  const xs = all.map(p => p.env_steps), ys = all.map(p => p.mean_return);
   const x0 = 0, x1 = Math.max(...xs, 1); let y0 = Math.min(...ys), y1 = Math.max(...ys); if (y1 - y0 < 1e-9) { y0 -= 1; y1 += 1; }
   const px = (x) => L + (x - x0) / (x1 - x0) * (W - L - R), py = (y) => H - B - (y - y0) / (y1 - y0) * (H - B - T);
   for (const [v, y] of [[y1, T + 4], [y0, H - B]]) add("text", { x: 4, y: y }, fmt(v, 1));
   add("text", { x: W - R - 4, y: H - 8, "text-anchor": "end" }, fmt(x1) + " steps"); add("text", { x: L, y: H - 8 }, "0");
   add("polyline", { points: points.map(p => px(p.env_steps).toFixed(1) + "," + py(p.mean_return).toFixed(1)).join(" ") });
   for (const p of points) add("circle", { cx: px(p.env_steps).toFixed(1), cy: py(p.mean_return).toFixed(1), r: points.length > 200 ? 1.2 : 2.5, class: "point" });
+  if (evals.length === 0) return;
+  add("polyline", { points: evals.map(e => px(e.env_steps).toFixed(1) + "," + py(e.mean).toFixed(1)).join(" "), class: "eval" });
+  for (const e of evals) add("circle", { cx: px(e.env_steps).toFixed(1), cy: py(e.mean).toFixed(1), r: 3, class: "eval" });
+}
+
+function renderEvaluation(ev) {
+  $("eval-key").hidden = !ev; $("evaluation").hidden = !ev;
+  if (!ev) return;
+  const last = ev.points[ev.points.length - 1], best = ev.best;
+  const line = (e) => fmt(e.mean, 1) + " ± " + fmt(e.std, 1) + " after update " + e.update + " (" + fmt(e.env_steps) + " steps)";
+  $("eval-summary").replaceChildren(...[
+    "every " + ev.every + " updates, " + ev.episodes + " deterministic episodes" + (ev.target === null || ev.target === undefined ? "" : "; the run stops at " + fmt(ev.target, 1)),
+    "latest: " + (last ? line(last) : "none yet"), "best: " + (best ? line(best) + " — best.safetensors" : "none yet")
+  ].map(t => { const d = document.createElement("div"); d.textContent = t; return d; }));
+  const video = $("eval-video"), update = ev.video_update;
+  $("eval-figure").hidden = update === null || update === undefined;
+  if (update !== null && update !== undefined && video.dataset.update !== String(update)) {
+    video.src = "eval.gif?update=" + update; video.dataset.update = String(update);
+    $("eval-caption").textContent = "the evaluation after update " + update + ", its first episode";
+  }
 }
 
 function renderUpdates(rows) {
@@ -112,7 +143,7 @@ async function poll() {
     const answer = await fetch("status.json", { cache: "no-store" });
     if (!answer.ok) throw new Error("status.json answered " + answer.status);
     const s = await answer.json();
-    renderRun(s); renderCurve(s.curve); renderUpdates(s.recent_updates); renderWorkers(s.workers); renderRefusals(s.refusals);
+    renderRun(s); renderCurve(s.curve, s.evaluation ? s.evaluation.points : []); renderEvaluation(s.evaluation); renderUpdates(s.recent_updates); renderWorkers(s.workers); renderRefusals(s.refusals);
     document.body.dataset.polls = Number(document.body.dataset.polls) + 1;
     $("banner").style.display = "none";
     $("updated").textContent = "updated " + time(s.generated_at) + " · polling status.json every second";

@@ -19,6 +19,8 @@ final class TrainingJob: Sendable {
         var frame: ByteBuffer
         /// The checkpoint written after the update, if one was due.
         var checkpoint: CheckpointOutcome?
+        /// The state after the update, when an evaluation is due after it (`eval_every`).
+        var evaluationSnapshot: Checkpoint?
     }
 
     private let trainer: Exclusive<Trainer>
@@ -26,6 +28,7 @@ final class TrainingJob: Sendable {
     let environment: EnvironmentSelection
     private let logger: Logger
     private let maxPolicyLag: UInt64
+    private let evaluation: EvaluationSchedule
 
     /// A new trainer, or the one `resume` holds (checked to fit `spec`).
     init(options: LearnerOptions, spec: EnvironmentSpec, logger: Logger) throws {
@@ -42,6 +45,7 @@ final class TrainingJob: Sendable {
         environment = options.run.environment
         self.logger = logger
         maxPolicyLag = UInt64(options.maxPolicyLag)
+        evaluation = options.run.evaluation
     }
 
     /// Read only between updates (`LearnerCore` never asks while one runs).
@@ -64,7 +68,10 @@ final class TrainingJob: Sendable {
                 let written = self.checkpoints.writeIfDue(
                     { self.checkpoint(envSteps: envSteps, recentReturns: recentReturns) }, afterUpdate: update, of: total, logger: self.logger)
                 let next = self.weights()
-                continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next)), checkpoint: written))
+                let snapshot = self.evaluation.isDue(afterUpdate: update)
+                    ? self.checkpoint(envSteps: envSteps, recentReturns: recentReturns) : nil
+                continuation.resume(returning: Outcome(report: report, weights: next, frame: Frame.encode(.weights(next)), checkpoint: written,
+                                                       evaluationSnapshot: snapshot))
             }
         }
     }

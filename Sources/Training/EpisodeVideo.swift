@@ -73,6 +73,9 @@ public struct EpisodeVideo {
         encoders[step.episode]?.add(frame: frame.pixels)
     }
 
+    /// The animated GIF of `episode`, if it was recorded.
+    public func file(episode: Int) -> [UInt8]? { encoders[episode]?.file }
+
     /// Writes `episode-N.gif` for each recorded episode into `directory`; the files written and their frames.
     public func write(to directory: URL) throws(AtomicFile.Failure) -> [(url: URL, frames: Int, bytes: Int)] {
         var written: [(URL, Int, Int)] = []

@@ -11,6 +11,8 @@ public struct EvaluationSchedule: Sendable, Equatable {
     public var episodes = 20
     /// The evaluated mean return that ends the run; nil: none.
     public var stopAtReturn: Double?
+    /// Each evaluation records its first episode, and the latest is kept (`--eval-video`; a flag, not a key).
+    public var video = false
 
     public init(every: Int? = nil, episodes: Int = 20, stopAtReturn: Double? = nil) {
         self.every = every

@@ -30,6 +30,9 @@ public struct TrainingSummary: Sendable, Codable {
     public var bestEvaluation: EvaluationPoint?
     public var lastEvaluation: EvaluationPoint?
     public var evaluationSeconds = 0.0
+    /// A learner's runs (`--workers N`): how long a full rollout waited for evaluations (the workers collect while
+    /// the learner evaluates); in one process the loop waits for each evaluation's whole time.
+    public var evaluationWaitSeconds: Double?
     public var reachedEvalTarget = false
     public var firstReach: FirstReach?
     public var checkpoint: String?
@@ -134,11 +137,10 @@ public final class LocalTraining {
         let startSteps = envSteps
         returns.start = start
         var record = CheckpointRecord()
-        func ending() -> Bool {
-            stop?.isRequested == true || returns.recent.reaches(run.stopAtReturn) || evaluation.history.reaches(run.evaluation.stopAtReturn)
-        }
+        func end() -> RunEnd? { RunEnd.check(run, updates: trainer.updates, recent: returns.recent, evaluations: evaluation.history) }
+        func ending() -> Bool { stop?.isRequested == true || end() != nil }
 
-        while trainer.updates < totalUpdates, !ending() {
+        while !ending() {
             let rollout = try collection.next(for: trainer, stepsPerEnv: stepsPerEnv)
             returns.note(rollout.episodes, envStepsBefore: envSteps)
             // With a lag, the rollout after this one is collected while this one trains (not after the last update).
@@ -160,31 +162,27 @@ public final class LocalTraining {
         }
         // Stopped early: a rollout collected for an update that will not run is dropped (its steps were never counted).
         collection.drain()
-        let reachedTarget = trainer.updates < totalUpdates && returns.recent.reaches(run.stopAtReturn)
-        let reachedEvalTarget = trainer.updates < totalUpdates && evaluation.history.reaches(run.evaluation.stopAtReturn)
-        if trainer.updates < totalUpdates {
-            record.note(writeAtStop(reachedTarget: reachedTarget, reachedEvalTarget: reachedEvalTarget, of: totalUpdates))
-        }
+        let ended = end()
+        if ended != .allUpdates { record.note(writeAtStop(ended, of: totalUpdates)) }
         let wall = seconds()
         var summary = TrainingSummary(
             envID: run.envID, envSteps: envSteps, updates: trainer.updates, episodes: returns.episodes, wallSeconds: wall,
             stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.recent.mean,
             firstReach: returns.firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
-        summary.reachedTarget = reachedTarget
-        summary.note(evaluation.history, reachedTarget: reachedEvalTarget)
+        summary.reachedTarget = ended?.isReturnTarget == true
+        summary.note(evaluation.history, reachedTarget: ended?.isEvaluationTarget == true)
         return summary
     }
 
-    /// The checkpoint of a run that ends before its last update, and the line that says why.
-    private func writeAtStop(reachedTarget: Bool, reachedEvalTarget: Bool, of totalUpdates: Int) -> CheckpointOutcome? {
-        if reachedTarget, let target = run.stopAtReturn {
-            logger.info("\(returns.recent.reachedLine(target: target, update: trainer.updates, of: totalUpdates))")
-        } else if reachedEvalTarget, let target = run.evaluation.stopAtReturn {
-            logger.info("\(evaluation.history.reachedLine(target: target, of: totalUpdates))")
+    /// The checkpoint of a run that ends before its last update (on a target, `end`, or stopped: nil), and the
+    /// line that says why.
+    private func writeAtStop(_ end: RunEnd?, of totalUpdates: Int) -> CheckpointOutcome? {
+        if let end {
+            logger.info("\(end.line(update: trainer.updates, of: totalUpdates, recent: returns.recent, evaluations: evaluation.history))")
         }
         guard let url = checkpoints.url else { return nil }
         let outcome = checkpoints.write(checkpoint(), when: "at the stop", logger: logger)
-        if outcome == .written, !reachedTarget, !reachedEvalTarget {
+        if outcome == .written, end == nil {
             logger.info("stopped after update \(trainer.updates) of \(totalUpdates); checkpoint written to \(url.path) (continue with --resume)")
         }
         return outcome

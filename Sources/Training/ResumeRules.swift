@@ -35,22 +35,26 @@ public enum ResumeRules {
     /// last episodes reached the run's `stop_at_return`, or its last evaluation (in `evaluations`, the run's
     /// history) reached `stop_at_eval_return`.
     public static func isFinished(_ checkpoint: Checkpoint, run: RunConfiguration, evaluations: EvaluationHistory = EvaluationHistory()) -> Bool {
-        checkpoint.updates >= run.totalUpdates || checkpoint.recentReturns.reaches(run.stopAtReturn)
-            || evaluations.reaches(run.evaluation.stopAtReturn)
+        end(of: checkpoint, run: run, evaluations: evaluations) != nil
+    }
+
+    /// How `checkpoint`'s run ended, if it did (`RunEnd`, the rule while it trained).
+    static func end(of checkpoint: Checkpoint, run: RunConfiguration, evaluations: EvaluationHistory) -> RunEnd? {
+        RunEnd.check(run, updates: checkpoint.updates, recent: checkpoint.recentReturns, evaluations: evaluations)
     }
 
     /// Why `checkpoint` has finished `run`, for the refusal to continue it.
     public static func finishedReason(_ checkpoint: Checkpoint, run: RunConfiguration, evaluations: EvaluationHistory = EvaluationHistory()) -> String {
-        guard checkpoint.updates < run.totalUpdates else {
+        switch end(of: checkpoint, run: run, evaluations: evaluations) {
+        case .returnTarget(let target):
+            let mean = checkpoint.recentReturns.mean ?? target
+            return "its last \(checkpoint.recentReturns.values.count) episodes returned \(mean) on average, which reaches --stop-at-return \(target); raise or drop --stop-at-return to train further"
+        case .evaluationTarget(let target):
+            let last = evaluations.latest
+            return "its evaluation after update \(last?.update ?? 0) returned \(last?.mean ?? target) on average, which reaches --stop-at-eval-return \(target); raise or drop --stop-at-eval-return to train further"
+        case .allUpdates, nil:
             return "\(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further"
         }
-        if let target = run.stopAtReturn, checkpoint.recentReturns.reaches(target), let mean = checkpoint.recentReturns.mean {
-            return "its last \(checkpoint.recentReturns.values.count) episodes returned \(mean) on average, which reaches --stop-at-return \(target); raise or drop --stop-at-return to train further"
-        }
-        if let target = run.evaluation.stopAtReturn, let last = evaluations.latest {
-            return "its evaluation after update \(last.update) returned \(last.mean) on average, which reaches --stop-at-eval-return \(target); raise or drop --stop-at-eval-return to train further"
-        }
-        return "\(checkpoint.updates) updates, \(checkpoint.envSteps) env steps, and --steps \(run.totalSteps) asks for no more; give a larger --steps to train further"
     }
 
     /// Each setting as its JSON text, by its snake_case key.

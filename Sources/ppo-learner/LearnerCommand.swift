@@ -112,40 +112,38 @@ struct LearnerCommand: AsyncParsableCommand {
         }
     }
 
+    /// The learner these flags describe.
+    func learnerOptions(run: RunConfiguration, checkpoints: CheckpointPolicy, resume: Checkpoint?) throws -> LearnerOptions {
+        let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
+        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet)
+        var options = LearnerOptions(
+            run: run, seed: runOptions.seed, host: host, port: port, tls: tls,
+            limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
+            helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
+            maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
+            grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
+            resume: resume, metricsPort: metricsPort, metricsHost: metricsHost,
+            bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: run.ppo.maxPolicyLag,
+            progress: console.progress)
+        options.evaluated = console.evaluated
+        return options
+    }
+
     func run() async throws {
         ConsoleOutput.bootstrapLogging(level: quiet ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
-        try StartRefusal.exitOnRefusal {
-            guard run.evaluation.every == nil else {
-                throw StartRefusal("--eval-every (eval_every) evaluates in one process (ppo train --workers 0); the learner does not evaluate while training yet")
-            }
-        }
         let dir = URL(fileURLWithPath: checkpointDir ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal {
             try checkpointFlags.resolve(&run, options: runOptions, folder: dir, folderFlag: "--checkpoint-dir", serveFinished: serveAfterFinish)
         }
         lagFlag.apply(to: &run.ppo)
-        let alreadyFinished = resumeFrom.map { ResumeRules.isFinished($0, run: run) } ?? false
+        let evaluations = try PeriodicEvaluation.history(in: dir, resuming: resumeFrom != nil)
+        let alreadyFinished = resumeFrom.map { ResumeRules.isFinished($0, run: run, evaluations: evaluations) } ?? false
         let checkpointURL = CheckpointPolicy.file(in: dir)
-        let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
-        let quiet = self.quiet
-        let board = try runOptions.tensorBoard()
-        let options = LearnerOptions(
-            run: run, seed: seed, host: host, port: port, tls: tls,
-            limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
-            helloTimeout: .milliseconds(Int(helloTimeout * 1000)), idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
-            maxConnections: maxConnections, maxStepsPerGrant: grantSteps,
-            grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
-            resume: resumeFrom, metricsPort: metricsPort, metricsHost: metricsHost,
-            bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: run.ppo.maxPolicyLag,
-            progress: { p in
-                board?.log(p)
-                guard !quiet else { return }
-                print(ProgressLine.format(p))
-                fflush(nil)
-            })
+        var options = try learnerOptions(run: run, checkpoints: checkpoints, resume: resumeFrom)
+        options.evaluationHistory = evaluations
         let server = try LearnerServer(options: options)
         if alreadyFinished {
             print("the run in \(dir.path) has finished; serving its status and telling workers so, until stopped")
@@ -171,7 +169,8 @@ struct LearnerCommand: AsyncParsableCommand {
         }
         if alreadyFinished { return }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps\(metrics.reachedTarget == true ? " (reached --stop-at-return)" : ""); transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
+        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps\(metrics.reachedTarget == true ? " (reached --stop-at-return)" : "")\(metrics.reachedEvalTarget == true ? " (a greedy evaluation reached --stop-at-eval-return)" : ""); transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
+        if let line = metrics.evaluationLine { print(line) }
         if let failure = metrics.checkpoints.finalFailure {
             FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
             throw ExitCode(1)

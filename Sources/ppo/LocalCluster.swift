@@ -31,6 +31,9 @@ struct LocalCluster: Sendable {
     /// Told the status page's address once it listens.
     var onStatusPage: @Sendable (String) -> Void
     var progress: @Sendable (TrainingProgress) -> Void
+    /// A resumed run's evaluations, and who is told of each new one.
+    var evaluationHistory = EvaluationHistory()
+    var evaluated: @Sendable (EvaluationPoint) -> Void = { _ in }
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
                 resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil,
@@ -67,10 +70,12 @@ struct LocalCluster: Sendable {
         defer { try? FileManager.default.removeItem(at: certs) }
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: workers, validityDays: 2)
         let tls = try LearnerTLS.load(directory: certs)
-        let options = LearnerOptions(
+        var options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
             resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset,
             learnerThreads: learnerThreads, maxPolicyLag: maxPolicyLag, progress: progress)
+        options.evaluationHistory = evaluationHistory
+        options.evaluated = evaluated
         let server = try LearnerServer(options: options, logger: logger)
         stop?.onRequest { Task { await server.stop() } }
         let processes = ProcessGroup()

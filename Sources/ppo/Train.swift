@@ -37,8 +37,6 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var checkpointFlags: CheckpointFlags
 
-    @Option(help: ArgumentHelp("Deterministic evaluation episodes after training (0 to skip), and of each evaluation while training (--eval-every). Default: the preset's eval_episodes, 20.", valueName: "episodes"))
-    var evalEpisodes: Int?
 
     @Flag(help: "Print the final summary as JSON.")
     var json = false
@@ -60,7 +58,6 @@ struct Train: AsyncParsableCommand {
     func validate() throws {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
-        if let evalEpisodes, evalEpisodes < 0 { throw ValidationError("--eval-episodes must not be negative") }
         if let stepDelay {
             guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
             _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
@@ -71,20 +68,12 @@ struct Train: AsyncParsableCommand {
         ConsoleOutput.bootstrapLogging(level: quiet || json ? .warning : .info)
         let seed = runOptions.seed
         var run = try runOptions.resolve()
-        if let evalEpisodes {
-            run.evaluation.episodes = evalEpisodes
-            let problems = run.problems()
-            guard problems.isEmpty else { throw CommandError(problems.joined(separator: "; ")) }
-        }
 
         let outDir = URL(fileURLWithPath: out ?? "runs/\(run.envID)-seed\(seed)")
         let (checkpoints, resumeFrom) = try StartRefusal.exitOnRefusal { try checkpointFlags.resolve(&run, options: runOptions, folder: outDir, folderFlag: "--out") }
         lagFlag.apply(to: &run.ppo)
         let checkpointURL = CheckpointPolicy.file(in: outDir)
         if workers > 0 {
-            guard run.evaluation.every == nil else {
-                throw CommandError("--eval-every (eval_every) evaluates in one process: give --workers 0; the learner does not evaluate while training yet")
-            }
             try await runDistributed(run: run, seed: seed, checkpoints: checkpoints, outDir: outDir, resume: resumeFrom)
             return
         }
@@ -102,18 +91,14 @@ struct Train: AsyncParsableCommand {
         let board = try runOptions.tensorBoard()
         let stop = StopRequest()
         let quiet = self.quiet || json
+        let console = ProgressLine.Console(board: board, quiet: quiet)
         // The loop keeps one core busy for the whole run: a Dispatch thread, not one of Swift's few cooperative ones.
         let local = Exclusive(training)
         let summary = try await SignalledShutdown.run(
             message: "stopping: finishing the update in progress and writing a checkpoint", onShutdown: { stop.request() }
         ) {
             try await onDispatchThread {
-                try local.value.train(stop: stop) { p in
-                    board?.log(p)
-                    guard !quiet else { return }
-                    print(ProgressLine.format(p))
-                    fflush(nil)
-                }
+                try local.value.train(stop: stop, progress: console.progress)
             }
         }
         try finish(summary: summary, checkpoint: training.checkpoint(), seed: seed, outDir: outDir, evalEpisodes: run.evaluation.episodes)
@@ -167,8 +152,9 @@ enum SummaryText {
             lines.append("stopped early: a greedy evaluation reached --stop-at-eval-return")
         }
         if let best = s.bestEvaluation {
-            lines.append(String(format: "%d evaluations while training took %.1f s; the best, %.1f ± %.1f after update %d, is in best.safetensors",
-                                s.evaluations, s.evaluationSeconds, best.mean, best.std, best.update))
+            let waited = s.evaluationWaitSeconds.map { String(format: " (a full rollout waited %.1f s for them)", $0) } ?? ""
+            lines.append(String(format: "%d evaluations while training took %.1f s%@; the best, %.1f ± %.1f after update %d, is in best.safetensors",
+                                s.evaluations, s.evaluationSeconds, waited, best.mean, best.std, best.update))
         }
         if let f = s.firstReach {
             lines.append(String(format: "reward threshold first reached (mean of 20 episodes) at step %d, %.2f s", f.envSteps, f.wallSeconds))
@@ -191,13 +177,13 @@ extension Train {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
-        let board = try runOptions.tensorBoard()
+        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet)
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             fflush(nil)
         }
         let json = self.json
-        let cluster = LocalCluster(
+        var cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
             learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
@@ -207,19 +193,17 @@ extension Train {
                 print("status page: \(url) (ppo status --learner \(url.dropFirst("http://".count).prefix { $0 != "/" }))")
                 fflush(nil)
             },
-            progress: { p in
-                board?.log(p)
-                guard !quiet else { return }
-                print(ProgressLine.format(p))
-                fflush(nil)
-            })
+            progress: console.progress)
+        cluster.evaluationHistory = try PeriodicEvaluation.history(in: outDir, resuming: resume != nil)
+        cluster.evaluated = console.evaluated
+        let ready = cluster
         let clock = ContinuousClock()
         let start = clock.now
         let stop = StopRequest()
         let metrics = try await SignalledShutdown.run(
             message: "stopping: finishing the update in progress, writing a checkpoint, stopping the workers", onShutdown: { stop.request() }
         ) {
-            try await cluster.train(stop: stop)
+            try await ready.train(stop: stop)
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -228,12 +212,25 @@ extension Train {
             wallSeconds: seconds, stepsPerSecond: Double(metrics.envSteps) / max(seconds, 1e-9),
             recentReturn: metrics.recentReturn, firstReach: nil, checkpoint: checkpointURL.path, checkpoints: metrics.checkpoints)
         summary.reachedTarget = metrics.reachedTarget == true
+        summary.note(metrics)
         // The learner's policy is in the file it wrote last; when that write failed there may be none to evaluate.
         let saved = metrics.checkpoints.lastFailure == nil ? try Checkpoint.read(from: checkpointURL) : try? Checkpoint.read(from: checkpointURL)
         try finish(
             summary: summary, checkpoint: saved, seed: seed, outDir: outDir, evalEpisodes: run.evaluation.episodes,
             footer: "transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received"
                 + (metrics.maxPolicyLag > 0 ? "; trained by policy lag: " + metrics.transitionsTrainedByLag.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") : ""))
+    }
+}
+
+extension TrainingSummary {
+    /// What a learner's evaluations while training were.
+    mutating func note(_ m: LearnerMetrics) {
+        evaluations = m.evaluations
+        bestEvaluation = m.bestEvaluation
+        lastEvaluation = m.lastEvaluation
+        evaluationSeconds = m.evaluationSecondsTotal
+        evaluationWaitSeconds = m.evaluates ? m.evaluationWaitSecondsTotal : nil
+        reachedEvalTarget = m.reachedEvalTarget == true
     }
 }
 

@@ -11,11 +11,22 @@ import TransportSecurity
 
 /// GET `http://127.0.0.1:port/path`: the status and body.
 func httpGet(port: Int, path: String) async throws -> (status: Int, body: String) {
+    let (status, data) = try await httpGetData(port: port, path: path)
+    return (status, String(decoding: data, as: UTF8.self))
+}
+
+/// GET `http://127.0.0.1:port/path`: the status and the body's bytes.
+func httpGetBytes(port: Int, path: String) async throws -> (status: Int, body: [UInt8]) {
+    let (status, data) = try await httpGetData(port: port, path: path)
+    return (status, Array(data))
+}
+
+private func httpGetData(port: Int, path: String) async throws -> (Int, Data) {
     guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { throw URLError(.badURL) }
     var request = URLRequest(url: url)
     request.timeoutInterval = 30
     let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
 }
 
 /// The value of one sample (`name` with its labels, exactly as exposed) in Prometheus text.

@@ -39,12 +39,13 @@ struct StatusPageTests {
         try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", id, "--envs", "4"], name: id)
     }
 
-    @Test("headless Chromium: the plot has points and grows, both workers are listed, a killed worker shows as gone within its heartbeat timeout; screenshot written",
+    @Test("headless Chromium: the plot has points and grows, with the greedy evaluations; the latest evaluation's video plays; both workers are listed, a killed worker shows as gone within its heartbeat timeout; screenshot written",
           .enabled(if: browserEnabled), .timeLimit(.minutes(5)))
     func pageInBrowser() async throws {
         let dir = temporaryDirectory("status-page")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let started = try await Self.learner(dir, extra: ["--steps", "100000000", "--set", "update_epochs=4"])
+        let started = try await Self.learner(dir, extra: ["--steps", "100000000", "--set", "update_epochs=4", "--eval-every", "3",
+                                                          "--eval-episodes", "2", "--eval-video"])
         defer { started.process.kill9() }
         let metricsPort = try #require(started.metricsPort)
         let w1 = try Self.worker("w1", port: started.port), w2 = try Self.worker("w2", port: started.port)
@@ -65,6 +66,9 @@ struct StatusPageTests {
         #expect(first >= 2, "the plot had \(first) points")
         #expect(later > first, "the plot did not grow on the open page: \(first) then \(later) points")
         #expect((report["polls"] as? Int ?? 0) >= 2, "the page redrew \(report["polls"] ?? 0) times")
+        #expect((report["eval_points"] as? Int ?? 0) >= 1, "the plot showed no evaluation: \(report)")
+        let video = try #require(report["video"] as? [String: Int], "the page showed no evaluation video: \(report)")
+        #expect(video["width"] == 600 && video["height"] == 400 && (video["update"] ?? 0) % 3 == 0 && (video["update"] ?? 0) > 0, "\(video)")
         #expect(report["workers_before"] as? [String: String] == ["w1": "connected", "w2": "connected"], "\(report)")
         // The learner's heartbeat timeout here is its --idle-timeout of 6 s; a killed process's socket closes at once.
         let gone = try #require(report["gone_after_seconds"] as? Double, "the page never showed w2 as gone: \(report)")
@@ -77,7 +81,7 @@ struct StatusPageTests {
     /// Every key of `/status.json`, at every level, with its JSON type: the documented, stable names.
     static let schema: [String: [String: String]] = [
         "": ["schema": "number", "generated_at": "string", "run": "object", "curve": "array", "recent_updates": "array",
-             "workers": "array", "refusals": "object", "grants": "object", "checkpoints": "object"],
+             "workers": "array", "refusals": "object", "grants": "object", "checkpoints": "object", "evaluation": "object?"],
         "run": ["run_id": "string", "env": "string", "preset": "string", "seed": "number", "state": "string",
                 "policy_version": "number", "updates": "number", "total_updates": "number", "env_steps": "number",
                 "total_env_steps": "number", "steps_per_second": "number", "elapsed_seconds": "number", "eta_seconds": "number?",
@@ -92,6 +96,10 @@ struct StatusPageTests {
         "refusals": ["frames_rejected": "object", "transitions_dropped": "object"],
         "grants": ["issued": "number", "completed": "number", "returned": "number", "open": "number"],
         "checkpoints": ["written": "number", "failures": "number"],
+        "evaluation": ["every": "number", "episodes": "number", "target": "number?", "points": "array", "best": "object?",
+                       "video_update": "number?"],
+        "evaluation.points": ["update": "number", "env_steps": "number", "episodes": "number", "mean": "number", "std": "number",
+                              "seconds": "number"],
     ]
 
     /// Checks one object against `schema[level]`: no key missing, none unknown, each of its type (`?`: or absent).
@@ -109,12 +117,12 @@ struct StatusPageTests {
         }
     }
 
-    @Test("/status.json: the documented keys and types at every level, values agreeing with /metrics; ppo status prints it as tables and as JSON; health and readiness answer",
+    @Test("/status.json: the documented keys and types at every level, values agreeing with /metrics; the evaluations while training and their video (/eval.gif); ppo status prints it as tables and as JSON; health and readiness answer",
           .timeLimit(.minutes(5)))
     func statusDocumentAndCommand() async throws {
         let dir = temporaryDirectory("status-json")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let started = try await Self.learner(dir, extra: ["--steps", "100000000"])
+        let started = try await Self.learner(dir, extra: ["--steps", "100000000", "--eval-every", "2", "--eval-episodes", "2", "--eval-video"])
         defer { started.process.kill9() }
         let port = try #require(started.metricsPort)
         let w1 = try Self.worker("w1", port: started.port)
@@ -125,7 +133,10 @@ struct StatusPageTests {
         #expect(code == 200)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
         Self.check(root, level: "")
-        for level in ["run", "refusals", "grants", "checkpoints"] { Self.check(root[level] as? [String: Any] ?? [:], level: level) }
+        for level in ["run", "refusals", "grants", "checkpoints", "evaluation"] { Self.check(root[level] as? [String: Any] ?? [:], level: level) }
+        let evaluations = (root["evaluation"] as? [String: Any])?["points"] as? [[String: Any]] ?? []
+        #expect(!evaluations.isEmpty, "no evaluation in status.json after update 3 (one follows update 2)")
+        for item in evaluations { Self.check(item, level: "evaluation.points") }
         for level in ["curve", "recent_updates", "workers"] {
             let items = root[level] as? [[String: Any]] ?? []
             #expect(!items.isEmpty, "\(level) is empty")
@@ -137,13 +148,24 @@ struct StatusPageTests {
         #expect(status.run.updates >= 3 && status.curve.count <= status.run.updates)
         let text = try await httpGet(port: port, path: "/metrics").body
         #expect((sample("ppo_updates_total", in: text) ?? -1) >= Double(status.run.updates), "status after metrics")
+        let evaluation = try #require(status.evaluation)
+        #expect(evaluation.every == 2 && evaluation.episodes == 2 && evaluation.points.allSatisfy { $0.update % 2 == 0 && $0.episodes == 2 })
+        #expect(evaluation.best.map { b in evaluation.points.allSatisfy { $0.mean <= b.mean } } == true)
+        #expect((sample("ppo_evaluations_total", in: text) ?? 0) >= 1 && sample("ppo_eval_mean_return", in: text)?.isFinite == true, "\(text)")
+        // The latest evaluation's first episode, an animated GIF of CartPole's 600 × 400 frames.
+        let videoUpdate = try #require(evaluation.videoUpdate)
+        #expect(evaluation.points.contains { $0.update == videoUpdate })
+        let gif = try await httpGetBytes(port: port, path: "/eval.gif")
+        #expect(gif.status == 200 && Array(gif.body.prefix(6)) == Array("GIF89a".utf8) && gif.body.count > 1000, "\(gif.status), \(gif.body.count) bytes")
+        #expect(gif.body.count > 10 && Int(gif.body[6]) | Int(gif.body[7]) << 8 == 600 && Int(gif.body[8]) | Int(gif.body[9]) << 8 == 400)
 
         #expect(try await httpGet(port: port, path: "/healthz").status == 200)
         #expect(try await httpGet(port: port, path: "/readyz") == (200, "ready (training)\n"))
         let page = try await httpGet(port: port, path: "/")
         #expect(page.status == 200 && page.body.contains("fetch(\"status.json\""))
         // Self-contained: no script, style, image or font from anywhere, and status.json its only fetch.
-        for pattern in [#/(?:src|href)\s*=/#, #/<link/#, #/@import/#, #/url\(/#] as [Regex<Substring>] {
+        // (The one source the page sets is the learner's own evaluation video, eval.gif, on the same origin.)
+        for pattern in [#/(?:src|href)\s*=(?!\s*"eval\.gif\?)/#, #/<link/#, #/@import/#, #/url\(/#] as [Regex<Substring>] {
             #expect(page.body.firstMatch(of: pattern) == nil, "the page loads something: \(pattern)")
         }
         #expect(page.body.components(separatedBy: "fetch(").count == 2, "one fetch, of status.json")

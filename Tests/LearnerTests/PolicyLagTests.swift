@@ -13,22 +13,7 @@ struct PolicyLagTests {
         var run = try Presets.load("CartPole-v1")
         run.totalSteps = updates * run.ppo.rolloutSteps
         let options = LearnerOptions(run: run, seed: 5, host: "127.0.0.1", port: 0, tls: nil, maxPolicyLag: lag)
-        let server = try LearnerServer(options: options)
-        let ports = AsyncStream<Int>.makeStream()
-        async let metrics = server.run { ports.continuation.yield($0) }
-        var iterator = ports.stream.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in 1...2 {
-                group.addTask {
-                    try await WorkerClient(options: WorkerOptions(
-                        host: "127.0.0.1", port: port, tls: nil, workerID: "w\(i)", envs: 4, maxAttempts: 3,
-                        stepDelay: .milliseconds(2))).run()
-                }
-            }
-            try await group.waitForAll()
-        }
-        let final = try await metrics
+        let (final, _) = try await trainWithTwoWorkers(options, stepDelay: .milliseconds(2))
         return (final, final.prometheusText())
     }
 

@@ -16,21 +16,7 @@ struct StopAtReturnLearnerTests {
         let url = CheckpointPolicy.file(in: dir)
         let options = LearnerOptions(run: run, seed: 2, host: "127.0.0.1", port: 0, tls: nil,
                                      checkpoints: CheckpointPolicy(url: url, every: 0))
-        let server = try LearnerServer(options: options)
-        let ports = AsyncStream<Int>.makeStream()
-        async let finalMetrics = server.run { ports.continuation.yield($0) }
-        var iterator = ports.stream.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in 1...2 {
-                group.addTask {
-                    // Returns when the learner says the run is finished.
-                    try await WorkerClient(options: WorkerOptions(host: "127.0.0.1", port: port, tls: nil, workerID: "w\(i)", envs: 4, maxAttempts: 3)).run()
-                }
-            }
-            try await group.waitForAll()
-        }
-        let m = try await finalMetrics
+        let (m, _) = try await trainWithTwoWorkers(options)
         #expect(m.reachedTarget == true && m.updates < 300, "\(m.updates) updates")
         #expect((m.recentReturn ?? 0) >= 40)
         #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal)

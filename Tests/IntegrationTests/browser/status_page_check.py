@@ -3,6 +3,8 @@ rendered page showed, as one JSON object on stdout, for StatusPageTests.swift to
 
   points_first, points_later   the plot's points when it first had two or more, and after it grew (same page)
   polls                        how many times the page had redrawn from status.json by then
+  eval_points                  the plot's greedy-evaluation points once it had one (--eval-every)
+  video                        the evaluation video the page shows: {width, height, update} of the decoded image
   workers_before               {id: state} from the page's worker table before the kill
   gone_after_seconds           from SIGKILL of --kill-pid until the page showed --kill-id as gone (null: never)
   workers_after                {id: state} after that
@@ -43,6 +45,17 @@ def points(driver):
     return int(driver.execute_script("return Number(document.getElementById('curve').dataset.points || 0)"))
 
 
+def eval_points(driver):
+    return int(driver.execute_script("return Number(document.getElementById('curve').dataset.evalPoints || 0)"))
+
+
+def video(driver):
+    # The image the page shows, once the browser has decoded it (naturalWidth is 0 before, and for a broken image).
+    return driver.execute_script(
+        "const v = document.getElementById('eval-video'); const shown = !document.getElementById('eval-figure').hidden;"
+        " return shown && v.complete && v.naturalWidth > 0 ? {width: v.naturalWidth, height: v.naturalHeight, update: Number(v.dataset.update)} : null")
+
+
 def workers(driver):
     return driver.execute_script(
         "const w = {}; for (const r of document.querySelectorAll('#workers tbody tr.worker')) w[r.dataset.id] = r.dataset.state; return w")
@@ -70,6 +83,8 @@ def main():
         report["points_first"] = first or points(driver)
         report["points_later"] = wait_until(lambda: points(driver) > report["points_first"] and points(driver), args.timeout) or points(driver)
         report["polls"] = int(driver.execute_script("return Number(document.body.dataset.polls)"))
+        report["eval_points"] = wait_until(lambda: eval_points(driver), args.timeout) or 0
+        report["video"] = wait_until(lambda: video(driver), args.timeout)
         report["workers_before"] = workers(driver)
         killed = time.monotonic()
         os.kill(args.kill_pid, signal.SIGKILL)
