@@ -13,15 +13,6 @@ import Wire
 /// the counters; the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages
 /// put on each session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
-    struct Session {
-        var workerID: String
-        var envs: Int
-        var holding: UInt64?
-        var outbound: AsyncStream<OutboundFrame>.Continuation
-        /// Batches accepted on this connection.
-        var delivered = 0
-    }
-
     /// What a Hello gets: a session, a refusal (an Error frame), or the news that the run is over (a Goodbye: a
     /// worker that connects after the last update exits instead of reconnecting).
     enum Registration: Sendable {
@@ -39,21 +30,12 @@ actor LearnerCore {
     let options: LearnerOptions
     let spec: EnvironmentSpec
     private let job: TrainingJob
-    /// The greedy evaluations while training (`eval_every`), if the run makes them.
-    private let evaluator: EvaluationJob?
+    /// The greedy evaluations while training (`eval_every`).
+    private var evaluations: LearnerEvaluations
     /// The update or the evaluation in progress, if any: one at a time, and no update starts until it has ended.
     private var update: Task<Void, Never>?
-    /// When the rollout filled while an evaluation ran (the time the learner waits for evaluations).
-    private var rolloutWaitingSince: ContinuousClock.Instant?
-    /// The latest evaluation's first episode (`--eval-video`), for the status page.
-    private(set) var latestVideo: PeriodicEvaluation.LatestVideo?
-    /// Whether `update` is an evaluation.
-    private var evaluating = false
-    /// The evaluations so far (a copy of the evaluator's, taken when each ends).
-    private var evaluations: EvaluationHistory
     private var scheduler: Scheduler
-    private var sessions: [Int: Session] = [:]
-    private var nextSession = 1
+    private var sessions = SessionTable()
     private var batches: [TransitionBatch] = []
     private var weights: Weights
     /// `weights` as a frame, encoded (and compressed) once for every worker.
@@ -64,12 +46,7 @@ actor LearnerCore {
     private let logger: Logger
     private let started = ContinuousClock.now
     private var envStepsAtStart: Int
-    private var stopping = false
-    /// Everyone waiting for the end of the run.
-    private var finishedWaiters: [CheckedContinuation<Void, Never>] = []
-    private var finished = false
-    /// How the run ended, once it has.
-    private var ending: Goodbye?
+    private var lifecycle = RunLifecycle()
     /// Who connected, for the status page, and the curve and losses of the updates so far.
     private var roster = WorkerRoster()
     private var history = StatusHistory()
@@ -80,9 +57,8 @@ actor LearnerCore {
         if let url = options.checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
         job = try TrainingJob(options: options, spec: spec, logger: logger)
-        evaluator = EvaluationJob(options: options)
-        evaluations = options.evaluationHistory
-        metrics.note(options.evaluationHistory, evaluates: evaluator != nil)
+        evaluations = LearnerEvaluations(options: options)
+        metrics.note(options.evaluationHistory, evaluates: evaluations.job != nil)
         metrics.envSteps = options.resume?.envSteps ?? 0
         metrics.policyVersion = job.version
         metrics.updates = job.updates
@@ -98,8 +74,7 @@ actor LearnerCore {
         weightsFrame = Frame.encode(.weights(weights))
         if let resume = options.resume, ResumeRules.isFinished(resume, run: options.run, evaluations: options.evaluationHistory) {
             // A finished run, resumed only to serve its status (--serve-after-finish): nothing to train.
-            finished = true
-            ending = Goodbye(reason: .finished, message: "training complete")
+            lifecycle = RunLifecycle(endedWith: Goodbye(reason: .finished, message: RunEnd.allUpdates.goodbye))
         }
     }
 
@@ -110,37 +85,30 @@ actor LearnerCore {
         EnvironmentSignature.hash(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace,
                                   actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
     }
-    var isFinished: Bool { finished }
+    /// Whether the run has ended (finished or stopped).
+    var isFinished: Bool { lifecycle.hasEnded }
 
     /// Waits until the run has made all its updates (or was stopped).
     func waitUntilFinished() async {
-        if finished { return }
-        await withCheckedContinuation { finishedWaiters.append($0) }
+        if lifecycle.hasEnded { return }
+        await withCheckedContinuation { lifecycle.wait($0) }
     }
 
     // MARK: Sessions
 
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
     func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> Registration {
-        if let ending, ending.reason == .finished { return .ended(ending) }
-        guard !stopping, !finished else { return .refused(WireError(.shuttingDown, "the learner is stopping")) }
-        guard sessions.count < options.maxConnections else {
-            return .refused(WireError(.tooManyConnections, "the learner serves at most \(options.maxConnections) workers"))
+        if let goodbye = lifecycle.goodbye, lifecycle.isFinished { return .ended(goodbye) }
+        guard lifecycle.isTraining else { return .refused(WireError(.shuttingDown, "the learner is stopping")) }
+        if let refusal = SessionTable.refusal(of: hello, connected: sessions.count, maxConnections: options.maxConnections, spec: spec,
+                                              envArguments: options.run.envArguments, signature: signature) {
+            return .refused(refusal)
         }
-        let supported = WireProtocol.supportedVersions
-        guard hello.minVersion <= supported.upperBound, hello.maxVersion >= supported.lowerBound else {
-            return .refused(WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)"))
-        }
-        guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
-            return .refused(WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(EnvironmentSignature.canonical(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)))"))
-        }
-        let id = nextSession
-        nextSession += 1
-        sessions[id] = Session(workerID: hello.workerID, envs: Int(hello.numEnvs), holding: nil, outbound: outbound)
+        let id = sessions.open(hello, outbound: outbound)
         roster.connect(session: id, id: hello.workerID, address: peer, envs: Int(hello.numEnvs))
         metrics.workersConnected = sessions.count
         metrics.connectionsTotal += 1
-        outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, supported.upperBound)))))
+        outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, WireProtocol.supportedVersions.upperBound)))))
         outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
         return .session(id)
@@ -153,14 +121,14 @@ actor LearnerCore {
 
     /// A connection ended: its open grants return to the pool.
     func unregister(session id: Int, reason: String) {
-        guard let s = sessions.removeValue(forKey: id) else { return }
+        guard let s = sessions.close(id) else { return }
         s.outbound.finish()
         scheduler.release(session: id)
         roster.disconnect(session: id, reason: reason)
         metrics.workersConnected = sessions.count
         logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
         // Its credit is free again: offer it to the others.
-        for other in sessions.keys { offerGrant(to: other) }
+        for other in sessions.ids { offerGrant(to: other) }
     }
 
     /// Closes the connections that hold a grant older than `grantTimeout`; their grants go back to the pool.
@@ -239,7 +207,7 @@ actor LearnerCore {
             return .keepOpen
         case .accepted:
             metrics.transitionsReceived += b.count
-            guard !finished else {
+            guard !lifecycle.hasEnded else {
                 // Granted before the run ended, arrived after: nothing more is trained.
                 metrics.transitionsDropped["unfinished", default: 0] += b.count
                 return .keepOpen
@@ -263,8 +231,8 @@ actor LearnerCore {
         guard scheduler.isComplete else { return }
         if update == nil {
             startUpdate()
-        } else if evaluating, rolloutWaitingSince == nil {
-            rolloutWaitingSince = .now
+        } else {
+            evaluations.rolloutFilled()
         }
     }
 
@@ -275,8 +243,8 @@ actor LearnerCore {
         // during the run's last update nothing is granted: no rollout follows it (and no batch is in flight when
         // the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
         // (An evaluation runs after its update: the last one's follows update `totalUpdates`.)
-        let lastRunning = update != nil && metrics.updates + (evaluating ? 0 : 1) >= totalUpdates
-        guard !stopping, !finished, !lastRunning, let s = sessions[id], let holding = s.holding,
+        let lastRunning = update != nil && metrics.updates + (evaluations.running ? 0 : 1) >= totalUpdates
+        guard lifecycle.isTraining, !lastRunning, let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
@@ -301,7 +269,7 @@ actor LearnerCore {
             self.finishUpdate(outcome, transitions: transitions, lags: lags)
         }
         // With a policy lag, the workers collect the next rollout meanwhile.
-        for id in sessions.keys { offerGrant(to: id) }
+        for id in sessions.ids { offerGrant(to: id) }
     }
 
     private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int, lags: [String: Int]) {
@@ -322,11 +290,11 @@ actor LearnerCore {
         options.progress(progress(outcome.report.statistics))
         // No rollout follows an update that ends the run.
         if runEnd == nil {
-            for s in sessions.values { s.outbound.yield(.encoded(outcome.frame)) }
+            for s in sessions.all { s.outbound.yield(.encoded(outcome.frame)) }
         }
-        if let snapshot = outcome.evaluationSnapshot, let evaluator {
+        if let snapshot = outcome.evaluationSnapshot, let evaluator = evaluations.job {
             // The workers collect the next rollout with the new weights while the policy is judged.
-            evaluating = true
+            evaluations.start()
             update = Task {
                 let result = await evaluator.evaluate(snapshot)
                 self.finishEvaluation(result)
@@ -338,14 +306,8 @@ actor LearnerCore {
 
     private func finishEvaluation(_ outcome: EvaluationJob.Outcome) {
         update = nil
-        evaluating = false
-        evaluations = outcome.history
+        metrics.evaluationWaitSecondsTotal += evaluations.ended(outcome)
         metrics.note(outcome.history, evaluates: true)
-        if let video = outcome.video { latestVideo = video }
-        if let since = rolloutWaitingSince {
-            metrics.evaluationWaitSecondsTotal += since.duration(to: .now).secondsValue
-            rolloutWaitingSince = nil
-        }
         if let point = outcome.point { options.evaluated(point) }
         continueAfterUpdate()
     }
@@ -356,7 +318,7 @@ actor LearnerCore {
     /// once stopping: its transitions are counted as unfinished).
     private func continueAfterUpdate() {
         guard let end = runEnd else {
-            if scheduler.isComplete && !stopping { startUpdate() }
+            if scheduler.isComplete && lifecycle.isTraining { startUpdate() }
             return
         }
         switch end {
@@ -368,13 +330,13 @@ actor LearnerCore {
         case .evaluationTarget:
             metrics.reachedEvalTarget = true
         }
-        logger.info("\(end.line(update: metrics.updates, of: totalUpdates, recent: recent, evaluations: evaluations))")
+        logger.info("\(end.line(update: metrics.updates, of: totalUpdates, recent: recent, evaluations: evaluations.history))")
         metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
         finish(reason: .finished, message: end.goodbye)
     }
 
     /// Whether the run is over after the updates and evaluations made so far (`RunEnd`).
-    private var runEnd: RunEnd? { RunEnd.check(options.run, updates: metrics.updates, recent: recent, evaluations: evaluations) }
+    private var runEnd: RunEnd? { RunEnd.check(options.run, updates: metrics.updates, recent: recent, evaluations: evaluations.history) }
 
     /// Env steps per second since this process started (a resumed run counts from the resume).
     private func stepsPerSecond(over seconds: Double) -> Double {
@@ -397,38 +359,32 @@ actor LearnerCore {
 
     /// Stops the run: no more grants; waits for an update in progress, checkpoints, says Goodbye.
     func stop() async {
-        guard !finished, !stopping else { return }
-        stopping = true
+        guard lifecycle.requestStop() else { return }
         // Batches of grants issued before the stop may still complete a rollout and start an update while this
         // waits: wait until none runs, so the checkpoint never reads the trainer during an update.
         while let running = update { await running.value }
-        guard !finished else { return }  // that update was the last one
+        guard !lifecycle.hasEnded else { return }  // that update was the last one
         metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
     }
 
     private func finish(reason: Goodbye.Reason, message: String) {
-        guard !finished else { return }
-        finished = true
-        ending = Goodbye(reason: reason, message: message)
+        guard let waiters = lifecycle.end(Goodbye(reason: reason, message: message)) else { return }
         let leftover = batches.reduce(0) { $0 + $1.count }
         if leftover > 0 { metrics.transitionsDropped["unfinished", default: 0] += leftover }
         batches = []
-        for s in sessions.values {
+        for s in sessions.all {
             s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
             s.outbound.finish()
         }
-        for waiter in finishedWaiters { waiter.resume() }
-        finishedWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     /// A heartbeat arrived on the session (echoed by its connection).
     func heard(session id: Int) { roster.heard(session: id) }
 
     /// `training`, `stopping` (asked to end, finishing its update), `finished` (all updates made) or `stopped`.
-    var runState: String {
-        !finished ? (stopping ? "stopping" : "training") : (ending?.reason == .finished ? "finished" : "stopped")
-    }
+    var runState: String { lifecycle.label }
 
     /// The run now, for `/status.json`, the status page and `ppo status`.
     func status(now: Date = Date()) -> RunStatus {
@@ -441,18 +397,17 @@ actor LearnerCore {
             totalEnvSteps: totalUpdates * job.config.rolloutSteps,
             stepsPerSecond: stepsPerSecond(over: elapsed), elapsedSeconds: elapsed,
             etaSeconds: nil, episodes: metrics.episodes, recentReturn: metrics.recentReturn?.finite, workersConnected: sessions.count)
-        if !finished, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
+        if !lifecycle.hasEnded, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
         let scheduler = self.scheduler
         var status = RunStatus(
             metrics: currentMetrics(), run: run, roster: roster, history: history, now: now,
             openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
-        if let schedule = evaluator?.schedule, let every = schedule.every {
-            status.evaluation = RunStatus.Evaluations(
-                every: every, episodes: schedule.episodes, target: schedule.stopAtReturn, points: evaluations.points,
-                best: evaluations.best, videoUpdate: latestVideo?.update)
-        }
+        status.evaluation = evaluations.status
         return status
     }
+
+    /// The latest evaluation's first episode (`--eval-video`), for the status page.
+    var latestVideo: PeriodicEvaluation.LatestVideo? { evaluations.latestVideo }
 
     /// The current state as a checkpoint (for tests and the final summary).
     func currentWeights() -> Weights { weights }
