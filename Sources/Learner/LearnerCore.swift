@@ -40,16 +40,10 @@ actor LearnerCore {
     private var weights: Weights
     /// `weights` as a frame, encoded (and compressed) once for every worker.
     private var weightsFrame: ByteBuffer
-    private(set) var metrics = LearnerMetrics()
-    /// The last training episodes' returns (a resumed run's go on from its checkpoint's).
-    private var recent = RecentReturns()
+    /// The counters, the returns, the workers seen, the curve.
+    private var telemetry: LearnerTelemetry
     private let logger: Logger
-    private let started = ContinuousClock.now
-    private var envStepsAtStart: Int
     private var lifecycle = RunLifecycle()
-    /// Who connected, for the status page, and the curve and losses of the updates so far.
-    private var roster = WorkerRoster()
-    private var history = StatusHistory()
 
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
@@ -58,18 +52,14 @@ actor LearnerCore {
         spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
         job = try TrainingJob(options: options, spec: spec, logger: logger)
         evaluations = LearnerEvaluations(options: options)
-        metrics.note(options.evaluationHistory, evaluates: evaluations.job != nil)
-        metrics.envSteps = options.resume?.envSteps ?? 0
-        metrics.policyVersion = job.version
-        metrics.updates = job.updates
-        let saved = options.resume?.recentReturns ?? RecentReturns()
-        recent = saved
-        metrics.recentReturn = saved.mean
-        envStepsAtStart = metrics.envSteps
+        telemetry = LearnerTelemetry(resume: options.resume)
+        telemetry.metrics.note(options.evaluationHistory, evaluates: evaluations.job != nil)
+        telemetry.metrics.policyVersion = job.version
+        telemetry.metrics.updates = job.updates
         scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
             observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag))
-        metrics.maxPolicyLag = options.maxPolicyLag
+        telemetry.metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
         if let resume = options.resume, ResumeRules.isFinished(resume, run: options.run, evaluations: options.evaluationHistory) {
@@ -105,9 +95,9 @@ actor LearnerCore {
             return .refused(refusal)
         }
         let id = sessions.open(hello, outbound: outbound)
-        roster.connect(session: id, id: hello.workerID, address: peer, envs: Int(hello.numEnvs))
-        metrics.workersConnected = sessions.count
-        metrics.connectionsTotal += 1
+        telemetry.roster.connect(session: id, id: hello.workerID, address: peer, envs: Int(hello.numEnvs))
+        telemetry.metrics.workersConnected = sessions.count
+        telemetry.metrics.connectionsTotal += 1
         outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, WireProtocol.supportedVersions.upperBound)))))
         outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
@@ -124,8 +114,8 @@ actor LearnerCore {
         guard let s = sessions.close(id) else { return }
         s.outbound.finish()
         scheduler.release(session: id)
-        roster.disconnect(session: id, reason: reason)
-        metrics.workersConnected = sessions.count
+        telemetry.roster.disconnect(session: id, reason: reason)
+        telemetry.metrics.workersConnected = sessions.count
         logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
         // Its credit is free again: offer it to the others.
         for other in sessions.ids { offerGrant(to: other) }
@@ -145,7 +135,7 @@ actor LearnerCore {
     }
 
     func countRejected(_ error: WireError) {
-        metrics.framesRejected["\(error.code)", default: 0] += 1
+        telemetry.metrics.framesRejected["\(error.code)", default: 0] += 1
     }
 
     /// Bytes received on every connection (counted on the event loop, read here).
@@ -153,20 +143,14 @@ actor LearnerCore {
 
     /// The counters now.
     func currentMetrics() -> LearnerMetrics {
-        var m = metrics
-        m.bytesIn = bytesIn.withLockedValue { $0 }
-        m.grantsIssued = scheduler.issued
-        m.grantsCompleted = scheduler.completed
-        m.grantsReturned = scheduler.returned
-        m.grantsOpen = scheduler.open.count
-        return m
+        telemetry.metricsNow(scheduler: scheduler, bytesIn: bytesIn.withLockedValue { $0 })
     }
 
     // MARK: Messages
 
     func handle(_ message: Message, session id: Int) -> Verdict {
         guard sessions[id] != nil else { return .close(WireError(.unexpectedMessage, "session is closed")) }
-        roster.heard(session: id)
+        telemetry.roster.heard(session: id)
         switch message {
         case .ready(let v):
             if v > weights.policyVersion {
@@ -201,20 +185,20 @@ actor LearnerCore {
         case .ungranted:
             return .close(WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold"))
         case .stale(let n):
-            metrics.transitionsReceived += b.count
-            metrics.transitionsDropped["stale", default: 0] += b.count
+            telemetry.metrics.transitionsReceived += b.count
+            telemetry.metrics.transitionsDropped["stale", default: 0] += b.count
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n)))))
             return .keepOpen
         case .accepted:
-            metrics.transitionsReceived += b.count
+            telemetry.metrics.transitionsReceived += b.count
             guard !lifecycle.hasEnded else {
                 // Granted before the run ended, arrived after: nothing more is trained.
-                metrics.transitionsDropped["unfinished", default: 0] += b.count
+                telemetry.metrics.transitionsDropped["unfinished", default: 0] += b.count
                 return .keepOpen
             }
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
             sessions[id]?.delivered += 1
-            roster.delivered(session: id, transitions: b.count)
+            telemetry.roster.delivered(session: id, transitions: b.count)
             collect(b)
             return .keepOpen
         }
@@ -223,11 +207,7 @@ actor LearnerCore {
     /// Keeps an accepted batch for the update, counts its episodes, and starts the update when the rollout is full.
     private func collect(_ b: TransitionBatch) {
         batches.append(b)
-        for e in b.episodes {
-            recent.append(e.episodeReturn)
-            metrics.episodes += 1
-        }
-        metrics.recentReturn = recent.mean
+        telemetry.note(episodesOf: b)
         guard scheduler.isComplete else { return }
         if update == nil {
             startUpdate()
@@ -243,7 +223,7 @@ actor LearnerCore {
         // during the run's last update nothing is granted: no rollout follows it (and no batch is in flight when
         // the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
         // (An evaluation runs after its update: the last one's follows update `totalUpdates`.)
-        let lastRunning = update != nil && metrics.updates + (evaluations.running ? 0 : 1) >= totalUpdates
+        let lastRunning = update != nil && telemetry.metrics.updates + (evaluations.running ? 0 : 1) >= totalUpdates
         guard lifecycle.isTraining, !lastRunning, let s = sessions[id], let holding = s.holding,
               scheduler.openCount(session: id) < options.maxUnackedBatches,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
@@ -259,11 +239,11 @@ actor LearnerCore {
         // How many versions behind the trainer each transition's policy is (the gate admitted at most the lag).
         let lags = Dictionary(taken.map { ("\(scheduler.version - $0.policyVersion)", $0.count) }, uniquingKeysWith: +)
         scheduler.beginUpdate()
-        let number = metrics.updates + 1
-        let envSteps = metrics.envSteps + transitions
+        let number = telemetry.metrics.updates + 1
+        let envSteps = telemetry.metrics.envSteps + transitions
         let job = self.job
         let total = totalUpdates
-        let returns = recent
+        let returns = telemetry.recent
         update = Task {
             let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps, recentReturns: returns)
             self.finishUpdate(outcome, transitions: transitions, lags: lags)
@@ -276,18 +256,9 @@ actor LearnerCore {
         update = nil
         weights = outcome.weights
         weightsFrame = outcome.frame
-        metrics.updates += 1
-        metrics.policyVersion = outcome.weights.policyVersion
-        metrics.transitionsTrained += transitions
-        metrics.transitionsTrainedByLag.merge(lags, uniquingKeysWith: +)
-        metrics.envSteps += transitions
-        metrics.lastUpdateSeconds = outcome.report.seconds
-        metrics.updateSecondsTotal += outcome.report.seconds
-        metrics.checkpoints.note(outcome.checkpoint)
+        telemetry.count(outcome, transitions: transitions, lags: lags)
         scheduler.advance(to: outcome.weights.policyVersion)
-        history.record(update: metrics.updates, envSteps: metrics.envSteps, meanReturn: metrics.recentReturn,
-                       statistics: outcome.report.statistics, seconds: outcome.report.seconds)
-        options.progress(progress(outcome.report.statistics))
+        options.progress(telemetry.progress(outcome.report.statistics, totalUpdates: totalUpdates, workers: sessions.count))
         // No rollout follows an update that ends the run.
         if runEnd == nil {
             for s in sessions.all { s.outbound.yield(.encoded(outcome.frame)) }
@@ -306,8 +277,8 @@ actor LearnerCore {
 
     private func finishEvaluation(_ outcome: EvaluationJob.Outcome) {
         update = nil
-        metrics.evaluationWaitSecondsTotal += evaluations.ended(outcome)
-        metrics.note(outcome.history, evaluates: true)
+        telemetry.metrics.evaluationWaitSecondsTotal += evaluations.ended(outcome)
+        telemetry.metrics.note(outcome.history, evaluates: true)
         if let point = outcome.point { options.evaluated(point) }
         continueAfterUpdate()
     }
@@ -326,34 +297,17 @@ actor LearnerCore {
             finish(reason: .finished, message: end.goodbye)
             return
         case .returnTarget:
-            metrics.reachedTarget = true
+            telemetry.metrics.reachedTarget = true
         case .evaluationTarget:
-            metrics.reachedEvalTarget = true
+            telemetry.metrics.reachedEvalTarget = true
         }
-        logger.info("\(end.line(update: metrics.updates, of: totalUpdates, recent: recent, evaluations: evaluations.history))")
-        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
+        logger.info("\(end.line(update: telemetry.metrics.updates, of: totalUpdates, recent: telemetry.recent, evaluations: evaluations.history))")
+        telemetry.metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: telemetry.metrics.envSteps, recentReturns: telemetry.recent))
         finish(reason: .finished, message: end.goodbye)
     }
 
     /// Whether the run is over after the updates and evaluations made so far (`RunEnd`).
-    private var runEnd: RunEnd? { RunEnd.check(options.run, updates: metrics.updates, recent: recent, evaluations: evaluations.history) }
-
-    /// Env steps per second since this process started (a resumed run counts from the resume).
-    private func stepsPerSecond(over seconds: Double) -> Double {
-        Double(metrics.envSteps - envStepsAtStart) / max(seconds, 1e-9)
-    }
-
-    private func progress(_ statistics: UpdateStatistics) -> TrainingProgress {
-        let seconds = started.duration(to: .now).secondsValue
-        var p = TrainingProgress(
-            update: metrics.updates, totalUpdates: totalUpdates, version: metrics.policyVersion, envSteps: metrics.envSteps,
-            stepsPerSecond: stepsPerSecond(over: seconds), recentReturn: metrics.recentReturn,
-            episodes: metrics.episodes, statistics: statistics, elapsedSeconds: seconds)
-        p.workers = sessions.count
-        p.dropped = metrics.droppedTotal
-        p.rejected = metrics.framesRejected.values.reduce(0, +)
-        return p
-    }
+    private var runEnd: RunEnd? { RunEnd.check(options.run, updates: telemetry.metrics.updates, recent: telemetry.recent, evaluations: evaluations.history) }
 
     // MARK: Ending
 
@@ -364,14 +318,14 @@ actor LearnerCore {
         // waits: wait until none runs, so the checkpoint never reads the trainer during an update.
         while let running = update { await running.value }
         guard !lifecycle.hasEnded else { return }  // that update was the last one
-        metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: metrics.envSteps, recentReturns: recent))
+        telemetry.metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: telemetry.metrics.envSteps, recentReturns: telemetry.recent))
         finish(reason: .shuttingDown, message: "the learner is stopping; reconnect later")
     }
 
     private func finish(reason: Goodbye.Reason, message: String) {
         guard let waiters = lifecycle.end(Goodbye(reason: reason, message: message)) else { return }
         let leftover = batches.reduce(0) { $0 + $1.count }
-        if leftover > 0 { metrics.transitionsDropped["unfinished", default: 0] += leftover }
+        if leftover > 0 { telemetry.metrics.transitionsDropped["unfinished", default: 0] += leftover }
         batches = []
         for s in sessions.all {
             s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
@@ -381,26 +335,18 @@ actor LearnerCore {
     }
 
     /// A heartbeat arrived on the session (echoed by its connection).
-    func heard(session id: Int) { roster.heard(session: id) }
+    func heard(session id: Int) { telemetry.roster.heard(session: id) }
 
     /// `training`, `stopping` (asked to end, finishing its update), `finished` (all updates made) or `stopped`.
     var runState: String { lifecycle.label }
 
     /// The run now, for `/status.json`, the status page and `ppo status`.
     func status(now: Date = Date()) -> RunStatus {
-        let state = runState
-        let elapsed = started.duration(to: .now).secondsValue
-        let updatesHere = metrics.updates - (options.resume?.updates ?? 0)
-        var run = RunStatus.Run(
-            runID: options.runID, env: spec.id, preset: options.preset, seed: options.seed, state: state,
-            policyVersion: metrics.policyVersion, updates: metrics.updates, totalUpdates: totalUpdates, envSteps: metrics.envSteps,
-            totalEnvSteps: totalUpdates * job.config.rolloutSteps,
-            stepsPerSecond: stepsPerSecond(over: elapsed), elapsedSeconds: elapsed,
-            etaSeconds: nil, episodes: metrics.episodes, recentReturn: metrics.recentReturn?.finite, workersConnected: sessions.count)
-        if !lifecycle.hasEnded, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(totalUpdates - metrics.updates) }
+        let run = telemetry.run(options: options, env: spec.id, state: runState, ended: lifecycle.hasEnded,
+                                rolloutSteps: job.config.rolloutSteps, workers: sessions.count)
         let scheduler = self.scheduler
         var status = RunStatus(
-            metrics: currentMetrics(), run: run, roster: roster, history: history, now: now,
+            metrics: currentMetrics(), run: run, roster: telemetry.roster, history: telemetry.history, now: now,
             openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
         status.evaluation = evaluations.status
         return status

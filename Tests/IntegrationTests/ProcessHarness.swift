@@ -9,6 +9,8 @@ final class Spawned: @unchecked Sendable {
     private let lock = NSLock()
     private var stdoutText = ""
     private var stderrText = ""
+    /// Pipes whose end (EOF) was read: 2 once the process and any child holding them have closed both.
+    private var pipesClosed = 0
 
     convenience init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
         try self.init(url: Spawned.products.appendingPathComponent(executable), arguments, name: name, environment: environment, in: directory)
@@ -28,12 +30,12 @@ final class Spawned: @unchecked Sendable {
         process.standardError = err
         out.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
-            guard !d.isEmpty else { h.readabilityHandler = nil; return }
+            guard !d.isEmpty else { h.readabilityHandler = nil; self?.closed(); return }
             self?.append(String(decoding: d, as: UTF8.self), toStdout: true)
         }
         err.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
-            guard !d.isEmpty else { h.readabilityHandler = nil; return }
+            guard !d.isEmpty else { h.readabilityHandler = nil; self?.closed(); return }
             self?.append(String(decoding: d, as: UTF8.self), toStdout: false)
         }
         try process.run()
@@ -44,6 +46,15 @@ final class Spawned: @unchecked Sendable {
         if toStdout { stdoutText += s } else { stderrText += s }
         lock.unlock()
     }
+
+    private func closed() {
+        lock.lock()
+        pipesClosed += 1
+        lock.unlock()
+    }
+
+    /// Whether everything the process wrote has been read (both pipes at their end).
+    var drained: Bool { lock.lock(); defer { lock.unlock() }; return pipesClosed >= 2 }
 
     var stdout: String { lock.lock(); defer { lock.unlock() }; return stdoutText }
     var stderr: String { lock.lock(); defer { lock.unlock() }; return stderrText }
@@ -77,7 +88,10 @@ final class Spawned: @unchecked Sendable {
             kill9()
             return nil
         }
-        await pause(0.1)  // let the pipes drain
+        // Everything it wrote is read once both pipes are at their end (a grandchild that inherited them may keep
+        // them open: not waited for past a few seconds).
+        let drainDeadline = Date().addingTimeInterval(5)
+        while !drained && Date() < drainDeadline { await pause(0.02) }
         return status
     }
 
