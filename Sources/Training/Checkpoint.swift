@@ -177,44 +177,17 @@ public struct Checkpoint: Sendable {
         var isFolder: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
             ? CheckpointPolicy.file(in: url) : url
-        let path = file.path
-        guard FileManager.default.fileExists(atPath: path) else { throw .io(path, reason: "no such file") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: file)
-        } catch {
-            throw .io(path, reason: "cannot read: \(error.localizedDescription)")
+        let stored = try CheckpointFile.load(file)
+        guard stored.metadata["format"] == Self.format else {
+            throw .content(stored.path, reason: "format is '\(stored.metadata["format"] ?? "missing")', expected \(Self.format)")
         }
-        let decoded: (tensors: [String: SafeTensors.Tensor], metadata: [String: String])
-        do {
-            decoded = try SafeTensors.decode(data)
-        } catch {
-            throw .format(path, error)
-        }
-        let meta = decoded.metadata
-        func value(_ key: String) throws(CheckpointError) -> String {
-            guard let v = meta[key] else { throw .content(path, reason: "metadata '\(key)' is missing") }
-            return v
-        }
-        func integer(_ key: String) throws(CheckpointError) -> Int {
-            guard let v = Int(try value(key)), v >= 0 else { throw .content(path, reason: "metadata '\(key)' is not a whole number") }
-            return v
-        }
-        guard meta["format"] == Self.format else {
-            throw .content(path, reason: "format is '\(meta["format"] ?? "missing")', expected \(Self.format)")
-        }
-        let decoder = JSONDecoder()
-        guard let config = try? Self.configDecoder.decode(PPOConfig.self, from: Data(try value("config").utf8)) else {
-            throw .content(path, reason: "metadata 'config' is not a valid configuration")
-        }
-        guard let space = try? decoder.decode(Space.self, from: Data(try value("action_space").utf8)) else {
-            throw .content(path, reason: "metadata 'action_space' is not a valid space")
-        }
-        let rngParts = try value("rng").split(separator: ",").compactMap { UInt64($0) }
-        guard let rng = RNG(state: rngParts) else { throw .content(path, reason: "metadata 'rng' is not a generator state") }
-        let observationSize = try integer("observation_size")
+        let config = try stored.config()
+        let space = try stored.decodeJSON(Space.self, key: "action_space", what: "a valid space")
+        let rngParts = try stored.value("rng").split(separator: ",").compactMap { UInt64($0) }
+        guard let rng = RNG(state: rngParts) else { throw .content(stored.path, reason: "metadata 'rng' is not a generator state") }
+        let observationSize = try stored.integer("observation_size")
         guard observationSize > 0, config.problems().isEmpty else {
-            throw .content(path, reason: "configuration is invalid: \(config.problems().joined(separator: "; "))")
+            throw .content(stored.path, reason: "configuration is invalid: \(config.problems().joined(separator: "; "))")
         }
 
         // The architecture the config describes must match the stored tensors exactly.
@@ -224,35 +197,21 @@ public struct Checkpoint: Sendable {
         var first: [[Float]] = []
         var second: [[Float]] = []
         for p in model.parameters {
-            func tensor(_ name: String) throws(CheckpointError) -> [Float] {
-                guard let t = decoded.tensors[name], let v = t.floats, t.shape == p.shape else {
-                    throw .content(path, reason: "tensor '\(name)' is missing or not float32 of shape \(p.shape)")
-                }
-                guard v.allSatisfy(\.isFinite) else { throw .content(path, reason: "tensor '\(name)' holds NaN or infinity") }
-                return v
-            }
-            parameters.append((p.name, p.shape, try tensor(p.name)))
-            first.append(try tensor("optimizer.exp_avg.\(p.name)"))
-            second.append(try tensor("optimizer.exp_avg_sq.\(p.name)"))
+            parameters.append((p.name, p.shape, try stored.floats(p.name, shape: p.shape)))
+            first.append(try stored.floats("optimizer.exp_avg.\(p.name)", shape: p.shape))
+            second.append(try stored.floats("optimizer.exp_avg_sq.\(p.name)", shape: p.shape))
         }
-        var normalizer: RunningMeanStd?
-        if config.normalizeObservations {
-            guard let mean = decoded.tensors["obs_normalizer.mean"]?.doubles,
-                  let variance = decoded.tensors["obs_normalizer.var"]?.doubles,
-                  let count = Double(try value("obs_normalizer_count")),
-                  let n = RunningMeanStd(mean: mean, variance: variance, count: count), n.dimension == observationSize else {
-                throw .content(path, reason: "observation normaliser statistics are missing or invalid")
-            }
-            normalizer = n
+        let normalizer = config.normalizeObservations ? try stored.normalizer(dimension: observationSize) : nil
+        guard let version = UInt64(try stored.value("version")) else {
+            throw .content(stored.path, reason: "metadata 'version' is not a whole number")
         }
-        guard let version = UInt64(try value("version")) else { throw .content(path, reason: "metadata 'version' is not a whole number") }
         var checkpoint = Checkpoint(
-            envID: try value("env_id"), config: config, observationSize: observationSize, actionSpace: space,
-            version: version, updates: try integer("updates"), trainedTransitions: try integer("trained_transitions"),
-            envSteps: try integer("env_steps"), parameters: parameters, adamStep: try integer("adam_step"),
+            envID: try stored.value("env_id"), config: config, observationSize: observationSize, actionSpace: space,
+            version: version, updates: try stored.integer("updates"), trainedTransitions: try stored.integer("trained_transitions"),
+            envSteps: try stored.integer("env_steps"), parameters: parameters, adamStep: try stored.integer("adam_step"),
             adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)
-        checkpoint.envArguments = decoded.metadata["env_args"] ?? ""
-        try checkpoint.readOptionalMetadata(meta, path: path)
+        checkpoint.envArguments = stored.metadata["env_args"] ?? ""
+        try checkpoint.readOptionalMetadata(stored.metadata, path: stored.path)
         return checkpoint
     }
 
