@@ -31,6 +31,13 @@ public struct Rollout: Sendable {
     }
 
     public var count: Int { logProbs.count }
+
+    /// Whether every column has `count` rows of its width.
+    func isConsistent(observationSize: Int, actionSize: Int) -> Bool {
+        let n = count
+        return observations.count == n * observationSize && actions.count == n * actionSize && values.count == n
+            && advantages.count == n && returns.count == n
+    }
 }
 
 /// Means over the minibatches of one update, plus what CleanRL logs after it.
@@ -49,6 +56,32 @@ public struct UpdateStatistics: Sendable, Equatable {
     public var learningRate: Double = 0
 
     public init() {}
+
+    init(learningRate: Double) { self.learningRate = learningRate }
+
+    /// Adds one minibatch's losses and gradient norm (summed; `averaged()` divides by the minibatches).
+    mutating func add(_ loss: PPOLoss.Statistics, gradNorm: Float) {
+        policyLoss += Double(loss.policyLoss)
+        valueLoss += Double(loss.valueLoss)
+        entropy += Double(loss.entropy)
+        approxKL += Double(loss.approxKL)
+        clipFraction += Double(loss.clipFraction)
+        self.gradNorm += Double(gradNorm)
+        minibatches += 1
+    }
+
+    /// The sums of `add` as means over the minibatches.
+    func averaged() -> UpdateStatistics {
+        var s = self
+        let m = Double(max(minibatches, 1))
+        s.policyLoss /= m
+        s.valueLoss /= m
+        s.entropy /= m
+        s.approxKL /= m
+        s.clipFraction /= m
+        s.gradNorm /= m
+        return s
+    }
 }
 
 /// Runs PPO updates of an `ActorCritic` with Adam: the minibatch step (forward, loss, backward, clip, Adam) and
@@ -253,6 +286,16 @@ public final class PPOUpdater {
         return norm
     }
 
+    /// The advantages the epochs train on: the rollout's, standardised over the whole rollout when so configured
+    /// (per minibatch is done as each is gathered).
+    private func prepareAdvantages(_ rollout: Rollout) {
+        normalizedAdvantages = rollout.advantages
+        guard config.advantageNormalization == .rollout else { return }
+        normalizedAdvantages.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { Statistics.standardize(base, count: rollout.count) }
+        }
+    }
+
     /// The PPO epochs over a rollout: advantage normalisation as configured, `updateEpochs` passes of shuffled
     /// minibatches (the last one may be smaller, like PyTorch's `BatchSampler(drop_last=False)`), optional early
     /// stop on `targetKL`.
@@ -260,20 +303,11 @@ public final class PPOUpdater {
         let n = rollout.count
         let obsSize = model.observationSize
         let actSize = model.actionSize
-        precondition(rollout.observations.count == n * obsSize && rollout.actions.count == n * actSize
-            && rollout.values.count == n && rollout.advantages.count == n && rollout.returns.count == n,
-            "rollout columns disagree in length")
+        precondition(rollout.isConsistent(observationSize: obsSize, actionSize: actSize), "rollout columns disagree in length")
         optimizer.learningRate = learningRate
-        var stats = UpdateStatistics()
-        stats.learningRate = learningRate
+        var stats = UpdateStatistics(learningRate: learningRate)
         guard n > 0 else { return stats }
-
-        normalizedAdvantages = rollout.advantages
-        if config.advantageNormalization == .rollout {
-            normalizedAdvantages.withUnsafeMutableBufferPointer { buffer in
-                if let base = buffer.baseAddress { Statistics.standardize(base, count: n) }
-            }
-        }
+        prepareAdvantages(rollout)
         let batchSize = min(config.minibatchSize, n)
         let obsBuf = mbObservations.reserve(batchSize * obsSize)
         let actBuf = mbActions.reserve(batchSize * actSize)
@@ -311,13 +345,7 @@ public final class PPOUpdater {
                     let (loss, norm) = minibatchStep(
                         observations: obsBuf, actions: actBuf, oldLogProbs: lpBuf, advantages: advBuf,
                         returns: retBuf, oldValues: valBuf, count: count)
-                    stats.policyLoss += Double(loss.policyLoss)
-                    stats.valueLoss += Double(loss.valueLoss)
-                    stats.entropy += Double(loss.entropy)
-                    stats.approxKL += Double(loss.approxKL)
-                    stats.clipFraction += Double(loss.clipFraction)
-                    stats.gradNorm += Double(norm)
-                    stats.minibatches += 1
+                    stats.add(loss, gradNorm: norm)
                     epochKL += Double(loss.approxKL)
                     epochBatches += 1
                     start += count
@@ -329,14 +357,7 @@ public final class PPOUpdater {
                 stats.explainedVariance = Statistics.explainedVariance(predicted: v, target: r, count: n)
             }
         }}}}}}
-        let m = Double(max(stats.minibatches, 1))
-        stats.policyLoss /= m
-        stats.valueLoss /= m
-        stats.entropy /= m
-        stats.approxKL /= m
-        stats.clipFraction /= m
-        stats.gradNorm /= m
-        return stats
+        return stats.averaged()
     }
 }
 
