@@ -9,9 +9,12 @@ import PPOCore
 import Training
 import Wire
 
-/// The learner's state: sessions, the scheduler (and its on-policy gate), the batches of the current version and
-/// the counters; the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages
-/// put on each session's outbound queue, so it never waits on a socket.
+/// The learner's orchestration: it dispatches each worker's messages, keeps the batches of the current version,
+/// and starts each update and evaluation. What it decides with has types of its own: the sessions and the Hello
+/// checks (`SessionTable`), the grants and the on-policy gate (`Scheduler`), the run's state (`RunLifecycle`) and its
+/// end (`RunEnd`), the counters and the status document (`LearnerTelemetry`), the evaluations (`LearnerEvaluations`);
+/// the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages put on each
+/// session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
     /// What a Hello gets: a session, a refusal (an Error frame), or the news that the run is over (a Goodbye: a
     /// worker that connects after the last update exits instead of reconnecting).
