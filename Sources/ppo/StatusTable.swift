@@ -1,5 +1,6 @@
 import Foundation
 import Learner
+import Training
 
 /// A `RunStatus` as plain-text tables for a terminal (`ppo status`).
 enum StatusTable {
@@ -8,6 +9,7 @@ enum StatusTable {
         var out = ["\(r.env) · run \(r.runID) · preset \(r.preset) · seed \(r.seed) · \(r.state)"]
         out.append("version \(r.policyVersion) · update \(r.updates)/\(r.totalUpdates) · \(r.envSteps)/\(r.totalEnvSteps) env steps · \(number(r.stepsPerSecond)) steps/s · elapsed \(duration(r.elapsedSeconds))\(r.etaSeconds.map { " · \(duration($0)) to go" } ?? "")")
         out.append("episodes \(r.episodes) · mean return (last 20) \(r.recentReturn.map { String(format: "%.1f", $0) } ?? "–") · grants open \(s.grants.open) · checkpoints \(s.checkpoints.written)\(s.checkpoints.failures > 0 ? " (\(s.checkpoints.failures) failed)" : "")")
+        if let e = s.evaluation { out.append(evaluationLine(e)) }
         out.append("")
         let updates = s.recentUpdates.suffix(5).map { u in
             ["\(u.update)", "\(u.envSteps)", f(u.policyLoss), f(u.valueLoss), f(u.entropy), f(u.approxKL), f(u.clipFraction), String(format: "%.3f", u.seconds)]
@@ -24,6 +26,15 @@ enum StatusTable {
         out.append("")
         out.append("refusals: \(refusals.isEmpty ? "none" : refusals.sorted().joined(separator: ", "))")
         return out.joined(separator: "\n")
+    }
+
+    /// The greedy evaluations while training: the latest and the best.
+    static func evaluationLine(_ e: RunStatus.Evaluations) -> String {
+        func point(_ p: EvaluationPoint?) -> String {
+            p.map { String(format: "%.1f ± %.1f after update %d", $0.mean, $0.std, $0.update) } ?? "none yet"
+        }
+        return "greedy evaluation every \(e.every) updates (\(e.episodes) episodes): latest \(point(e.points.last)) · best \(point(e.best))"
+            + (e.target.map { String(format: " · stops at %.1f", $0) } ?? "")
     }
 
     /// Columns padded to their widest cell; the first column left-aligned, the others right-aligned.

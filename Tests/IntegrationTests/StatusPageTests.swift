@@ -173,7 +173,8 @@ struct StatusPageTests {
         let table = await Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)"])
         #expect(table.status == 0, "\(table.errors)")
         #expect(table.output.contains("CartPole-v1") && table.output.contains("training") && table.output.contains("w1")
-                && table.output.contains("127.0.0.1:") && table.output.contains("policy loss"), "\(table.output)")
+                && table.output.contains("127.0.0.1:") && table.output.contains("policy loss")
+                && table.output.contains("greedy evaluation every 2 updates (2 episodes): latest "), "\(table.output)")
         let json = await Self.capture(Spawned.products.appendingPathComponent("ppo").path, ["status", "--learner", "127.0.0.1:\(port)", "--json"])
         #expect(json.status == 0 && (try? RunStatus.decoder().decode(RunStatus.self, from: Data(json.output.utf8)))?.run.runID == status.run.runID)
         // Not a learner's port: one sentence, status 1.
