@@ -18,23 +18,19 @@ public enum ProgressLine {
     }
 
     /// What a command does after each update and each evaluation while training: the TensorBoard scalars, and
-    /// the console line unless `quiet`.
+    /// the line, unless `quiet`, to `write` (the executable's console).
     public struct Console: Sendable {
         public let progress: @Sendable (TrainingProgress) -> Void
         public let evaluated: @Sendable (EvaluationPoint) -> Void
 
-        public init(board: TensorBoardLog?, quiet: Bool) {
+        public init(board: TensorBoardLog?, quiet: Bool, write: @escaping @Sendable (String) -> Void) {
             progress = { p in
                 board?.log(p)
-                guard !quiet else { return }
-                print(ProgressLine.format(p))
-                fflush(nil)
+                if !quiet { write(ProgressLine.format(p)) }
             }
             evaluated = { e in
                 board?.log(e)
-                guard !quiet else { return }
-                print(ProgressLine.format(e))
-                fflush(nil)
+                if !quiet { write(ProgressLine.format(e)) }
             }
         }
     }

@@ -21,7 +21,7 @@ struct LearnerEvaluations {
         history = options.evaluationHistory
     }
 
-    /// The evaluation of `snapshot` starts.
+    /// An evaluation starts.
     mutating func start() { running = true }
 
     /// The rollout is full; while an evaluation runs, the next update waits for it from now.

@@ -115,7 +115,10 @@ struct LearnerCommand: AsyncParsableCommand {
     /// The learner these flags describe.
     func learnerOptions(run: RunConfiguration, checkpoints: CheckpointPolicy, resume: Checkpoint?) throws -> LearnerOptions {
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
-        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet)
+        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet) { line in
+            print(line)
+            fflush(nil)
+        }
         var options = LearnerOptions(
             run: run, seed: runOptions.seed, host: host, port: port, tls: tls,
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),

@@ -91,7 +91,7 @@ struct Train: AsyncParsableCommand {
         let board = try runOptions.tensorBoard()
         let stop = StopRequest()
         let quiet = self.quiet || json
-        let console = ProgressLine.Console(board: board, quiet: quiet)
+        let console = ProgressLine.Console(board: board, quiet: quiet, write: printLine)
         // The loop keeps one core busy for the whole run: a Dispatch thread, not one of Swift's few cooperative ones.
         let local = Exclusive(training)
         let summary = try await SignalledShutdown.run(
@@ -177,7 +177,7 @@ extension Train {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
-        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet)
+        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet, write: printLine)
         if !json {
             print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             fflush(nil)
@@ -232,6 +232,12 @@ extension TrainingSummary {
         evaluationWaitSeconds = m.evaluates ? m.evaluationWaitSecondsTotal : nil
         reachedEvalTarget = m.reachedEvalTarget == true
     }
+}
+
+/// One line on standard output, flushed at once (the progress of a run that someone watches).
+@Sendable func printLine(_ line: String) {
+    print(line)
+    fflush(nil)
 }
 
 /// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
