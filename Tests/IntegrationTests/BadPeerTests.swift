@@ -60,7 +60,7 @@ struct BadPeerTests {
         let started = try await StartedLearner.start([
             "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
             "--checkpoint-dir", dir.appendingPathComponent("run").path, "--checkpoint-every", "0", "--steps", "100000000",
-            "--hello-timeout", "2", "--idle-timeout", "6", "--max-connections", "3",
+            "--hello-timeout", "4", "--idle-timeout", "8", "--max-connections", "3",
         ], metrics: true)
         let learner = started.process, port = started.port
         let metricsPort = try #require(started.metricsPort)
@@ -93,11 +93,13 @@ struct BadPeerTests {
         try await expect(.frameTooLarge, logged: "frameTooLarge", "a frame with a huge length") { peer in
             await peer.send(WireProtocol.magic + [1, 0, MessageType.batch.rawValue, 0] + [0xF0, 0xFF, 0xFF, 0xFF, 0xF0, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0])
         }
-        try await expect(.decompressionFailed, logged: "decompressionFailed", "a zlib bomb (8 MiB of zeros said to be 100 bytes)") { peer in
-            let bomb = [UInt8](repeating: 0, count: 8 << 20).withUnsafeBytes { Compression.compress($0, level: 9) }
-            func le(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-            let crc = bomb.withUnsafeBytes { Compression.crc32($0) }
-            await peer.send(WireProtocol.magic + [1, 0, MessageType.hello.rawValue, 1] + le(UInt32(bomb.count)) + le(100) + le(crc) + bomb)
+        // The bomb is made before the peer connects: the hello timeout runs from the connection's start.
+        let bomb = [UInt8](repeating: 0, count: 8 << 20).withUnsafeBytes { Compression.compress($0, level: 9) }
+        func le(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let bombFrame = WireProtocol.magic + [1, 0, MessageType.hello.rawValue, 1] + le(UInt32(bomb.count)) + le(100)
+            + le(bomb.withUnsafeBytes { Compression.crc32($0) }) + bomb
+        try await expect(.decompressionFailed, logged: "decompressionFailed", "a zlib bomb (8 MiB of zeros said to be 100 bytes)") {
+            await $0.send(bombFrame)
         }
         try await expect(.invalidValue, logged: "invalidValue", "a batch with NaN") { peer in
             guard let (w, g) = await peer.handshake(workerID: "bad-nan") else { Issue.record("no grant"); return }

@@ -7,8 +7,8 @@ final class Spawned: @unchecked Sendable {
     let process = Process()
     let name: String
     private let lock = NSLock()
-    private var stdoutText = ""
-    private var stderrText = ""
+    private var stdoutBytes: [UInt8] = []
+    private var stderrBytes: [UInt8] = []
     /// Pipes whose end (EOF) was read: 2 once the process and any child holding them have closed both.
     private var pipesClosed = 0
 
@@ -28,22 +28,35 @@ final class Spawned: @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            guard !d.isEmpty else { h.readabilityHandler = nil; self?.closed(); return }
-            self?.append(String(decoding: d, as: UTF8.self), toStdout: true)
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            guard !d.isEmpty else { h.readabilityHandler = nil; self?.closed(); return }
-            self?.append(String(decoding: d, as: UTF8.self), toStdout: false)
-        }
         try process.run()
+        readToEnd(out.fileHandleForReading, toStdout: true)
+        readToEnd(err.fileHandleForReading, toStdout: false)
     }
 
-    private func append(_ s: String, toStdout: Bool) {
+    /// Reads `handle` on a thread of its own until `read` says end of file. (Not `readabilityHandler`: on Linux it
+    /// has been seen to report an empty read before the end, which dropped what the process wrote after it, and its
+    /// handlers wait for a Dispatch thread on a loaded machine.)
+    private func readToEnd(_ handle: FileHandle, toStdout: Bool) {
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Foundation.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    append(buffer[0..<n], toStdout: toStdout)
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    closed()
+                    return
+                }
+            }
+        }
+        thread.start()
+    }
+
+    private func append(_ bytes: ArraySlice<UInt8>, toStdout: Bool) {
         lock.lock()
-        if toStdout { stdoutText += s } else { stderrText += s }
+        if toStdout { stdoutBytes += bytes } else { stderrBytes += bytes }
         lock.unlock()
     }
 
@@ -56,8 +69,8 @@ final class Spawned: @unchecked Sendable {
     /// Whether everything the process wrote has been read (both pipes at their end).
     var drained: Bool { lock.lock(); defer { lock.unlock() }; return pipesClosed >= 2 }
 
-    var stdout: String { lock.lock(); defer { lock.unlock() }; return stdoutText }
-    var stderr: String { lock.lock(); defer { lock.unlock() }; return stderrText }
+    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutBytes, as: UTF8.self) }
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrBytes, as: UTF8.self) }
 
     /// The folder the test runner and the executables were built into.
     static var products: URL {
