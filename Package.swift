@@ -133,7 +133,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "PPOCore", "Environments", "GymBridge", "Training", "Wire",
+                "PPOCore", "Environments", "GymBridge", "Training", "Wire", "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -247,7 +247,7 @@ let package = Package(
         // The worker's side of the conversation, against a scripted learner in this process.
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Wire", "Environments", "PPOCore",
+            dependencies: ["Worker", "Wire", "Environments", "PPOCore", "TransportSecurity",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),

@@ -24,13 +24,13 @@ struct SilenceWatch: Sendable {
     var fired: Bool { silent.withLockedValue { $0 } }
 
     /// How the session ends after the watch fired.
-    var ending: WorkerClient.Ending {
+    var ending: SessionEnding {
         .reconnect("the learner sent nothing for \(limit) (a partition, or its host is gone); closing this connection", afterWelcome: true)
     }
 
     /// The next message, waiting at most `limit`; nil when the connection ended (by the learner, or by this watch:
     /// see `fired`).
-    func next(_ messages: inout WorkerClient.Inbound) async throws -> Message? {
+    func next(_ messages: inout SessionDriver.Inbound) async throws -> Message? {
         let silent = self.silent
         let channel = self.channel
         let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(limit.wholeNanoseconds)) {

@@ -64,7 +64,7 @@ public struct WorkerOptions: Sendable {
 }
 
 /// Why a worker stopped for good.
-public enum WorkerError: Error, CustomStringConvertible, Sendable {
+public enum WorkerError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The learner refused this worker (bad certificate, wrong environment, unsupported version…).
     case refused(String)
     /// The learner could not be reached within the allowed attempts.

@@ -111,15 +111,7 @@ struct WorkerCommand: AsyncParsableCommand {
             maxAttempts: maxAttempts, envArguments: envArgumentsJSON, bridge: bridgeFlags.options,
             maxEnvironmentFailures: maxEnvFailures, learnerTimeout: learnerTimeout.map { .milliseconds(Int64($0 * 1000)) },
             stepDelay: delay)
-        let client = WorkerClient(
-            options: options,
-            describeFailure: { LearnerConnectionFailure($0, host: host, port: port).description },
-            isPermanent: { error in
-                switch LearnerConnectionFailure(error, host: host, port: port).kind {
-                case .workerCertificateRefused, .learnerCertificateNotValidForHost, .learnerCertificateUntrusted, .learnerNotTLS: true
-                default: false
-                }
-            })
+        let client = WorkerClient(options: options)
         do {
             try await client.run()
         } catch let error as WorkerError {
