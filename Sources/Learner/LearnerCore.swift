@@ -61,7 +61,8 @@ actor LearnerCore {
         telemetry.metrics.updates = job.updates
         scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
-            observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag))
+            observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag),
+            maxOpenPerSession: options.maxUnackedBatches)
         telemetry.metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
@@ -219,16 +220,9 @@ actor LearnerCore {
         }
     }
 
+    /// A grant for session `id`, if the run trains and the scheduler's rule gives one.
     private func offerGrant(to id: Int) {
-        // A worker holds at most `maxUnackedBatches` open grants: one that asks for more cannot take a version's
-        // whole rollout and sit on it.
-        // Whether the session's version may collect now (with lag 0: not while an update runs) is the scheduler's rule;
-        // during the run's last update nothing is granted: no rollout follows it (and no batch is in flight when
-        // the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
-        // (An evaluation runs after its update: the last one's follows update `totalUpdates`.)
-        let lastRunning = update != nil && telemetry.metrics.updates + (evaluations.running ? 0 : 1) >= totalUpdates
-        guard lifecycle.isTraining, !lastRunning, let s = sessions[id], let holding = s.holding,
-              scheduler.openCount(session: id) < options.maxUnackedBatches,
+        guard lifecycle.isTraining, let s = sessions[id], let holding = s.holding,
               let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
         s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
     }
@@ -241,8 +235,8 @@ actor LearnerCore {
         let transitions = taken.reduce(0) { $0 + $1.count }
         // How many versions behind the trainer each transition's policy is (the gate admitted at most the lag).
         let lags = Dictionary(taken.map { ("\(scheduler.version - $0.policyVersion)", $0.count) }, uniquingKeysWith: +)
-        scheduler.beginUpdate()
         let number = telemetry.metrics.updates + 1
+        scheduler.beginUpdate(isLast: number >= totalUpdates)
         let envSteps = telemetry.metrics.envSteps + transitions
         let job = self.job
         let total = totalUpdates

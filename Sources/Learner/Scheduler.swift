@@ -8,7 +8,10 @@ import Wire
 /// With a policy lag `L` > 0 (`--max-policy-lag`), collection overlaps learning: while the update of version `v`
 /// runs, workers holding `v` collect the next rollout, which is trained from `v + 1`. `admits(version:)` is the
 /// one rule: a transition collected by version `h` may go into the rollout being filled only if that rollout is
-/// trained from a version at most `L` newer than `h`. With `L` = 0 nothing is granted during an update.
+/// trained from a version at most `L` newer than `h`. With `L` = 0 nothing is granted during an update, and with
+/// any lag nothing during the run's last update (no rollout follows it). A session holds at most
+/// `maxOpenPerSession` grants (the Welcome's `maxUnackedBatches`): one that asks for more cannot take a version's
+/// whole rollout and sit on it.
 ///
 /// A plain value: the learner's connection code drives it and acts on what it returns.
 public struct Scheduler: Sendable {
@@ -41,6 +44,11 @@ public struct Scheduler: Sendable {
     public private(set) var version: UInt64
     /// Whether an update (from `version` to the next) runs now.
     public private(set) var updating = false
+    /// Whether the run's last update has begun: nothing more is granted (no rollout follows it, and no batch is in
+    /// flight when the Goodbyes go out, which a closing socket could otherwise turn into a reset that drops them).
+    public private(set) var grantsClosed = false
+    /// The most grants one session holds open at once.
+    public let maxOpenPerSession: Int
     /// How many versions older than the version it is trained from a transition may be (0: strictly on-policy).
     public let maxPolicyLag: UInt64
     public let rolloutSize: Int
@@ -66,8 +74,10 @@ public struct Scheduler: Sendable {
     /// Whether every grant issued is accounted for.
     public var grantsBalance: Bool { issued == completed + returned + open.count }
 
-    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int?, observationSize: Int, actionSpace: Space, maxPolicyLag: UInt64 = 0) {
+    public init(version: UInt64, rolloutSize: Int, maxStepsPerGrant: Int?, observationSize: Int, actionSpace: Space, maxPolicyLag: UInt64 = 0,
+                maxOpenPerSession: Int = .max) {
         self.version = version
+        self.maxOpenPerSession = maxOpenPerSession
         self.maxPolicyLag = maxPolicyLag
         self.rolloutSize = rolloutSize
         self.observationSize = observationSize
@@ -90,9 +100,10 @@ public struct Scheduler: Sendable {
     }
 
     /// A grant for `session` (which holds `holding` and runs `envs` environments), or nil if the rollout being
-    /// filled needs nothing more, or may not take what `holding` collects.
+    /// filled needs nothing more or may not take what `holding` collects, the session holds its most grants, or
+    /// the last update has begun.
     public mutating func grant(session: Int, holding: UInt64, envs: Int, now: ContinuousClock.Instant = .now) -> OpenGrant? {
-        guard admits(version: holding), envs > 0 else { return nil }
+        guard !grantsClosed, admits(version: holding), envs > 0, openCount(session: session) < maxOpenPerSession else { return nil }
         let remaining = rolloutSize - received - outstanding
         guard remaining > 0 else { return nil }
         let largest = maxStepsPerGrant ?? max(1, rolloutSize / (Self.defaultShare * envs))
@@ -149,10 +160,12 @@ public struct Scheduler: Sendable {
     }
 
     /// The rollout is taken for training (from `version`): the next one starts filling, and every open grant the
-    /// lag rule no longer admits (with lag 0: all of them) is revoked.
-    public mutating func beginUpdate() {
+    /// lag rule no longer admits (with lag 0: all of them) is revoked. `isLast`: the run's last update, after which
+    /// nothing is granted.
+    public mutating func beginUpdate(isLast: Bool = false) {
         precondition(!updating, "an update began while another ran")
         updating = true
+        if isLast { grantsClosed = true }
         received = 0
         revokeUnadmitted()
     }

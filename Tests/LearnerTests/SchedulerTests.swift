@@ -111,4 +111,30 @@ struct SchedulerTests {
         #expect(next.version == 5)
         #expect(s.grantsBalance)
     }
+
+    @Test("a session holds at most maxOpenPerSession grants; a completed one makes room")
+    func openPerSession() throws {
+        var s = Scheduler(version: 4, rolloutSize: 100, maxStepsPerGrant: 2, observationSize: 4, actionSpace: .discrete(2),
+                          maxOpenPerSession: 2)
+        let a = try #require(Self.grant(&s, session: 1, envs: 1))
+        #expect(Self.grant(&s, session: 1, envs: 1) != nil)
+        #expect(Self.grant(&s, session: 1, envs: 1) == nil, "a third open grant")
+        #expect(Self.grant(&s, session: 2, envs: 1) != nil, "another session is not limited by the first")
+        #expect(s.accept(Self.batch(for: a), from: 1) == .accepted(a))
+        #expect(Self.grant(&s, session: 1, envs: 1) != nil)
+    }
+
+    @Test("nothing is granted once the run's last update has begun, even with a policy lag that would admit it")
+    func lastUpdate() throws {
+        var s = Self.scheduler(rollout: 8, maxSteps: 8, lag: 1)
+        let g = try #require(Self.grant(&s, session: 1, envs: 1))
+        #expect(s.accept(Self.batch(for: g), from: 1) == .accepted(g) && s.isComplete)
+        s.beginUpdate()
+        #expect(Self.grant(&s, session: 1, holding: 4, envs: 1) != nil, "lag 1: the next rollout is collected during an update")
+        var last = Self.scheduler(rollout: 8, maxSteps: 8, lag: 1)
+        let h = try #require(Self.grant(&last, session: 1, envs: 1))
+        _ = last.accept(Self.batch(for: h), from: 1)
+        last.beginUpdate(isLast: true)
+        #expect(last.grantsClosed && Self.grant(&last, session: 1, holding: 4, envs: 1) == nil)
+    }
 }
