@@ -92,8 +92,11 @@ actor LearnerCore {
 
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
     func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> Registration {
-        if let goodbye = lifecycle.goodbye, lifecycle.isFinished { return .ended(goodbye) }
-        guard lifecycle.isTraining else { return .refused(WireError(.shuttingDown, "the learner is stopping")) }
+        switch lifecycle.helloAnswer {
+        case .admit: break
+        case .goodbye(let goodbye): return .ended(goodbye)
+        case .refuse(let error): return .refused(error)
+        }
         if let refusal = SessionTable.refusal(of: hello, connected: sessions.count, maxConnections: options.maxConnections, spec: spec,
                                               envArguments: options.run.envArguments, signature: signature) {
             return .refused(refusal)

@@ -39,6 +39,21 @@ struct RunLifecycle {
         }
     }
 
+    /// What the run's state says to a worker's Hello.
+    enum HelloAnswer: Equatable {
+        /// Training: a session, if the Hello passes its own checks.
+        case admit
+        /// The run finished: the worker is told so and exits instead of reconnecting.
+        case goodbye(Goodbye)
+        /// Stopping, or stopped: the worker retries later (a restarted learner will take it).
+        case refuse(WireError)
+    }
+
+    var helloAnswer: HelloAnswer {
+        if isFinished, let goodbye { return .goodbye(goodbye) }
+        return isTraining ? .admit : .refuse(WireError(.shuttingDown, "the learner is stopping"))
+    }
+
     /// Asked to end; false when the run is not training (already stopping, or ended).
     mutating func requestStop() -> Bool {
         guard isTraining else { return false }
@@ -53,6 +68,9 @@ struct RunLifecycle {
         defer { waiters = [] }
         return waiters
     }
+
+    /// How many wait for the end.
+    var waiterCount: Int { waiters.count }
 
     /// Resumes `waiter` when the run ends (at once if it has).
     mutating func wait(_ waiter: CheckedContinuation<Void, Never>) {
