@@ -16,20 +16,6 @@ import Wire
 /// the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages put on each
 /// session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
-    /// What a Hello gets: a session, a refusal (an Error frame), or the news that the run is over (a Goodbye: a
-    /// worker that connects after the last update exits instead of reconnecting).
-    enum Registration: Sendable {
-        case session(Int)
-        case refused(WireError)
-        case ended(Goodbye)
-    }
-
-    /// What a connection should do after its message was handled.
-    enum Verdict: Sendable {
-        case keepOpen
-        case close(WireError)
-    }
-
     let options: LearnerOptions
     let spec: EnvironmentSpec
     private let job: TrainingJob
@@ -39,7 +25,7 @@ actor LearnerCore {
     private var update: Task<Void, Never>?
     private var scheduler: Scheduler
     private var sessions = SessionTable()
-    private var batches: [TransitionBatch] = []
+    private var rollout = RolloutBuffer()
     private var weights: Weights
     /// `weights` as a frame, encoded (and compressed) once for every worker.
     private var weightsFrame: ByteBuffer
@@ -91,7 +77,7 @@ actor LearnerCore {
     // MARK: Sessions
 
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
-    func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> Registration {
+    func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> SessionRegistration {
         switch lifecycle.helloAnswer {
         case .admit: break
         case .goodbye(let goodbye): return .ended(goodbye)
@@ -102,9 +88,7 @@ actor LearnerCore {
             return .refused(refusal)
         }
         let id = sessions.open(hello, outbound: outbound)
-        telemetry.roster.connect(session: id, id: hello.workerID, address: peer, envs: Int(hello.numEnvs))
-        telemetry.metrics.workersConnected = sessions.count
-        telemetry.metrics.connectionsTotal += 1
+        telemetry.connected(session: id, hello: hello, address: peer, connected: sessions.count)
         outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, WireProtocol.supportedVersions.upperBound)))))
         outbound.yield(.encoded(weightsFrame))
         logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
@@ -121,8 +105,7 @@ actor LearnerCore {
         guard let s = sessions.close(id) else { return }
         s.outbound.finish()
         scheduler.release(session: id)
-        telemetry.roster.disconnect(session: id, reason: reason)
-        telemetry.metrics.workersConnected = sessions.count
+        telemetry.disconnected(session: id, reason: reason, connected: sessions.count)
         logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
         // Its credit is free again: offer it to the others.
         for other in sessions.ids { offerGrant(to: other) }
@@ -141,9 +124,7 @@ actor LearnerCore {
         }
     }
 
-    func countRejected(_ error: WireError) {
-        telemetry.metrics.framesRejected["\(error.code)", default: 0] += 1
-    }
+    func countRejected(_ error: WireError) { telemetry.rejected(error) }
 
     /// Bytes received on every connection (counted on the event loop, read here).
     nonisolated let bytesIn = NIOLockedValueBox(0)
@@ -155,7 +136,7 @@ actor LearnerCore {
 
     // MARK: Messages
 
-    func handle(_ message: Message, session id: Int) -> Verdict {
+    func handle(_ message: Message, session id: Int) -> MessageVerdict {
         guard sessions[id] != nil else { return .close(WireError(.unexpectedMessage, "session is closed")) }
         telemetry.roster.heard(session: id)
         switch message {
@@ -183,7 +164,7 @@ actor LearnerCore {
     }
 
     /// A batch: what the on-policy gate decides is done here, and nothing else decides it.
-    private func receive(_ message: BatchMessage, session id: Int) -> Verdict {
+    private func receive(_ message: BatchMessage, session id: Int) -> MessageVerdict {
         guard let session = sessions[id] else { return .keepOpen }
         let b = message.batch
         switch scheduler.accept(message, from: id) {
@@ -192,20 +173,18 @@ actor LearnerCore {
         case .ungranted:
             return .close(WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold"))
         case .stale(let n):
-            telemetry.metrics.transitionsReceived += b.count
-            telemetry.metrics.transitionsDropped["stale", default: 0] += b.count
+            telemetry.dropped(b.count, received: true, why: "stale")
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n)))))
             return .keepOpen
         case .accepted:
-            telemetry.metrics.transitionsReceived += b.count
             guard !lifecycle.hasEnded else {
                 // Granted before the run ended, arrived after: nothing more is trained.
-                telemetry.metrics.transitionsDropped["unfinished", default: 0] += b.count
+                telemetry.dropped(b.count, received: true, why: "unfinished")
                 return .keepOpen
             }
             session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
             sessions[id]?.delivered += 1
-            telemetry.roster.delivered(session: id, transitions: b.count)
+            telemetry.accepted(b, session: id)
             collect(b)
             return .keepOpen
         }
@@ -213,8 +192,7 @@ actor LearnerCore {
 
     /// Keeps an accepted batch for the update, counts its episodes, and starts the update when the rollout is full.
     private func collect(_ b: TransitionBatch) {
-        batches.append(b)
-        telemetry.note(episodesOf: b)
+        rollout.append(b)
         guard scheduler.isComplete else { return }
         if update == nil {
             startUpdate()
@@ -233,20 +211,16 @@ actor LearnerCore {
     // MARK: Training
 
     private func startUpdate() {
-        let taken = batches
-        batches = []
-        let transitions = taken.reduce(0) { $0 + $1.count }
-        // How many versions behind the trainer each transition's policy is (the gate admitted at most the lag).
-        let lags = Dictionary(taken.map { ("\(scheduler.version - $0.policyVersion)", $0.count) }, uniquingKeysWith: +)
+        let taken = rollout.take(trainerVersion: scheduler.version)
         let number = telemetry.metrics.updates + 1
         scheduler.beginUpdate(isLast: number >= totalUpdates)
-        let envSteps = telemetry.metrics.envSteps + transitions
+        let envSteps = telemetry.metrics.envSteps + taken.transitions
         let job = self.job
         let total = totalUpdates
         let returns = telemetry.recent
         update = Task {
-            let outcome = await job.update(on: taken, update: number, of: total, envSteps: envSteps, recentReturns: returns)
-            self.finishUpdate(outcome, transitions: transitions, lags: lags)
+            let outcome = await job.update(on: taken.batches, update: number, of: total, envSteps: envSteps, recentReturns: returns)
+            self.finishUpdate(outcome, transitions: taken.transitions, lags: taken.lags)
         }
         // With a policy lag, the workers collect the next rollout meanwhile.
         for id in sessions.ids { offerGrant(to: id) }
@@ -324,9 +298,7 @@ actor LearnerCore {
 
     private func finish(reason: Goodbye.Reason, message: String) {
         guard let waiters = lifecycle.end(Goodbye(reason: reason, message: message)) else { return }
-        let leftover = batches.reduce(0) { $0 + $1.count }
-        if leftover > 0 { telemetry.metrics.transitionsDropped["unfinished", default: 0] += leftover }
-        batches = []
+        telemetry.dropped(rollout.drop(), received: false, why: "unfinished")
         for s in sessions.all {
             s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
             s.outbound.finish()
@@ -342,12 +314,9 @@ actor LearnerCore {
 
     /// The run now, for `/status.json`, the status page and `ppo status`.
     func status(now: Date = Date()) -> RunStatus {
-        let run = telemetry.run(options: options, env: spec.id, state: runState, ended: lifecycle.hasEnded,
-                                rolloutSteps: job.config.rolloutSteps, workers: sessions.count)
-        let scheduler = self.scheduler
-        var status = RunStatus(
-            metrics: currentMetrics(), run: run, roster: telemetry.roster, history: telemetry.history, now: now,
-            openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
+        var status = telemetry.status(
+            options: options, env: spec.id, lifecycle: lifecycle, rolloutSteps: job.config.rolloutSteps, workers: sessions.count,
+            metrics: currentMetrics(), scheduler: scheduler, now: now)
         status.evaluation = evaluations.status
         return status
     }

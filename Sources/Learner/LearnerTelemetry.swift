@@ -1,6 +1,7 @@
 import Foundation
 import PPOCore
 import Training
+import Wire
 
 /// What a learner counts and shows: the counters of `/metrics`, the last training episodes' returns, the workers
 /// seen, the learning curve and the last updates; from them, each update's progress line and the status document.
@@ -22,6 +23,38 @@ struct LearnerTelemetry {
         metrics.envSteps = resume?.envSteps ?? 0
         updatesAtStart = resume?.updates ?? 0
         envStepsAtStart = metrics.envSteps
+    }
+
+    /// A worker connected (session `id`); `connected` are connected now.
+    mutating func connected(session id: Int, hello: Hello, address: String, connected: Int) {
+        roster.connect(session: id, id: hello.workerID, address: address, envs: Int(hello.numEnvs))
+        metrics.workersConnected = connected
+        metrics.connectionsTotal += 1
+    }
+
+    /// Session `id` ended; `connected` are connected now.
+    mutating func disconnected(session id: Int, reason: String, connected: Int) {
+        roster.disconnect(session: id, reason: reason)
+        metrics.workersConnected = connected
+    }
+
+    /// A frame refused with `error`, by its code.
+    mutating func rejected(_ error: WireError) {
+        metrics.framesRejected["\(error.code)", default: 0] += 1
+    }
+
+    /// Transitions received and dropped, by why: `stale` (the gate found their grant revoked), `unfinished` (the
+    /// run ended before they were trained).
+    mutating func dropped(_ transitions: Int, received: Bool, why: String) {
+        if received { metrics.transitionsReceived += transitions }
+        if transitions > 0 { metrics.transitionsDropped[why, default: 0] += transitions }
+    }
+
+    /// A batch accepted from session `id` for the rollout.
+    mutating func accepted(_ batch: TransitionBatch, session id: Int) {
+        metrics.transitionsReceived += batch.count
+        roster.delivered(session: id, transitions: batch.count)
+        note(episodesOf: batch)
     }
 
     /// Counts the episodes an accepted batch finished.
@@ -90,5 +123,15 @@ struct LearnerTelemetry {
         let updatesHere = metrics.updates - updatesAtStart
         if !ended, updatesHere > 0 { run.etaSeconds = elapsed / Double(updatesHere) * Double(total - metrics.updates) }
         return run
+    }
+
+    /// The status document: the run's section, the counters, the workers, the curve.
+    func status(options: LearnerOptions, env: String, lifecycle: RunLifecycle, rolloutSteps: Int, workers: Int,
+                metrics: LearnerMetrics, scheduler: Scheduler, now: Date) -> RunStatus {
+        let run = run(options: options, env: env, state: lifecycle.label, ended: lifecycle.hasEnded,
+                      rolloutSteps: rolloutSteps, workers: workers)
+        return RunStatus(
+            metrics: metrics, run: run, roster: roster, history: history, now: now,
+            openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
     }
 }

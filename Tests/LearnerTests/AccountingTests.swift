@@ -219,7 +219,7 @@ struct LivenessTests {
     }
 }
 
-extension LearnerCore.Registration {
+extension SessionRegistration {
     /// The session id, or the refusal as a thrown error.
     func session() throws -> Int {
         switch self {
