@@ -19,4 +19,15 @@ public enum ConsoleOutput {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
+
+    /// Where a command's lines for people go: standard output, or standard error when standard output carries
+    /// `--progress-json -`.
+    public static func lineWriter(toStandardError: Bool) -> @Sendable (String) -> Void {
+        if toStandardError {
+            return { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        }
+        return { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+    }
 }

@@ -17,20 +17,24 @@ public enum ProgressLine {
         String(format: "eval after update %d  steps %8d  return %.1f ± %.1f over %d episodes  (%.1f s)", e.update, e.envSteps, e.mean, e.std, e.episodes, e.seconds)
     }
 
-    /// What a command does after each update and each evaluation while training: the TensorBoard scalars, and
-    /// the line, unless `quiet`, to `write` (the executable's console).
+    /// What a command does after each update and each evaluation while training: the TensorBoard scalars, the
+    /// `--progress-json` objects, and the line, unless `quiet` or the JSON takes standard output, to `write`
+    /// (the executable's console).
     public struct Console: Sendable {
         public let progress: @Sendable (TrainingProgress) -> Void
         public let evaluated: @Sendable (EvaluationPoint) -> Void
 
-        public init(board: TensorBoardLog?, quiet: Bool, write: @escaping @Sendable (String) -> Void) {
+        public init(board: TensorBoardLog?, quiet: Bool, json: ProgressJSON? = nil, write: @escaping @Sendable (String) -> Void) {
+            let lines = !quiet && json?.isStandardOutput != true
             progress = { p in
                 board?.log(p)
-                if !quiet { write(ProgressLine.format(p)) }
+                json?.update(p)
+                if lines { write(ProgressLine.format(p)) }
             }
             evaluated = { e in
                 board?.log(e)
-                if !quiet { write(ProgressLine.format(e)) }
+                json?.evaluation(e)
+                if lines { write(ProgressLine.format(e)) }
             }
         }
     }

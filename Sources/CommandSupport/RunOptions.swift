@@ -54,7 +54,21 @@ public struct RunOptions: ParsableArguments {
     @Option(help: "Write TensorBoard event files (charts/episodic_return, losses/…) into this folder.")
     public var logdir: String?
 
+    @Option(name: .customLong("progress-json"), help: ArgumentHelp(
+        "Write the run's progress for programs as JSON lines, appended to FILE: one object per update (steps, returns, losses, workers, dropped and rejected), per greedy evaluation, and a learner's ports. '-': to standard output instead of the progress lines (every other line goes to standard error).",
+        valueName: "FILE|-"))
+    public var progressJSON: String?
+
     public init() {}
+
+    /// The `--progress-json` writer, if asked for.
+    public func progressSink() throws(ProgressJSONError) -> ProgressJSON? {
+        guard let progressJSON else { return nil }
+        return try ProgressJSON(path: progressJSON)
+    }
+
+    /// Whether standard output carries the JSON lines (`--progress-json -`): lines for people go to standard error.
+    public var progressOnStandardOutput: Bool { progressJSON == "-" }
 
     /// What the status page calls the preset: its name, or a YAML file's name without its folders.
     public var presetLabel: String? {

@@ -113,12 +113,11 @@ struct LearnerCommand: AsyncParsableCommand {
     }
 
     /// The learner these flags describe.
-    func learnerOptions(run: RunConfiguration, checkpoints: CheckpointPolicy, resume: Checkpoint?) throws -> LearnerOptions {
+    func learnerOptions(run: RunConfiguration, checkpoints: CheckpointPolicy, resume: Checkpoint?, json: ProgressJSON?) throws -> LearnerOptions {
         let tls = try tlsDir.map { try LearnerTLS.load(directory: URL(fileURLWithPath: $0)).context }
-        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet) { line in
-            print(line)
-            fflush(nil)
-        }
+        let console = ProgressLine.Console(
+            board: try runOptions.tensorBoard(), quiet: quiet, json: json,
+            write: ConsoleOutput.lineWriter(toStandardError: runOptions.progressOnStandardOutput))
         var options = LearnerOptions(
             run: run, seed: runOptions.seed, host: host, port: port, tls: tls,
             limits: WireLimits(maxFrameBytes: maxFrameBytes, maxDecodedBytes: maxDecodedBytes),
@@ -145,16 +144,17 @@ struct LearnerCommand: AsyncParsableCommand {
         let evaluations = try PeriodicEvaluation.history(in: dir, resuming: resumeFrom != nil)
         let alreadyFinished = resumeFrom.map { ResumeRules.isFinished($0, run: run, evaluations: evaluations) } ?? false
         let checkpointURL = CheckpointPolicy.file(in: dir)
-        var options = try learnerOptions(run: run, checkpoints: checkpoints, resume: resumeFrom)
+        let json = try runOptions.progressSink()
+        let say = ConsoleOutput.lineWriter(toStandardError: runOptions.progressOnStandardOutput)
+        var options = try learnerOptions(run: run, checkpoints: checkpoints, resume: resumeFrom, json: json)
         options.evaluationHistory = evaluations
         let server = try LearnerServer(options: options)
         if alreadyFinished {
-            print("the run in \(dir.path) has finished; serving its status and telling workers so, until stopped")
+            say("the run in \(dir.path) has finished; serving its status and telling workers so, until stopped")
         } else if let r = resumeFrom {
-            print("resuming \(run.envID) from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps")
+            say("resuming \(run.envID) from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps")
         }
-        print("learner: \(run.envID), \(run.totalUpdates) updates of \(run.ppo.rolloutSteps) transitions, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
-        fflush(nil)
+        say("learner: \(run.envID), \(run.totalUpdates) updates of \(run.ppo.rolloutSteps) transitions, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
 
         let host = options.host
         let envID = run.envID
@@ -163,8 +163,8 @@ struct LearnerCommand: AsyncParsableCommand {
             onShutdown: { Task { await server.stop() } }
         ) {
             try await server.run(onListening: { port in
-                print("listening on \(host):\(port)")
-                fflush(nil)
+                say("listening on \(host):\(port)")
+                json?.listening(port: port, metricsPort: server.metricsPort)
             }, onFinished: { metrics in
                 // A finished run served again keeps the summary its training wrote.
                 if !alreadyFinished { Self.writeSummary(metrics, environment: envID, checkpoint: checkpointURL, into: dir) }
@@ -172,8 +172,8 @@ struct LearnerCommand: AsyncParsableCommand {
         }
         if alreadyFinished { return }
         let dropped = metrics.transitionsDropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps\(metrics.reachedTarget == true ? " (reached --stop-at-return)" : "")\(metrics.reachedEvalTarget == true ? " (a greedy evaluation reached --stop-at-eval-return)" : ""); transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
-        if let line = metrics.evaluationLine { print(line) }
+        say("done: version \(metrics.policyVersion), \(metrics.updates) updates, \(metrics.envSteps) env steps\(metrics.reachedTarget == true ? " (reached --stop-at-return)" : "")\(metrics.reachedEvalTarget == true ? " (a greedy evaluation reached --stop-at-eval-return)" : ""); transitions received \(metrics.transitionsReceived) = trained \(metrics.transitionsTrained) + dropped \(metrics.droppedTotal)\(dropped.isEmpty ? "" : " (\(dropped))"); grants issued \(metrics.grantsIssued) = completed \(metrics.grantsCompleted) + returned \(metrics.grantsReturned) + open \(metrics.grantsOpen); frames rejected \(metrics.framesRejected.values.reduce(0, +)); \(metrics.bytesIn) bytes received; checkpoint \(checkpointURL.path)\(metrics.checkpoints.failures > 0 ? " (\(metrics.checkpoints.failures) checkpoint writes failed)" : "")")
+        if let line = metrics.evaluationLine { say(line) }
         if let failure = metrics.checkpoints.finalFailure {
             FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
             throw ExitCode(1)

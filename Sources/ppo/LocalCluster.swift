@@ -28,8 +28,8 @@ struct LocalCluster: Sendable {
     /// The learner's status page and metrics on 127.0.0.1 at this port (0: any free one; nil: none).
     var statusPort: Int?
     var preset: String?
-    /// Told the status page's address once it listens.
-    var onStatusPage: @Sendable (String) -> Void
+    /// Told the learner's port for workers and the status page's port (nil: none) once both listen.
+    var onListening: @Sendable (_ port: Int, _ statusPort: Int?) -> Void
     var progress: @Sendable (TrainingProgress) -> Void
     /// A resumed run's evaluations, and who is told of each new one.
     var evaluationHistory = EvaluationHistory()
@@ -38,7 +38,7 @@ struct LocalCluster: Sendable {
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
                 resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil,
                 quietWorkers: Bool = false, statusPort: Int? = nil, preset: String? = nil,
-                onStatusPage: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
+                onListening: @escaping @Sendable (_ port: Int, _ statusPort: Int?) -> Void = { _, _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
         self.seed = seed
         self.workers = workers
@@ -52,7 +52,7 @@ struct LocalCluster: Sendable {
         self.quietWorkers = quietWorkers
         self.statusPort = statusPort
         self.preset = preset
-        self.onStatusPage = onStatusPage
+        self.onListening = onListening
         self.progress = progress
     }
 
@@ -85,9 +85,9 @@ struct LocalCluster: Sendable {
         let executable = workerExecutable
         let bridgeArguments = ["--python", bridge.python, "--env-timeout", "\(bridge.timeout.secondsValue)"]
             + (stepDelay.map { ["--step-delay", "\($0.secondsValue)"] } ?? []) + (quietWorkers ? ["--quiet"] : [])
-        let onStatusPage = self.onStatusPage
+        let onListening = self.onListening
         let metrics = try await server.run { port in
-            if let statusPort = server.metricsPort { onStatusPage("http://127.0.0.1:\(statusPort)/") }
+            onListening(port, server.metricsPort)
             for i in 1...workerCount {
                 let p = Process()
                 p.executableURL = executable

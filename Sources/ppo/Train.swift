@@ -55,9 +55,15 @@ struct Train: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "With --workers N > 0: the learner's status page (a live learning curve and the workers), /status.json and /metrics on 127.0.0.1 at this port (0: any free port, printed at the start; -1: none).")
     var statusPort = 0
 
+    /// Lines for people: standard output, or standard error when it carries `--progress-json -`.
+    var say: @Sendable (String) -> Void { ConsoleOutput.lineWriter(toStandardError: runOptions.progressOnStandardOutput) }
+
     func validate() throws {
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0–65535, or -1 for none") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0–64") }
+        if json && runOptions.progressOnStandardOutput {
+            throw ValidationError("--json and --progress-json - both write to standard output: give --progress-json a file")
+        }
         if let stepDelay {
             guard workers > 0 else { throw ValidationError("--step-delay slows the worker processes: give --workers N > 0") }
             _ = try DurationArgument.parse(stepDelay, flag: "--step-delay")
@@ -83,15 +89,15 @@ struct Train: AsyncParsableCommand {
         let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options,
                                          threads: threadsFlag.resolve(sharedWithWorkers: lag > 0), maxPolicyLag: lag)
         let ppo = training.trainer.config
+        let say = self.say
         if !json {
-            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps) in this process\(lag > 0 ? ", collecting while the update runs (policy lag 1)" : ""), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
-            if let r = resumeFrom { print("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
-            fflush(nil)
+            say("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps) in this process\(lag > 0 ? ", collecting while the update runs (policy lag 1)" : ""), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+            if let r = resumeFrom { say("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
         }
         let board = try runOptions.tensorBoard()
         let stop = StopRequest()
         let quiet = self.quiet || json
-        let console = ProgressLine.Console(board: board, quiet: quiet, write: printLine)
+        let console = ProgressLine.Console(board: board, quiet: quiet, json: try runOptions.progressSink(), write: say)
         // The loop keeps one core busy for the whole run: a Dispatch thread, not one of Swift's few cooperative ones.
         let local = Exclusive(training)
         let summary = try await SignalledShutdown.run(
@@ -122,8 +128,8 @@ struct Train: AsyncParsableCommand {
         if json {
             print(text)
         } else {
-            print(SummaryText.summary(report))
-            if let footer { print(footer) }
+            say(SummaryText.summary(report))
+            if let footer { say(footer) }
         }
         if let failure = summary.checkpoints.finalFailure {
             FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
@@ -177,10 +183,11 @@ extension Train {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("ppo-worker")
         let quiet = self.quiet || json
-        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet, write: printLine)
+        let say = self.say
+        let progressJSON = try runOptions.progressSink()
+        let console = ProgressLine.Console(board: try runOptions.tensorBoard(), quiet: quiet, json: progressJSON, write: say)
         if !json {
-            print("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
-            fflush(nil)
+            say("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(run.ppo.rolloutSteps)) with \(workers) worker processes × \(run.ppo.numEnvs) envs over mutual TLS on loopback, seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
         }
         let json = self.json
         var cluster = LocalCluster(
@@ -188,10 +195,10 @@ extension Train {
             resume: resume, bridge: bridgeFlags.options,
             learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
             stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, quietWorkers: quiet, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
-            onStatusPage: { url in
-                guard !json else { return }
-                print("status page: \(url) (ppo status --learner \(url.dropFirst("http://".count).prefix { $0 != "/" }))")
-                fflush(nil)
+            onListening: { port, statusPort in
+                progressJSON?.listening(port: port, metricsPort: statusPort)
+                guard !json, let statusPort else { return }
+                say("status page: http://127.0.0.1:\(statusPort)/ (ppo status --learner 127.0.0.1:\(statusPort))")
             },
             progress: console.progress)
         cluster.evaluationHistory = try PeriodicEvaluation.history(in: outDir, resuming: resume != nil)
@@ -235,10 +242,6 @@ extension TrainingSummary {
 }
 
 /// One line on standard output, flushed at once (the progress of a run that someone watches).
-@Sendable func printLine(_ line: String) {
-    print(line)
-    fflush(nil)
-}
 
 /// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
 func onDispatchThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -209,14 +209,15 @@ struct TrainInterruptTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("run")
         let common = ["train", "--env", "CartPole-v1", "--workers", "\(workers)", "--out", out.path, "--eval-episodes", "0"]
-        let first = try Spawned("ppo", common + ["--steps", "100000000"], name: "train-1")
+        let first = try Spawned("ppo", common + ["--steps", "100000000"], name: "train-1", progress: true)
         defer { first.kill9() }
         try #require(await first.wait(for: 120) { _ in first.lastUpdate >= 5 }, "\(first.stderr.suffix(600))")
         let workerPIDs = try Self.children(named: "ppo-worker", of: first.process.processIdentifier)
         #expect(workerPIDs.count == workers)
         if workers > 0 {
             // The status page's address is printed at the start, and it answers there.
-            let statusPort = try #require(StartedLearner.port(in: first.stdout, after: "status page: http://", until: "/"), "\(first.stdout.prefix(600))")
+            #expect(first.stdout.contains("status page: http://127.0.0.1:"), "\(first.stdout.prefix(600))")
+            let statusPort = try #require(first.progress("listening").last?["metrics_port"] as? Int, "\(first.progressEvents)")
             let status = try await httpGet(port: statusPort, path: "/status.json")
             #expect(status.status == 200 && status.body.contains("\"workers_connected\":\(workers)"), "\(status.body.prefix(300))")
         }
@@ -230,11 +231,11 @@ struct TrainInterruptTests {
         #expect(survivors.isEmpty, "worker processes outlived the run: \(survivors)")
         survivors.forEach { kill($0, SIGKILL) }
 
-        let second = try Spawned("ppo", common + ["--steps", "\((reached + 3) * 256)", "--resume"], name: "train-2")
+        let second = try Spawned("ppo", common + ["--steps", "\((reached + 3) * 256)", "--resume"], name: "train-2", progress: true)
         defer { second.kill9() }
         #expect(await second.waitForExit(timeout: 120) == 0, "\(second.stderr.suffix(600))")
-        let firstResumed = second.stdout.split(separator: "\n").first { $0.hasPrefix("update ") }.map(String.init) ?? ""
-        #expect(firstResumed.split(separator: " ").dropFirst().first?.hasPrefix("\(reached + 1)/") == true, "first update after --resume: \(firstResumed)")
+        let resumedUpdates = second.progress("update").compactMap { $0["update"] as? Int }
+        #expect(resumedUpdates.first == reached + 1, "the updates after --resume: \(resumedUpdates)")
         #expect(second.lastUpdate == reached + 3)
     }
 

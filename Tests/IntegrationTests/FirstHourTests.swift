@@ -30,19 +30,18 @@ struct FirstHourTests {
         #expect(await add.waitForExit(timeout: 60) == 0, "\(add.stderr)")
         let addedLine = try #require(Self.command(after: "Start it with:", in: add.stdout), "\(add.stdout)")
 
-        let learner = try Spawned(learnerLine[0], Array(learnerLine.dropFirst()), name: "learner", in: dir)
+        let learner = try Spawned(learnerLine[0], Array(learnerLine.dropFirst()), name: "learner", in: dir, progress: true)
         defer { learner.kill9() }
-        #expect(await learner.wait(for: 120) { $0.contains("listening on") }, "the learner as printed: \(learner.stderr.suffix(600))")
+        #expect(await learner.wait(for: 120) { _ in !learner.progress("listening").isEmpty }, "the learner as printed: \(learner.stderr.suffix(600))")
         var workers: [Spawned] = []
         for (i, line) in [workerLine, addedLine].enumerated() {
             workers.append(try Spawned(line[0], Array(line.dropFirst()), name: "worker-\(i)", in: dir))
         }
         defer { workers.forEach { $0.kill9() } }
-        let bothConnected = await learner.wait(for: 120) { _ in learner.stderr.components(separatedBy: " connected (session").count > 2 }
-        #expect(bothConnected, "the workers as printed: \(workers.map { $0.stderr.suffix(400) })")
+        let bothTrain = await learner.wait(for: 180) { _ in learner.progress("update").contains { $0["workers"] as? Int == 2 } }
+        #expect(bothTrain, "the workers as printed: \(workers.map { $0.stderr.suffix(400) })")
         // A worker with a certificate is named after it in the learner's log (and its host: replicas may share one).
         #expect(learner.stderr.contains("worker worker-1.") && learner.stderr.contains("worker worker-3."), "\(learner.stderr.suffix(600))")
-        #expect(await learner.wait(for: 180) { _ in learner.lastUpdate >= 1 }, "no update: \(learner.stderr.suffix(600))")
     }
 
     /// `ppo train` on CartPole-v1 in this process, two short updates, no evaluation, into `out`, plus `extra`.

@@ -12,15 +12,25 @@ final class Spawned: @unchecked Sendable {
     /// Pipes whose end (EOF) was read: 2 once the process and any child holding them have closed both.
     private var pipesClosed = 0
 
-    convenience init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
-        try self.init(url: Spawned.products.appendingPathComponent(executable), arguments, name: name, environment: environment, in: directory)
+    /// The `--progress-json` file of a `ppo train` or `ppo-learner` started with `progress: true`: what the tests
+    /// read the run's state from (never the console's text).
+    let progressFile: URL?
+
+    convenience init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil,
+                     progress: Bool = false) throws {
+        try self.init(url: Spawned.products.appendingPathComponent(executable), arguments, name: name, environment: environment, in: directory,
+                      progress: progress)
     }
 
-    /// Any executable, by its path.
-    init(url: URL, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil) throws {
+    /// Any executable, by its path; with `progress`, it writes `--progress-json` to a file of its own.
+    init(url: URL, _ arguments: [String], name: String, environment: [String: String] = [:], in directory: URL? = nil,
+         progress: Bool = false) throws {
         self.name = name
+        progressFile = progress
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("ppo-progress-\(name)-\(UUID().uuidString.prefix(8)).jsonl")
+            : nil
         process.executableURL = url
-        process.arguments = arguments
+        process.arguments = arguments + (progressFile.map { ["--progress-json", $0.path] } ?? [])
         if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -162,14 +172,19 @@ final class Spawned: @unchecked Sendable {
         return lines[start..<min(lines.count, start + 60)].joined(separator: "\n")
     }
 
-    /// The highest `update N/` seen in the output.
+    /// The `--progress-json` objects written so far (a line still being written is left for the next read).
+    var progressEvents: [[String: Any]] {
+        guard let progressFile, let data = try? Data(contentsOf: progressFile) else { return [] }
+        return data.split(separator: 0x0A).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+    }
+
+    /// The objects of one `event` kind.
+    func progress(_ event: String) -> [[String: Any]] { progressEvents.filter { $0["event"] as? String == event } }
+
+    /// The last update made, from the `--progress-json` file (0 before the first).
     var lastUpdate: Int {
-        var best = 0
-        for line in stdout.split(separator: "\n") where line.hasPrefix("update ") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if fields.count > 1, let n = Int(fields[1].split(separator: "/")[0]) { best = max(best, n) }
-        }
-        return best
+        precondition(progressFile != nil, "\(name) was started without progress: true")
+        return progress("update").compactMap { $0["update"] as? Int }.max() ?? 0
     }
 }
 
@@ -190,29 +205,17 @@ struct StartedLearner {
     static func start(_ arguments: [String], metrics: Bool = false, port: Int = 0, name: String = "learner",
                       environment: [String: String] = [:], timeout: Double = 60) async throws -> StartedLearner {
         let ports = ["--port", "\(port)"] + (metrics ? ["--metrics-port", "0"] : [])
-        let process = try Spawned("ppo-learner", arguments + ports, name: name, environment: environment)
+        let process = try Spawned("ppo-learner", arguments + ports, name: name, environment: environment, progress: true)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let listen = Self.port(in: process.stdout, after: "listening on ", until: "\n")
-            let metricsListen = Self.port(in: process.stderr, after: "metrics on http://", until: "/metrics")
-            if let listen, !metrics || metricsListen != nil {
-                return StartedLearner(process: process, port: listen, metricsPort: metricsListen)
+            if let listening = process.progress("listening").last, let listen = listening["port"] as? Int {
+                return StartedLearner(process: process, port: listen, metricsPort: listening["metrics_port"] as? Int)
             }
             guard process.isRunning else { break }
             await pause(0.05)
         }
         process.kill9()
         throw LearnerDidNotStart(description: "\(name) did not report its port: \(process.stdout.suffix(500)) \(process.stderr.suffix(1500))")
-    }
-
-    /// The port of the first `HOST:PORT` between `marker` and `end` in `text`.
-    static func port(in text: String, after marker: String, until end: String) -> Int? {
-        guard let start = text.range(of: marker) else { return nil }
-        let rest = text[start.upperBound...]
-        guard let stop = rest.range(of: end) else { return nil }
-        let address = rest[..<stop.lowerBound]
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        return Int(address[address.index(after: colon)...].prefix { $0.isNumber })
     }
 }
 
