@@ -38,6 +38,23 @@ public struct TrainingSummary: Sendable, Codable {
     public var checkpoint: String?
     /// The run's checkpoint writes; `lastFailure` set means the final one failed.
     public var checkpoints: CheckpointRecord
+    /// How many versions behind its trainer a transition may be (0: strictly on-policy; 1: the next rollout is
+    /// collected while the update runs). Absent in summaries written before it was recorded.
+    public var maxPolicyLag: Int?
+    /// A learner's account of the transitions workers sent (`--workers N`; absent in one process).
+    public var transitions: TransitionAccount?
+
+    /// Every transition a learner received was trained on or dropped (stale, or after the run's end).
+    public struct TransitionAccount: Sendable, Codable, Equatable {
+        public var received: Int
+        public var trained: Int
+        public var dropped: Int
+        public init(received: Int, trained: Int, dropped: Int) {
+            self.received = received
+            self.trained = trained
+            self.dropped = dropped
+        }
+    }
 
     public init(envID: String, envSteps: Int, updates: Int, episodes: Int, wallSeconds: Double, stepsPerSecond: Double,
                 recentReturn: Double?, firstReach: FirstReach?, checkpoint: String?, checkpoints: CheckpointRecord = CheckpointRecord()) {
@@ -170,6 +187,7 @@ public final class LocalTraining {
             stepsPerSecond: Double(envSteps - startSteps) / max(wall, 1e-9), recentReturn: returns.recent.mean,
             firstReach: returns.firstReach, checkpoint: checkpoints.url?.path, checkpoints: record)
         summary.reachedTarget = ended?.isReturnTarget == true
+        summary.maxPolicyLag = maxPolicyLag
         summary.note(evaluation.history, reachedTarget: ended?.isEvaluationTarget == true)
         return summary
     }

@@ -238,10 +238,11 @@ extension TrainingSummary {
         evaluationSeconds = m.evaluationSecondsTotal
         evaluationWaitSeconds = m.evaluates ? m.evaluationWaitSecondsTotal : nil
         reachedEvalTarget = m.reachedEvalTarget == true
+        maxPolicyLag = m.maxPolicyLag
+        transitions = TransitionAccount(received: m.transitionsReceived, trained: m.transitionsTrained, dropped: m.droppedTotal)
     }
 }
 
-/// One line on standard output, flushed at once (the progress of a run that someone watches).
 
 /// Runs blocking work on a Dispatch thread and waits for it without holding a cooperative thread.
 func onDispatchThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

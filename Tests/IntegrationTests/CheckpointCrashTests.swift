@@ -77,7 +77,7 @@ struct CheckpointCrashTests {
         var complete: UInt64 = 0  // the version of the last checkpoint known to be complete
         var killedInside = 0
         for cycle in 1...2 {
-            let started = try await StartedLearner.start(args + (cycle > 1 ? ["--resume"] : []), port: port, name: "learner-\(cycle)")
+            let started = try await StartedLearner.start(args + (cycle > 1 ? ["--resume"] : []), metrics: true, port: port, name: "learner-\(cycle)")
             let learner = started.process
             port = started.port
             defer { learner.kill9() }
@@ -88,9 +88,12 @@ struct CheckpointCrashTests {
                 worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--id", "w1"], name: "w1")
             }
             if cycle > 1 {
-                #expect(await learner.wait(for: 30) { $0.contains("resuming CartPole-v1") && $0.contains("version \(complete),") }, "\(learner.stdout.prefix(400))")
-                #expect(await learner.wait(for: 10) { _ in learner.stderr.contains("a checkpoint write a previous run did not finish") }, "\(learner.stderr.prefix(600))")
-                #expect(await learner.wait(for: 20) { _ in learner.stderr.contains("w1 connected") }, "the worker did not come back: \(learner.stderr.suffix(600))")
+                #expect(await started.waitForStatus(20) { $0.connectedWorkers.contains("w1") }, "the worker did not come back: \(learner.stderr.suffix(600))")
+                #expect(await learner.wait(for: 60) { _ in learner.lastUpdate > 0 })
+                let resumedAt = learner.progress("update").first?["update"] as? Int
+                #expect(resumedAt == Int(complete) + 1, "the first update after --resume: \(String(describing: resumedAt)), the checkpoint: \(complete)")
+                // The leftover of the killed write is named in a warning.
+                #expect(learner.stderr.contains("a checkpoint write a previous run did not finish"), "\(learner.stderr.prefix(600))")
             }
             _ = await learner.waitForExit(timeout: 240)
             #expect(killer.fired, "cycle \(cycle): the learner was not killed by the watcher: \(learner.stderr.suffix(600))")

@@ -152,12 +152,13 @@ struct FirstHourTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let learner = try await StartedLearner.start([
             "--env", "CartPole-v1", "--host", "127.0.0.1", "--plaintext", "--steps", "100000000", "--checkpoint-every", "0",
-            "--checkpoint-dir", dir.path, "--quiet"])
+            "--checkpoint-dir", dir.path, "--quiet"], metrics: true)
         defer { learner.process.kill9() }
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(learner.port)", "--plaintext", "--id", "quiet-test"], name: "worker")
         defer { worker.kill9() }
-        #expect(await worker.wait(for: 60) { _ in worker.stderr.contains("connected to") }, "\(worker.stderr)")
-        await pause(2)
+        // A worker connected and two updates made: without --quiet, info lines and progress lines would be out.
+        #expect(await learner.waitForStatus(60) { $0.connectedWorkers == ["quiet-test"] }, "\(worker.stderr)")
+        #expect(await learner.process.wait(for: 120) { _ in learner.process.lastUpdate >= 2 }, "\(learner.process.stderr.suffix(600))")
         #expect(!learner.process.stderr.contains(" info "), "--quiet printed info lines: \(learner.process.stderr.suffix(600))")
         #expect(!learner.process.stdout.contains("update "), "--quiet printed progress lines")
 

@@ -34,7 +34,14 @@ enum GymPython {
 
 /// What `ppo train` wrote to summary.json.
 struct TrainSummaryFile: Decodable {
-    struct Summary: Decodable { var envSteps: Int; var updates: Int; var recentReturn: Double? }
+    struct Summary: Decodable {
+        var envSteps: Int
+        var updates: Int
+        var recentReturn: Double?
+        var maxPolicyLag: Int?
+        var transitions: Transitions?
+    }
+    struct Transitions: Decodable { var received: Int; var trained: Int; var dropped: Int }
     struct Evaluation: Decodable { var mean: Double; var std: Double; var episodes: Int }
     var summary: Summary
     var evaluation: Evaluation?
@@ -109,11 +116,11 @@ struct GymTrainingTests {
         let expected = ["raise": "RuntimeError: injected fault at step 310", "exit": "exited with status 3", "hang": "no answer from the Python process within 2.0 s",
                         "nan_obs": "returned a non-finite observation"][kind] ?? "?"
         #expect(p.stderr.contains("environment failed") && p.stderr.contains(expected), "\(p.stderr.suffix(1500))")
-        #expect(try TrainSummaryFile.read(dir).summary.updates == 4)
+        let summary = try TrainSummaryFile.read(dir).summary
+        #expect(summary.updates == 4)
         // Nothing partial was trained: received = trained + dropped, and trained = 4 rollouts.
-        let footer = p.stdout.split(separator: "\n").first { $0.hasPrefix("transitions received") }.map(String.init) ?? ""
-        let numbers = footer.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        #expect(numbers.count >= 3 && numbers[0] == numbers[1] + numbers[2] && numbers[1] == 8192, "\(footer)")
+        let t = try #require(summary.transitions)
+        #expect(t.received == t.trained + t.dropped && t.trained == 8192, "\(t)")
     }
 
     @Test("a worker whose env fails every time exits 1 after --max-env-failures, saying why; the learner trains on with the other worker", .timeLimit(.minutes(5)))
@@ -132,7 +139,8 @@ struct GymTrainingTests {
                                   environment: GymPython.environment.merging(["PPO_TEST_FAULT_DISABLED": "1"]) { $1 })
         defer { healthy.kill9() }
         #expect(await learner.waitForExit(timeout: 180) == 0, "\(learner.stderr.suffix(800))")
-        #expect(learner.stdout.contains("done: version 3"), "\(learner.stdout.suffix(600))")
+        let m = try learnerSummary(dir)
+        #expect(m.policyVersion == 3 && m.updates == 3, "\(m)")
         #expect(learner.stderr.contains("environmentFailed") || learner.stderr.contains("reported error 22"), "\(learner.stderr.suffix(800))")
     }
 
@@ -193,14 +201,17 @@ struct GymTrainingTests {
     func pythonDiesWithItsWorker() async throws {
         let dir = temporaryDirectory("gym-orphan")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (learner, port) = try await learner(["--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=hang", "--env-arg", "at_step=20"], dir: dir)
+        let started = try await StartedLearner.start(
+            ["--env", "gym:ppo_test_envs:Faulty-v0", "--env-arg", "fault=hang", "--env-arg", "at_step=20", "--plaintext", "--host", "127.0.0.1",
+             "--checkpoint-dir", dir.path, "--python", GymPython.path], metrics: true, environment: GymPython.environment, timeout: 120)
+        let learner = started.process, port = started.port
         defer { learner.kill9() }
         let worker = try Spawned("ppo-worker", ["--learner", "127.0.0.1:\(port)", "--plaintext", "--envs", "1", "--python", GymPython.path],
                                  name: "worker", environment: GymPython.environment)
         defer { worker.kill9() }
-        // The env hangs at its 20th step, long before the default --env-timeout of 60 s.
-        try #require(await worker.wait(for: 60) { _ in worker.stderr.contains("connected to") })
-        await pause(2)
+        // The env hangs at its 20th step, long before the default --env-timeout of 60 s: once the worker holds a
+        // grant, it is collecting (and soon hanging) in its Python process.
+        try #require(await started.waitForStatus(60) { $0.workers.contains { $0.state == "connected" && $0.openGrants > 0 } })
         let python = try TrainInterruptTests.children(named: "python3", of: worker.process.processIdentifier)
         try #require(python.count == 1, "the worker's Python processes: \(python)")
         worker.kill9()
@@ -229,7 +240,7 @@ struct GymTrainingTests {
         try #require(status == 0, "\(p.stderr.suffix(1500))")
         let result = try TrainSummaryFile.read(dir)
         #expect(result.summary.envSteps == 4096 && result.summary.updates == 8)
-        #expect(p.stdout.contains("8 updates of 512") && p.stdout.contains("policy lag 1"), "not the preset's rollout, or not overlapped: \(p.stdout.prefix(300))")
+        #expect(result.summary.maxPolicyLag == 1, "not overlapped: \(String(describing: result.summary.maxPolicyLag))")
         #expect(result.summary.recentReturn?.isFinite == true && result.evaluation?.mean.isFinite == true)
         let eval = try Spawned("ppo", ["eval", "--checkpoint", dir.appendingPathComponent("checkpoint.safetensors").path, "--episodes", "2", "--python", GymPython.path],
                                name: "eval", environment: GymPython.environment)

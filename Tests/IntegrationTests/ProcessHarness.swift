@@ -233,3 +233,27 @@ func temporaryDirectory(_ name: String) -> URL {
 func learnerSummary(_ folder: URL) throws -> LearnerMetrics {
     try LearnerSummary.read(from: folder).metrics
 }
+
+extension StartedLearner {
+    /// The learner's `/status.json` now (a learner started with `metrics: true`).
+    func status() async throws -> RunStatus {
+        guard let metricsPort else { throw LearnerDidNotStart(description: "the learner was started without metrics: true") }
+        return try await StatusClient.fetch(host: "127.0.0.1", port: metricsPort)
+    }
+
+    /// Waits until the learner's `/status.json` satisfies `predicate`, polling it, for at most `timeout` seconds;
+    /// whether it did. What workers do (connected, gone, back) is read here, not from the log.
+    func waitForStatus(_ timeout: Double, _ predicate: (RunStatus) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && process.isRunning {
+            if let s = try? await status(), predicate(s) { return true }
+            await pause(0.1)
+        }
+        return false
+    }
+}
+
+extension RunStatus {
+    /// The ids of the workers connected now.
+    var connectedWorkers: [String] { workers.filter { $0.state == "connected" }.map(\.id) }
+}

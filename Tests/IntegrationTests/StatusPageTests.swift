@@ -239,10 +239,7 @@ struct StatusPageTests {
             : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
                 .map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
         guard let p = try? Spawned(url: URL(fileURLWithPath: path), arguments, name: executable) else { return (-1, "", "cannot start \(path)") }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { await pause(0.05) }
-        if p.isRunning { p.kill9() }
-        await pause(0.1)  // let the pipes drain
-        return (p.isRunning ? -1 : p.status, p.stdout, p.stderr)
+        let status = await p.waitForExit(timeout: timeout)  // and everything it wrote is read
+        return (status ?? -1, p.stdout, p.stderr)
     }
 }
