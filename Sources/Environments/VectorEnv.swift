@@ -38,23 +38,22 @@ public struct VectorEnv: Sendable {
     public let actionSize: Int
 
     private var envs: [any Environment]
+    /// The buffers and the episodes (see `VectorStepState`).
+    public private(set) var state: VectorStepState
 
     /// Current observation of every env (`count × observationSize`): after an auto-reset, the new episode's first.
-    public private(set) var observations: [Float]
-    /// Reward of the last step of every env (Float; episode returns are accumulated in Double).
-    public private(set) var rewards: [Float]
-    public private(set) var terminated: [Bool]
-    public private(set) var truncated: [Bool]
-    /// Last observation of the episode that ended in the last step (`count × observationSize`); row `i` is
-    /// meaningful where `hasFinalObservation[i]`, zero elsewhere.
-    public private(set) var finalObservations: [Float]
-    /// Whether env `i` ended an episode in the last step (`terminated[i] || truncated[i]`).
-    public private(set) var hasFinalObservation: [Bool]
-    /// Return and length of each env's running episode.
-    public private(set) var episodeReturns: [Double]
-    public private(set) var episodeLengths: [Int]
+    public var observations: [Float] { state.observations }
+    /// Reward of the last step of every env.
+    public var rewards: [Float] { state.rewards }
+    public var terminated: [Bool] { state.terminated }
+    public var truncated: [Bool] { state.truncated }
+    /// Last observation of the episode that ended in the last step (row `i` meaningful where `hasFinalObservation[i]`).
+    public var finalObservations: [Float] { state.finalObservations }
+    public var hasFinalObservation: [Bool] { state.hasFinalObservation }
+    public var episodeReturns: [Double] { state.episodeReturns }
+    public var episodeLengths: [Int] { state.episodeLengths }
     /// Episodes that ended in the last step, in env order.
-    public private(set) var finishedEpisodes: [FinishedEpisode]
+    public var finishedEpisodes: [FinishedEpisode] { state.finishedEpisodes }
 
     /// `count` envs of `id`, seeded from `seed` and reset.
     public init(id: String, count: Int, seed: UInt64) throws(EnvironmentError) {
@@ -65,16 +64,7 @@ public struct VectorEnv: Sendable {
         observationSize = spec.observationSize
         actionSize = spec.actionSize
         envs = Array(repeating: prototype, count: count)
-        observations = Array(repeating: 0, count: count * observationSize)
-        rewards = Array(repeating: 0, count: count)
-        terminated = Array(repeating: false, count: count)
-        truncated = Array(repeating: false, count: count)
-        finalObservations = Array(repeating: 0, count: count * observationSize)
-        hasFinalObservation = Array(repeating: false, count: count)
-        episodeReturns = Array(repeating: 0, count: count)
-        episodeLengths = Array(repeating: 0, count: count)
-        finishedEpisodes = []
-        finishedEpisodes.reserveCapacity(count)
+        state = VectorStepState(count: count, observationSize: spec.observationSize)
         reset(seed: seed)
     }
 
@@ -91,7 +81,7 @@ public struct VectorEnv: Sendable {
         var envs = self.envs
         self.envs = []
         let observationSize = self.observationSize
-        observations.withUnsafeMutableBufferPointer { observations in
+        state.observations.withUnsafeMutableBufferPointer { observations in
             for i in 0..<envs.count {
                 if let base { envs[i].rng = base.split(UInt64(i)) }
                 envs[i].reset(
@@ -101,16 +91,7 @@ public struct VectorEnv: Sendable {
             }
         }
         self.envs = envs
-        for i in 0..<count {
-            rewards[i] = 0
-            terminated[i] = false
-            truncated[i] = false
-            hasFinalObservation[i] = false
-            episodeReturns[i] = 0
-            episodeLengths[i] = 0
-        }
-        for j in 0..<finalObservations.count { finalObservations[j] = 0 }
-        finishedEpisodes.removeAll(keepingCapacity: true)
+        state.clearForReset()
     }
 
     /// Steps every env with its action (`actions` holds `count × actionSize` floats, env by env) and auto-resets
@@ -125,52 +106,42 @@ public struct VectorEnv: Sendable {
             try envs[i].validate(
                 action: UnsafeBufferPointer(rebasing: actions[i * actionSize..<(i + 1) * actionSize]))
         }
-        finishedEpisodes.removeAll(keepingCapacity: true)
+        state.beginStep()
 
         // Move the buffers out of `self` so the closures below borrow locals, not `self` (no copy: each stays
-        // uniquely referenced).
+        // uniquely referenced); they go back before the episodes are closed, also when an env throws.
         var envs = self.envs
         self.envs = []
-        var observations = self.observations
-        self.observations = []
-        var finalObservations = self.finalObservations
-        self.finalObservations = []
-        defer {
-            self.envs = envs
-            self.observations = observations
-            self.finalObservations = finalObservations
-        }
-
-        try observations.withUnsafeMutableBufferPointer { (observations) throws(EnvironmentError) in
-            try finalObservations.withUnsafeMutableBufferPointer { (finalObservations) throws(EnvironmentError) in
-                for i in 0..<count {
-                    let row = i * observationSize..<(i + 1) * observationSize
-                    let observation = UnsafeMutableBufferPointer(rebasing: observations[row])
-                    let result = try envs[i].step(
-                        action: UnsafeBufferPointer(rebasing: actions[i * actionSize..<(i + 1) * actionSize]),
-                        into: observation)
-                    rewards[i] = Float(result.reward)
-                    terminated[i] = result.terminated
-                    truncated[i] = result.truncated
-                    episodeReturns[i] += result.reward
-                    episodeLengths[i] += 1
-                    if result.terminated || result.truncated {
-                        for j in row { finalObservations[j] = observations[j] }
-                        hasFinalObservation[i] = true
-                        finishedEpisodes.append(
-                            FinishedEpisode(
-                                envIndex: i, episodeReturn: episodeReturns[i], length: episodeLengths[i],
-                                truncated: result.truncated && !result.terminated))
-                        episodeReturns[i] = 0
-                        episodeLengths[i] = 0
-                        envs[i].reset(seed: nil, into: observation)
-                    } else {
-                        for j in row { finalObservations[j] = 0 }
-                        hasFinalObservation[i] = false
+        var observations = state.observations
+        state.observations = []
+        var finalObservations = state.finalObservations
+        state.finalObservations = []
+        var failure: EnvironmentError?
+        do {
+            try observations.withUnsafeMutableBufferPointer { (observations) throws(EnvironmentError) in
+                try finalObservations.withUnsafeMutableBufferPointer { (finalObservations) throws(EnvironmentError) in
+                    for i in 0..<count {
+                        let row = i * observationSize..<(i + 1) * observationSize
+                        let observation = UnsafeMutableBufferPointer(rebasing: observations[row])
+                        let result = try envs[i].step(
+                            action: UnsafeBufferPointer(rebasing: actions[i * actionSize..<(i + 1) * actionSize]),
+                            into: observation)
+                        state.record(env: i, reward: result.reward, terminated: result.terminated, truncated: result.truncated)
+                        if result.terminated || result.truncated {
+                            for j in row { finalObservations[j] = observations[j] }
+                            envs[i].reset(seed: nil, into: observation)
+                        }
                     }
                 }
             }
+        } catch {
+            failure = error
         }
+        self.envs = envs
+        state.observations = observations
+        state.finalObservations = finalObservations
+        if let failure { throw failure }
+        for i in 0..<count { state.closeEpisode(env: i) }
     }
 
     /// Steps with actions given as an array (convenience; the buffer form is the hot path).

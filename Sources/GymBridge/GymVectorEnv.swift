@@ -16,15 +16,17 @@ import PPOCore
 public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     public let spec: EnvironmentSpec
     public let count: Int
-    public private(set) var observations: [Float]
-    public private(set) var rewards: [Float]
-    public private(set) var terminated: [Bool]
-    public private(set) var truncated: [Bool]
-    public private(set) var finalObservations: [Float]
-    public private(set) var hasFinalObservation: [Bool]
-    public private(set) var finishedEpisodes: [FinishedEpisode] = []
-    public private(set) var episodeReturns: [Double]
-    public private(set) var episodeLengths: [Int]
+    /// The buffers and the episodes (see `VectorStepState`), with the native `VectorEnv`'s semantics.
+    public private(set) var state: VectorStepState
+    public var observations: [Float] { state.observations }
+    public var rewards: [Float] { state.rewards }
+    public var terminated: [Bool] { state.terminated }
+    public var truncated: [Bool] { state.truncated }
+    public var finalObservations: [Float] { state.finalObservations }
+    public var hasFinalObservation: [Bool] { state.hasFinalObservation }
+    public var finishedEpisodes: [FinishedEpisode] { state.finishedEpisodes }
+    public var episodeReturns: [Double] { state.episodeReturns }
+    public var episodeLengths: [Int] { state.episodeLengths }
     /// Set by the first fault: the bridge is gone or its envs are in an unknown state.
     public private(set) var broken: BridgeFault?
     /// The Python process's id.
@@ -63,15 +65,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         let attached = try process.readControl(timeout: options.startTimeout, during: "attach")
         region.unlinkFile()
         guard attached["ok"] as? Bool == true else { throw .bridge(.protocolViolation(envID: selection.id, detail: "attach refused: \(attached["message"] ?? "no reason given")")) }
-        let o = spec.observationSize
-        observations = Array(repeating: 0, count: count * o)
-        finalObservations = Array(repeating: 0, count: count * o)
-        rewards = Array(repeating: 0, count: count)
-        terminated = Array(repeating: false, count: count)
-        truncated = Array(repeating: false, count: count)
-        hasFinalObservation = Array(repeating: false, count: count)
-        episodeReturns = Array(repeating: 0, count: count)
-        episodeLengths = Array(repeating: 0, count: count)
+        state = VectorStepState(count: count, observationSize: spec.observationSize)
         try reset(seeding: seed)
     }
 
@@ -90,17 +84,8 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         let seeds = region.pointer(layout.seeds, as: UInt64.self)
         for i in 0..<count { seeds[i] = base.split(UInt64(i)).seed }
         try request(.reset, during: "reset")
-        try readObservations(into: &observations, from: layout.observations, what: "observation", stepOf: { _ in 0 })
-        for i in 0..<count {
-            rewards[i] = 0
-            terminated[i] = false
-            truncated[i] = false
-            hasFinalObservation[i] = false
-            episodeReturns[i] = 0
-            episodeLengths[i] = 0
-        }
-        for j in 0..<finalObservations.count { finalObservations[j] = 0 }
-        finishedEpisodes.removeAll(keepingCapacity: true)
+        state.clearForReset()
+        try readObservations(into: &state.observations, from: layout.observations, what: "observation", stepOf: { _ in 0 })
     }
 
     public func step(actions: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
@@ -130,46 +115,30 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         let rewardsIn = region.pointer(layout.rewards, as: Double.self)
         let terminatedIn = region.pointer(layout.terminated, as: UInt8.self)
         let truncatedIn = region.pointer(layout.truncated, as: UInt8.self)
-        finishedEpisodes.removeAll(keepingCapacity: true)
+        state.beginStep()
         for i in 0..<count {
             let reward = rewardsIn[i]
-            guard reward.isFinite else { throw fail(.nonFinite(envID: spec.id, envIndex: i, step: episodeLengths[i] + 1, what: "reward (\(reward))")) }
+            guard reward.isFinite else { throw fail(.nonFinite(envID: spec.id, envIndex: i, step: state.episodeLengths[i] + 1, what: "reward (\(reward))")) }
             guard terminatedIn[i] <= 1, truncatedIn[i] <= 1 else {
                 throw fail(.protocolViolation(envID: spec.id, detail: "env \(i)'s flags are not 0 or 1"))
             }
-            rewards[i] = Float(reward)
-            terminated[i] = terminatedIn[i] == 1
-            truncated[i] = truncatedIn[i] == 1
-            hasFinalObservation[i] = terminated[i] || truncated[i]
-            episodeReturns[i] += reward
-            episodeLengths[i] += 1
+            state.record(env: i, reward: reward, terminated: terminatedIn[i] == 1, truncated: truncatedIn[i] == 1)
         }
-        let lengths = episodeLengths
-        try readObservations(into: &observations, from: layout.observations, what: "observation", stepOf: { lengths[$0] })
-        try readObservations(into: &finalObservations, from: layout.finalObservations, what: "final observation", stepOf: { lengths[$0] })
-        let o = spec.observationSize
-        for i in 0..<count {
-            guard hasFinalObservation[i] else {
-                for j in i * o..<(i + 1) * o { finalObservations[j] = 0 }
-                continue
-            }
-            finishedEpisodes.append(FinishedEpisode(
-                envIndex: i, episodeReturn: episodeReturns[i], length: episodeLengths[i],
-                truncated: truncated[i] && !terminated[i]))
-            episodeReturns[i] = 0
-            episodeLengths[i] = 0
-        }
+        let lengths = state.episodeLengths
+        try readObservations(into: &state.observations, from: layout.observations, what: "observation", stepOf: { lengths[$0] })
+        try readObservations(into: &state.finalObservations, from: layout.finalObservations, what: "final observation",
+                             rows: state.hasFinalObservation, stepOf: { lengths[$0] })
+        for i in 0..<count { state.closeEpisode(env: i) }
     }
 
-    /// Copies `count × observationSize` floats out of shared memory, refusing NaN and infinity (rows of final
-    /// observations that are not meaningful are skipped).
+    /// Copies `count × observationSize` floats out of shared memory, refusing NaN and infinity; with `rows`, only
+    /// the rows it marks (the final observations of the envs that ended).
     private func readObservations(
-        into target: inout [Float], from offset: Int, what: String, stepOf: (Int) -> Int
+        into target: inout [Float], from offset: Int, what: String, rows: [Bool]? = nil, stepOf: (Int) -> Int
     ) throws(EnvironmentError) {
         let source = region.pointer(offset, as: Float.self)
         let o = spec.observationSize
-        let finals = offset == layout.finalObservations
-        for i in 0..<count where !finals || hasFinalObservation[i] {
+        for i in 0..<count where rows?[i] ?? true {
             for j in i * o..<(i + 1) * o {
                 let value = source[j]
                 guard value.isFinite else {

@@ -119,9 +119,7 @@ public final class RolloutCollector {
             batch.values[index] = values[i]
             batch.rewards[index] = rewards[i]
             batch.terminated[index] = terminated[i]
-            // Gymnasium's TimeLimit also sets `truncated` on a terminal step at the limit; a terminal state
-            // must never bootstrap, so truncation here means "cut by the limit only".
-            batch.truncated[index] = truncated[i] && !terminated[i]
+            batch.truncated[index] = FinishedEpisode.isTimeLimitCut(terminated: terminated[i], truncated: truncated[i])
         }
     }
 }
