@@ -18,13 +18,7 @@ public struct SteppingDelay: VectorEnvironment {
 
     public var spec: EnvironmentSpec { inner.spec }
     public var count: Int { inner.count }
-    public var observations: [Float] { inner.observations }
-    public var rewards: [Float] { inner.rewards }
-    public var terminated: [Bool] { inner.terminated }
-    public var truncated: [Bool] { inner.truncated }
-    public var finalObservations: [Float] { inner.finalObservations }
-    public var hasFinalObservation: [Bool] { inner.hasFinalObservation }
-    public var finishedEpisodes: [FinishedEpisode] { inner.finishedEpisodes }
+    public var state: VectorStepState { inner.state }
 
     public mutating func step(actions: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
         let deadline = Self.monotonicNanoseconds() + delay.wholeNanoseconds

@@ -41,20 +41,6 @@ public struct VectorEnv: Sendable {
     /// The buffers and the episodes (see `VectorStepState`).
     public private(set) var state: VectorStepState
 
-    /// Current observation of every env (`count × observationSize`): after an auto-reset, the new episode's first.
-    public var observations: [Float] { state.observations }
-    /// Reward of the last step of every env.
-    public var rewards: [Float] { state.rewards }
-    public var terminated: [Bool] { state.terminated }
-    public var truncated: [Bool] { state.truncated }
-    /// Last observation of the episode that ended in the last step (row `i` meaningful where `hasFinalObservation[i]`).
-    public var finalObservations: [Float] { state.finalObservations }
-    public var hasFinalObservation: [Bool] { state.hasFinalObservation }
-    public var episodeReturns: [Double] { state.episodeReturns }
-    public var episodeLengths: [Int] { state.episodeLengths }
-    /// Episodes that ended in the last step, in env order.
-    public var finishedEpisodes: [FinishedEpisode] { state.finishedEpisodes }
-
     /// `count` envs of `id`, seeded from `seed` and reset.
     public init(id: String, count: Int, seed: UInt64) throws(EnvironmentError) {
         guard count > 0 else { throw .invalidEnvCount(count) }

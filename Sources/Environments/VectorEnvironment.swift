@@ -1,6 +1,6 @@
 /// What a rollout collector steps: `count` environments of one kind, auto-reset in the same step.
 ///
-/// After `step(actions:)`, row `i` of `observations` is env `i`'s next state (the first observation of a new
+/// After `step(actions:)` (see `VectorStepState`), row `i` of `observations` is env `i`'s next state (the first observation of a new
 /// episode where one ended), `finalObservations` row `i` is the last observation of an episode that ended in that
 /// step (`hasFinalObservation[i]`), and `finishedEpisodes` lists those episodes. Rows of `count × size` buffers are
 /// flat: row `i` is `i * size ..< (i + 1) * size`.
@@ -11,13 +11,8 @@ public protocol VectorEnvironment: Sendable {
     var spec: EnvironmentSpec { get }
     /// Number of envs.
     var count: Int { get }
-    var observations: [Float] { get }
-    var rewards: [Float] { get }
-    var terminated: [Bool] { get }
-    var truncated: [Bool] { get }
-    var finalObservations: [Float] { get }
-    var hasFinalObservation: [Bool] { get }
-    var finishedEpisodes: [FinishedEpisode] { get }
+    /// The buffers and the episodes after the last step (the arrays below read from it).
+    var state: VectorStepState { get }
 
     /// Steps every env with its action (`count × spec.actionSize` floats, env by env) and auto-resets the envs
     /// whose episode ended.
@@ -33,6 +28,15 @@ public protocol VectorEnvironment: Sendable {
 extension VectorEnvironment {
     public var observationSize: Int { spec.observationSize }
     public var actionSize: Int { spec.actionSize }
+    public var observations: [Float] { state.observations }
+    public var rewards: [Float] { state.rewards }
+    public var terminated: [Bool] { state.terminated }
+    public var truncated: [Bool] { state.truncated }
+    public var finalObservations: [Float] { state.finalObservations }
+    public var hasFinalObservation: [Bool] { state.hasFinalObservation }
+    public var finishedEpisodes: [FinishedEpisode] { state.finishedEpisodes }
+    public var episodeReturns: [Double] { state.episodeReturns }
+    public var episodeLengths: [Int] { state.episodeLengths }
     /// Env 0's frame, for envs that render (a Gymnasium env made with `render_mode="rgb_array"`); nil otherwise.
     public func renderFrame() throws(EnvironmentError) -> RGBFrame? { nil }
 }

@@ -18,15 +18,6 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     public let count: Int
     /// The buffers and the episodes (see `VectorStepState`), with the native `VectorEnv`'s semantics.
     public private(set) var state: VectorStepState
-    public var observations: [Float] { state.observations }
-    public var rewards: [Float] { state.rewards }
-    public var terminated: [Bool] { state.terminated }
-    public var truncated: [Bool] { state.truncated }
-    public var finalObservations: [Float] { state.finalObservations }
-    public var hasFinalObservation: [Bool] { state.hasFinalObservation }
-    public var finishedEpisodes: [FinishedEpisode] { state.finishedEpisodes }
-    public var episodeReturns: [Double] { state.episodeReturns }
-    public var episodeLengths: [Int] { state.episodeLengths }
     /// Set by the first fault: the bridge is gone or its envs are in an unknown state.
     public private(set) var broken: BridgeFault?
     /// The Python process's id.
