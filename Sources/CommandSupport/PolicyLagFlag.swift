@@ -12,7 +12,7 @@ public struct PolicyLagFlag: ParsableArguments {
 
     public func validate() throws {
         if let maxPolicyLag, !PPOConfig.policyLags.contains(maxPolicyLag) {
-            throw ValidationError("--max-policy-lag must be 0 or 1 (got \(maxPolicyLag)): workers keep the current policy and the one before it")
+            throw ValidationError("--max-policy-lag must be \(PPOConfig.policyLagWords) (got \(maxPolicyLag)): workers keep the current policy and the one before it")
         }
     }
 

@@ -77,11 +77,14 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         return c
     }()
 
+    /// The policy lags a run may have: the one place that says so. A worker keeps its current policy and the one
+    /// before (and the one-process loop overlaps one version): a lag of 2 would need a third snapshot, and PPO's
+    /// clipped ratio is a poor correction that far off-policy.
+    public static let policyLags = 0...1
+    /// `policyLags` in words, for messages: "0 or 1".
+    public static var policyLagWords: String { policyLags.map(String.init).joined(separator: policyLags.count == 2 ? " or " : ", ") }
     /// Hidden layers a network may have, and the widths a layer may have: what a Welcome can carry
     /// (PROTOCOL.md §4.2), so a run that starts can be served to every worker.
-    /// The policy lags a run may have. A worker keeps its current policy and the one before: a lag of 2 would need
-    /// a third snapshot, and PPO's clipped ratio is a poor correction that far off-policy.
-    public static let policyLags = 0...1
     public static let hiddenLayerCounts = 1...16
     public static let hiddenWidths = 1...65536
 
@@ -112,7 +115,7 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         if !(0..<1).contains(adamBeta1) || !(0..<1).contains(adamBeta2) { out.append("adam betas must be in [0, 1)") }
         if valueCoef < 0 || entropyCoef < 0 { out.append("value_coef and entropy_coef must not be negative") }
         if !Self.policyLags.contains(maxPolicyLag) {
-            out.append("max_policy_lag must be 0 or 1 (got \(maxPolicyLag)): a worker keeps the current policy and the one before it")
+            out.append("max_policy_lag must be \(Self.policyLagWords) (got \(maxPolicyLag)): a worker keeps the current policy and the one before it")
         }
         return out
     }

@@ -56,7 +56,7 @@ extension PPOConfig {
         switch key {
         case .hiddenSizes: "a list of widths, e.g. [64, 64]"
         case .numEnvs, .rolloutSteps, .updateEpochs, .minibatchSize: "a positive whole number"
-        case .maxPolicyLag: "0 or 1"
+        case .maxPolicyLag: PPOConfig.policyLagWords
         case .activation: "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
         case .initialization: "one of " + Initialization.allCases.map(\.rawValue).joined(separator: ", ")
         case .truncation: "one of " + GAE.TruncationHandling.allCases.map(\.rawValue).joined(separator: ", ")

@@ -38,7 +38,7 @@ final class LocalCollection: @unchecked Sendable {
     private var running = false
 
     init(collector: RolloutCollector, actionRNG: RNG, maxPolicyLag: Int, model: ActorCritic, config: PPOConfig) {
-        precondition((0...1).contains(maxPolicyLag), "the single-process loop overlaps at most one version")
+        precondition(PPOConfig.policyLags.contains(maxPolicyLag), "a policy lag outside \(PPOConfig.policyLags)")
         self.collector = collector
         self.actionRNG = actionRNG
         self.maxPolicyLag = maxPolicyLag

@@ -107,7 +107,9 @@ public final class LocalTraining {
     ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.inconsistent(problems) }
-        guard (0...1).contains(maxPolicyLag) else { throw ConfigurationError.inconsistent(["the policy lag must be 0 or 1"]) }
+        guard PPOConfig.policyLags.contains(maxPolicyLag) else {
+            throw ConfigurationError.inconsistent(["the policy lag must be in \(PPOConfig.policyLags) (got \(maxPolicyLag))"])
+        }
         self.run = run
         self.seed = seed
         self.checkpoints = checkpoints
