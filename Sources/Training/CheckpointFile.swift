@@ -1,11 +1,46 @@
 import Foundation
+import Logging
 import PPOCore
 
-/// A checkpoint file's tensors and metadata, and the checks of each value read from them.
+/// A checkpoint file: its tensors and metadata once loaded, the checks of each value read from them, and the
+/// file operations (atomic writes, and the clean-up of writes a crash interrupted).
 struct CheckpointFile {
     let path: String
     let tensors: [String: SafeTensors.Tensor]
     let metadata: [String: String]
+
+    /// The temporary files of writes to `url` are named this, then the writing process's id.
+    static func temporaryPrefix(for url: URL) -> String { AtomicFile.temporaryPrefix(for: url) }
+
+    /// Writes `data` to `url` atomically: a temporary file in the same folder, fsync, rename, fsync of the folder.
+    static func write(_ data: Data, to url: URL) throws(Checkpoint.CheckpointError) {
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw .io(error.path, reason: error.reason + "; the previous checkpoint is untouched")
+        }
+    }
+
+    /// Removes what writes to `url` by processes that no longer run left behind (a crash between creating the
+    /// temporary file and renaming it), and logs each one. Returns the names removed; the checkpoint itself is
+    /// never touched.
+    @discardableResult
+    static func removeAbandonedWrites(of url: URL, logger: Logger) -> [String] {
+        let dir = url.deletingLastPathComponent()
+        let prefix = temporaryPrefix(for: url)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            // Still running (another process writing into the same folder): leave it.
+            if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if unlink(dir.appendingPathComponent(name).path) == 0 {
+                removed.append(name)
+                logger.warning("removed \(name), a checkpoint write a previous run did not finish; \(url.lastPathComponent) is the last complete one")
+            }
+        }
+        return removed
+    }
 
     static func load(_ file: URL) throws(Checkpoint.CheckpointError) -> CheckpointFile {
         let path = file.path
@@ -42,7 +77,7 @@ struct CheckpointFile {
     }
 
     func config() throws(Checkpoint.CheckpointError) -> PPOConfig {
-        try decodeJSON(PPOConfig.self, key: "config", what: "a valid configuration", decoder: Checkpoint.configDecoder)
+        try decodeJSON(PPOConfig.self, key: "config", what: "a valid configuration", decoder: CheckpointCodec.configDecoder)
     }
 
     /// A float32 tensor of exactly `shape`, every value finite.

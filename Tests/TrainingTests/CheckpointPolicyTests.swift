@@ -29,7 +29,7 @@ struct CheckpointPolicyTests {
         record.note(policy.writeIfDue({ Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 10) }, afterUpdate: 1, of: 5, logger: logger))
         let good = try Data(contentsOf: url)
         // The temporary file's name taken by a folder: the write cannot even start.
-        let blocker = dir.appendingPathComponent(Checkpoint.temporaryPrefix(for: url) + "\(getpid())")
+        let blocker = dir.appendingPathComponent(CheckpointFile.temporaryPrefix(for: url) + "\(getpid())")
         try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
         let failed = policy.writeIfDue({ Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 20) }, afterUpdate: 2, of: 5, logger: logger)
         guard case .failed(let cause)? = failed else { Issue.record("the write did not fail: \(String(describing: failed))"); return }
@@ -73,9 +73,9 @@ struct ConfigCodingTests {
         let data = try JSONEncoder().encode(c)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"hidden_sizes\"") && text.contains("\"target_kl\"") && !text.contains("hiddenSizes"), "\(text)")
-        #expect(try Checkpoint.configDecoder.decode(PPOConfig.self, from: data) == c)
+        #expect(try CheckpointCodec.configDecoder.decode(PPOConfig.self, from: data) == c)
         let camel = #"{"hiddenSizes":[32,16],"activation":"tanh","initialization":"pytorch-default","initialLogStd":0,"numEnvs":1,"rolloutSteps":2048,"gamma":0.99,"gaeLambda":0.95,"truncation":"seed","learningRate":0.0003,"learningRateSchedule":"constant","updateEpochs":10,"minibatchSize":64,"clipCoef":0.2,"valueClipCoef":0.3,"valueCoef":0.5,"entropyCoef":0.01,"maxGradNorm":0.5,"adamBeta1":0.9,"adamBeta2":0.999,"adamEps":1e-08,"advantageNormalization":"rollout","targetKL":0.02,"normalizeObservations":false,"normalizeRewards":false,"observationClip":10,"rewardClip":10}"#
-        #expect(try Checkpoint.configDecoder.decode(PPOConfig.self, from: Data(camel.utf8)) == c)
+        #expect(try CheckpointCodec.configDecoder.decode(PPOConfig.self, from: Data(camel.utf8)) == c)
     }
 
     @Test("a preset names only what it changes; the rest comes from its base")
