@@ -23,8 +23,8 @@ actor LearnerCore {
     private var evaluations: LearnerEvaluations
     /// The update or the evaluation in progress, if any: one at a time, and no update starts until it has ended.
     private var update: Task<Void, Never>?
-    private var scheduler: Scheduler
-    private var sessions = SessionTable()
+    /// The workers' sessions, their grants and the on-policy gate.
+    private var sessions: WorkerSessions
     private var rollout = RolloutBuffer()
     private var weights: Weights
     /// `weights` as a frame, encoded (and compressed) once for every worker.
@@ -45,10 +45,14 @@ actor LearnerCore {
         telemetry.metrics.note(options.evaluationHistory, evaluates: evaluations.job != nil)
         telemetry.metrics.policyVersion = job.version
         telemetry.metrics.updates = job.updates
-        scheduler = Scheduler(
+        let scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
             observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag),
             maxOpenPerSession: options.maxUnackedBatches)
+        signature = Self.signature(of: spec, arguments: options.run.envArguments)
+        sessions = WorkerSessions(
+            scheduler: scheduler, maxConnections: options.maxConnections, grantTimeout: options.grantTimeout, spec: spec,
+            envArguments: options.run.envArguments, signature: signature, logger: logger)
         telemetry.metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
@@ -61,8 +65,10 @@ actor LearnerCore {
     var totalUpdates: Int { options.run.totalUpdates }
 
     /// §4.11 signature of the run's environment, as workers must compute it for theirs.
-    var signature: UInt64 {
-        EnvironmentSignature.hash(envID: spec.id, arguments: options.run.envArguments, observationSpace: spec.observationSpace,
+    let signature: UInt64
+
+    private static func signature(of spec: EnvironmentSpec, arguments: String) -> UInt64 {
+        EnvironmentSignature.hash(envID: spec.id, arguments: arguments, observationSpace: spec.observationSpace,
                                   actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
     }
     /// Whether the run has ended (finished or stopped).
@@ -76,23 +82,15 @@ actor LearnerCore {
 
     // MARK: Sessions
 
-    /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues Welcome and Weights.
+    /// Answers a Hello (§3.2): from the run's state, then from the Hello's own checks; an accepted one gets a
+    /// session, the Welcome and the Weights.
     func register(hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation) -> SessionRegistration {
         switch lifecycle.helloAnswer {
         case .admit: break
         case .goodbye(let goodbye): return .ended(goodbye)
         case .refuse(let error): return .refused(error)
         }
-        if let refusal = SessionTable.refusal(of: hello, connected: sessions.count, maxConnections: options.maxConnections, spec: spec,
-                                              envArguments: options.run.envArguments, signature: signature) {
-            return .refused(refusal)
-        }
-        let id = sessions.open(hello, outbound: outbound)
-        telemetry.connected(session: id, hello: hello, address: peer, connected: sessions.count)
-        outbound.yield(.message(.welcome(welcome(version: min(hello.maxVersion, WireProtocol.supportedVersions.upperBound)))))
-        outbound.yield(.encoded(weightsFrame))
-        logger.info("worker \(hello.workerID) connected (session \(id), \(hello.numEnvs) envs); \(sessions.count) connected")
-        return .session(id)
+        return sessions.register(hello, peer: peer, outbound: outbound, welcome: welcome(version:), weights: weightsFrame, telemetry: &telemetry)
     }
 
     /// What every worker is told of the run (§4.2).
@@ -102,26 +100,12 @@ actor LearnerCore {
 
     /// A connection ended: its open grants return to the pool.
     func unregister(session id: Int, reason: String) {
-        guard let s = sessions.close(id) else { return }
-        s.outbound.finish()
-        scheduler.release(session: id)
-        telemetry.disconnected(session: id, reason: reason, connected: sessions.count)
-        logger.info("worker \(s.workerID) disconnected after \(s.delivered) batches (\(reason)); \(sessions.count) connected")
-        // Its credit is free again: offer it to the others.
-        for other in sessions.ids { offerGrant(to: other) }
+        sessions.unregister(id, reason: reason, training: lifecycle.isTraining, telemetry: &telemetry)
     }
 
-    /// Closes the connections that hold a grant older than `grantTimeout`; their grants go back to the pool.
-    /// Called every second by the server.
+    /// Closes the connections that hold a grant older than `grantTimeout`; called every second by the server.
     func expireGrants(now: ContinuousClock.Instant = .now) {
-        for id in scheduler.sessionsOverdue(timeout: options.grantTimeout, now: now) {
-            guard let s = sessions[id] else { continue }
-            let error = WireError(.timeout, "a grant was not delivered within \(options.grantTimeout); its steps go to other workers")
-            logger.warning("worker \(s.workerID): \(error); closing the connection")
-            countRejected(error)
-            s.outbound.yield(.message(.error(error)))
-            unregister(session: id, reason: "grant not delivered in time")
-        }
+        sessions.expireGrants(now: now, training: lifecycle.isTraining, telemetry: &telemetry)
     }
 
     func countRejected(_ error: WireError) { telemetry.rejected(error) }
@@ -131,69 +115,24 @@ actor LearnerCore {
 
     /// The counters now.
     func currentMetrics() -> LearnerMetrics {
-        telemetry.metricsNow(scheduler: scheduler, bytesIn: bytesIn.withLockedValue { $0 })
+        telemetry.metricsNow(scheduler: sessions.scheduler, bytesIn: bytesIn.withLockedValue { $0 })
     }
 
     // MARK: Messages
 
+    /// A worker's message: `WorkerSessions` answers it; a batch the gate accepted goes into the rollout.
     func handle(_ message: Message, session id: Int) -> MessageVerdict {
-        guard sessions[id] != nil else { return .close(WireError(.unexpectedMessage, "session is closed")) }
-        telemetry.roster.heard(session: id)
-        switch message {
-        case .ready(let v):
-            if v > weights.policyVersion {
-                return .close(WireError(.invalidVersion, "Ready for version \(v), the learner is at \(weights.policyVersion)"))
-            }
-            sessions[id]?.holding = v
-            offerGrant(to: id)
-            return .keepOpen
-        case .batch(let b):
-            return receive(b, session: id)
-        case .heartbeat:
-            return .keepOpen
-        case .goodbye:
-            return .close(WireError(.shuttingDown, "worker said goodbye"))
-        case .error(let code, let text):
-            logger.warning("worker \(sessions[id]?.workerID ?? "?") reported error \(code): \(text)")
-            return .close(WireError(.shuttingDown, "worker reported an error"))
-        case .hello:
-            return .close(WireError(.unexpectedMessage, "a second Hello on an established connection"))
-        case .welcome, .weights, .grant, .ack:
-            return .close(WireError(.unexpectedMessage, "\(message.type) is a learner-to-worker message"))
-        }
-    }
-
-    /// A batch: what the on-policy gate decides is done here, and nothing else decides it.
-    private func receive(_ message: BatchMessage, session id: Int) -> MessageVerdict {
-        guard let session = sessions[id] else { return .keepOpen }
-        let b = message.batch
-        switch scheduler.accept(message, from: id) {
-        case .invalid(let error):
-            return .close(error)  // logged and counted where the connection is closed
-        case .ungranted:
-            return .close(WireError(.ungrantedBatch, "batch for grant \(message.grantID), which this connection does not hold"))
-        case .stale(let n):
-            telemetry.dropped(b.count, received: true, why: "stale")
-            session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .stale, transitions: UInt32(clamping: n)))))
-            return .keepOpen
-        case .accepted:
-            guard !lifecycle.hasEnded else {
-                // Granted before the run ended, arrived after: nothing more is trained.
-                telemetry.dropped(b.count, received: true, why: "unfinished")
-                return .keepOpen
-            }
-            session.outbound.yield(.message(.ack(Ack(grantID: message.grantID, status: .accepted, transitions: UInt32(clamping: b.count)))))
-            sessions[id]?.delivered += 1
-            telemetry.accepted(b, session: id)
-            collect(b)
-            return .keepOpen
-        }
+        let (verdict, accepted) = sessions.handle(
+            message, session: id, latest: weights.policyVersion, training: lifecycle.isTraining, ended: lifecycle.hasEnded,
+            telemetry: &telemetry)
+        if let accepted { collect(accepted) }
+        return verdict
     }
 
     /// Keeps an accepted batch for the update, counts its episodes, and starts the update when the rollout is full.
     private func collect(_ b: TransitionBatch) {
         rollout.append(b)
-        guard scheduler.isComplete else { return }
+        guard sessions.scheduler.isComplete else { return }
         if update == nil {
             startUpdate()
         } else {
@@ -201,19 +140,12 @@ actor LearnerCore {
         }
     }
 
-    /// A grant for session `id`, if the run trains and the scheduler's rule gives one.
-    private func offerGrant(to id: Int) {
-        guard lifecycle.isTraining, let s = sessions[id], let holding = s.holding,
-              let g = scheduler.grant(session: id, holding: holding, envs: s.envs) else { return }
-        s.outbound.yield(.message(.grant(Grant(grantID: g.id, policyVersion: g.version, steps: UInt32(g.steps)))))
-    }
-
     // MARK: Training
 
     private func startUpdate() {
-        let taken = rollout.take(trainerVersion: scheduler.version)
+        let taken = rollout.take(trainerVersion: sessions.scheduler.version)
         let number = telemetry.metrics.updates + 1
-        scheduler.beginUpdate(isLast: number >= totalUpdates)
+        sessions.scheduler.beginUpdate(isLast: number >= totalUpdates)
         let envSteps = telemetry.metrics.envSteps + taken.transitions
         let job = self.job
         let total = totalUpdates
@@ -223,7 +155,7 @@ actor LearnerCore {
             self.finishUpdate(outcome, transitions: taken.transitions, lags: taken.lags)
         }
         // With a policy lag, the workers collect the next rollout meanwhile.
-        for id in sessions.ids { offerGrant(to: id) }
+        sessions.offerGrants(training: lifecycle.isTraining)
     }
 
     private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int, lags: [String: Int]) {
@@ -231,11 +163,11 @@ actor LearnerCore {
         weights = outcome.weights
         weightsFrame = outcome.frame
         telemetry.count(outcome, transitions: transitions, lags: lags)
-        scheduler.advance(to: outcome.weights.policyVersion)
+        sessions.scheduler.advance(to: outcome.weights.policyVersion)
         options.progress(telemetry.progress(outcome.report.statistics, totalUpdates: totalUpdates, workers: sessions.count))
         // No rollout follows an update that ends the run.
         if runEnd == nil {
-            for s in sessions.all { s.outbound.yield(.encoded(outcome.frame)) }
+            sessions.broadcast(outcome.frame)
         }
         if let snapshot = outcome.evaluationSnapshot, let evaluator = evaluations.job {
             // The workers collect the next rollout with the new weights while the policy is judged.
@@ -263,7 +195,7 @@ actor LearnerCore {
     /// once stopping: its transitions are counted as unfinished).
     private func continueAfterUpdate() {
         guard let end = runEnd else {
-            if scheduler.isComplete && lifecycle.isTraining { startUpdate() }
+            if sessions.scheduler.isComplete && lifecycle.isTraining { startUpdate() }
             return
         }
         switch end {
@@ -297,12 +229,10 @@ actor LearnerCore {
     }
 
     private func finish(reason: Goodbye.Reason, message: String) {
-        guard let waiters = lifecycle.end(Goodbye(reason: reason, message: message)) else { return }
+        let goodbye = Goodbye(reason: reason, message: message)
+        guard let waiters = lifecycle.end(goodbye) else { return }
         telemetry.dropped(rollout.drop(), received: false, why: "unfinished")
-        for s in sessions.all {
-            s.outbound.yield(.message(.goodbye(Goodbye(reason: reason, message: message))))
-            s.outbound.finish()
-        }
+        sessions.sayGoodbye(goodbye)
         for waiter in waiters { waiter.resume() }
     }
 
@@ -316,7 +246,7 @@ actor LearnerCore {
     func status(now: Date = Date()) -> RunStatus {
         var status = telemetry.status(
             options: options, env: spec.id, lifecycle: lifecycle, rolloutSteps: job.config.rolloutSteps, workers: sessions.count,
-            metrics: currentMetrics(), scheduler: scheduler, now: now)
+            metrics: currentMetrics(), scheduler: sessions.scheduler, now: now)
         status.evaluation = evaluations.status
         return status
     }
