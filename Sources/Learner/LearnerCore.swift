@@ -41,10 +41,8 @@ actor LearnerCore {
         spec = try EnvironmentCatalog.spec(for: options.run.environment, bridge: options.bridge)
         job = try TrainingJob(options: options, spec: spec, logger: logger)
         evaluations = LearnerEvaluations(options: options)
-        telemetry = LearnerTelemetry(resume: options.resume)
-        telemetry.metrics.note(options.evaluationHistory, evaluates: evaluations.job != nil)
-        telemetry.metrics.policyVersion = job.version
-        telemetry.metrics.updates = job.updates
+        telemetry = LearnerTelemetry(resume: options.resume, version: job.version, updates: job.updates, maxPolicyLag: options.maxPolicyLag,
+                                     evaluations: options.evaluationHistory, evaluates: evaluations.job != nil)
         let scheduler = Scheduler(
             version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
             observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag),
@@ -53,7 +51,6 @@ actor LearnerCore {
         sessions = WorkerSessions(
             scheduler: scheduler, maxConnections: options.maxConnections, grantTimeout: options.grantTimeout, spec: spec,
             envArguments: options.run.envArguments, signature: signature, logger: logger)
-        telemetry.metrics.maxPolicyLag = options.maxPolicyLag
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
         if let resume = options.resume, ResumeRules.isFinished(resume, run: options.run, evaluations: options.evaluationHistory) {
@@ -183,8 +180,7 @@ actor LearnerCore {
 
     private func finishEvaluation(_ outcome: EvaluationJob.Outcome) {
         update = nil
-        telemetry.metrics.evaluationWaitSecondsTotal += evaluations.ended(outcome)
-        telemetry.metrics.note(outcome.history, evaluates: true)
+        telemetry.evaluated(outcome, waited: evaluations.ended(outcome))
         if let point = outcome.point { options.evaluated(point) }
         continueAfterUpdate()
     }
@@ -198,17 +194,12 @@ actor LearnerCore {
             if sessions.scheduler.isComplete && lifecycle.isTraining { startUpdate() }
             return
         }
-        switch end {
-        case .allUpdates:
-            finish(reason: .finished, message: end.goodbye)
-            return
-        case .returnTarget:
-            telemetry.metrics.reachedTarget = true
-        case .evaluationTarget:
-            telemetry.metrics.reachedEvalTarget = true
+        if end != .allUpdates {
+            // A target ended the run before its last update: that update's checkpoint is written now.
+            telemetry.note(end)
+            logger.info("\(end.line(update: telemetry.metrics.updates, of: totalUpdates, recent: telemetry.recent, evaluations: evaluations.history))")
+            telemetry.metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: telemetry.metrics.envSteps, recentReturns: telemetry.recent))
         }
-        logger.info("\(end.line(update: telemetry.metrics.updates, of: totalUpdates, recent: telemetry.recent, evaluations: evaluations.history))")
-        telemetry.metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: telemetry.metrics.envSteps, recentReturns: telemetry.recent))
         finish(reason: .finished, message: end.goodbye)
     }
 

@@ -17,12 +17,34 @@ struct LearnerTelemetry {
     private let updatesAtStart: Int
     private let envStepsAtStart: Int
 
-    init(resume: Checkpoint?) {
+    /// A run at `version` after `updates` updates (a resumed one's counts go on from its checkpoint), with its
+    /// evaluations so far.
+    init(resume: Checkpoint?, version: UInt64 = 0, updates: Int = 0, maxPolicyLag: Int = 0,
+         evaluations: EvaluationHistory = EvaluationHistory(), evaluates: Bool = false) {
         recent = resume?.recentReturns ?? RecentReturns()
         metrics.recentReturn = recent.mean
         metrics.envSteps = resume?.envSteps ?? 0
+        metrics.policyVersion = version
+        metrics.updates = updates
+        metrics.maxPolicyLag = maxPolicyLag
+        metrics.note(evaluations, evaluates: evaluates)
         updatesAtStart = resume?.updates ?? 0
         envStepsAtStart = metrics.envSteps
+    }
+
+    /// The run ended on a target before its last update.
+    mutating func note(_ end: RunEnd) {
+        switch end {
+        case .allUpdates: break
+        case .returnTarget: metrics.reachedTarget = true
+        case .evaluationTarget: metrics.reachedEvalTarget = true
+        }
+    }
+
+    /// An evaluation ended; a full rollout waited `waited` seconds for it.
+    mutating func evaluated(_ outcome: EvaluationJob.Outcome, waited: Double) {
+        metrics.evaluationWaitSecondsTotal += waited
+        metrics.note(outcome.history, evaluates: true)
     }
 
     /// A worker connected (session `id`); `connected` are connected now.
