@@ -6,7 +6,7 @@ import PPOCore
 /// `astype(np.float32)`). One RK4 step of length `dt` per env step; angles wrapped to [-pi, pi] with Gymnasium's
 /// while-loop `wrap`, velocities clipped. Observation `[cos t1, sin t1, cos t2, sin t2, dt1, dt2]` as Float.
 /// Reward -1 per step, 0 on the terminating step.
-public struct Acrobot: Environment {
+public struct Acrobot: ClassicControl {
     public static let dt = 0.2
     public static let linkLength1 = 1.0
     public static let linkLength2 = 1.0
@@ -56,20 +56,13 @@ public struct Acrobot: Environment {
         }
     }
 
-    mutating func resetState() {
+    public mutating func resetState() {
         // uniform(-0.1, 0.1, size=4).astype(np.float32)
         s0 = roundedToFloat(rng.uniform(-Self.resetBound, Self.resetBound))
         s1 = roundedToFloat(rng.uniform(-Self.resetBound, Self.resetBound))
         s2 = roundedToFloat(rng.uniform(-Self.resetBound, Self.resetBound))
         s3 = roundedToFloat(rng.uniform(-Self.resetBound, Self.resetBound))
         elapsedSteps = 0
-    }
-
-    public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        checkObservationBuffer(observation, 6)
-        if let seed { rng = RNG(seed: seed) }
-        resetState()
-        writeObservation(into: observation)
     }
 
     public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {

@@ -5,7 +5,7 @@ import PPOCore
 /// State `[x, x_dot, theta, theta_dot]` in Double; observation is the state as Float. Action 1 pushes right with
 /// `forceMag`, 0 pushes left. Reward 1 on every step including the terminating one; stepping again after
 /// termination (without a reset) gives reward 0, as Gymnasium does.
-public struct CartPole: Environment {
+public struct CartPole: ClassicControl {
     public static let gravity = 9.8
     public static let massCart = 1.0
     public static let massPole = 0.1
@@ -59,20 +59,13 @@ public struct CartPole: Environment {
         }
     }
 
-    mutating func resetState() {
+    public mutating func resetState() {
         x = rng.uniform(-Self.resetBound, Self.resetBound)
         xDot = rng.uniform(-Self.resetBound, Self.resetBound)
         theta = rng.uniform(-Self.resetBound, Self.resetBound)
         thetaDot = rng.uniform(-Self.resetBound, Self.resetBound)
         stepsBeyondTerminated = nil
         elapsedSteps = 0
-    }
-
-    public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        checkObservationBuffer(observation, 4)
-        if let seed { rng = RNG(seed: seed) }
-        resetState()
-        writeObservation(into: observation)
     }
 
     public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {

@@ -4,7 +4,7 @@ import PPOCore
 ///
 /// State `(position, velocity)` in Double; observation is the state as Float. Actions 0/1/2 push left/not/right.
 /// Reward -1 per step; terminates when the car reaches the flag with non-negative velocity.
-public struct MountainCar: Environment {
+public struct MountainCar: ClassicControl {
     public static let minPosition = -1.2
     public static let maxPosition = 0.6
     public static let maxSpeed = 0.07
@@ -45,17 +45,10 @@ public struct MountainCar: Environment {
         }
     }
 
-    mutating func resetState() {
+    public mutating func resetState() {
         position = rng.uniform(Self.resetPositionLow, Self.resetPositionHigh)
         velocity = 0
         elapsedSteps = 0
-    }
-
-    public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        checkObservationBuffer(observation, 2)
-        if let seed { rng = RNG(seed: seed) }
-        resetState()
-        writeObservation(into: observation)
     }
 
     public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {

@@ -11,7 +11,7 @@ import PPOCore
 /// - with a float32 state, `3 * position`, `velocity += ...` and `position += velocity` are float32 operations,
 ///   and the goal test compares in float32.
 /// The reward uses the unclipped action: `-0.1 * action²`, plus 100 on the terminating step.
-public struct MountainCarContinuous: Environment {
+public struct MountainCarContinuous: ClassicControl {
     public static let minAction = -1.0
     public static let maxAction = 1.0
     public static let minPosition = -1.2
@@ -58,18 +58,11 @@ public struct MountainCarContinuous: Environment {
         }
     }
 
-    mutating func resetState() {
+    public mutating func resetState() {
         position = rng.uniform(Self.resetPositionLow, Self.resetPositionHigh)
         velocity = 0
         stateIsFloat32 = false
         elapsedSteps = 0
-    }
-
-    public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        checkObservationBuffer(observation, 2)
-        if let seed { rng = RNG(seed: seed) }
-        resetState()
-        writeObservation(into: observation)
     }
 
     public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {

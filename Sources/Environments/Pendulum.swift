@@ -6,7 +6,7 @@ import PPOCore
 /// as Float. The torque is the action clipped to [-2, 2] as float32. As under numpy 2's promotion rules,
 /// `0.001 * u²` and `3 / (m l²) * u` are float32 products; everything else is double. Reward is minus the cost
 /// of the state *before* the step; the env never terminates and is truncated at 200 steps.
-public struct Pendulum: Environment {
+public struct Pendulum: ClassicControl {
     public static let maxSpeed = 8.0
     public static let maxTorque = 2.0
     public static let dt = 0.05
@@ -45,17 +45,10 @@ public struct Pendulum: Environment {
         }
     }
 
-    mutating func resetState() {
+    public mutating func resetState() {
         theta = rng.uniform(-Self.resetHigh.0, Self.resetHigh.0)
         thetaDot = rng.uniform(-Self.resetHigh.1, Self.resetHigh.1)
         elapsedSteps = 0
-    }
-
-    public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        checkObservationBuffer(observation, 3)
-        if let seed { rng = RNG(seed: seed) }
-        resetState()
-        writeObservation(into: observation)
     }
 
     public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
