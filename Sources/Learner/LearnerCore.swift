@@ -32,7 +32,7 @@ actor LearnerCore {
     /// The counters, the returns, the workers seen, the curve.
     private var telemetry: LearnerTelemetry
     private let logger: Logger
-    private var lifecycle = RunLifecycle()
+    private var lifecycle: RunLifecycle
 
     init(options: LearnerOptions, logger: Logger) throws {
         self.options = options
@@ -43,31 +43,17 @@ actor LearnerCore {
         evaluations = LearnerEvaluations(options: options)
         telemetry = LearnerTelemetry(resume: options.resume, version: job.version, updates: job.updates, maxPolicyLag: options.maxPolicyLag,
                                      evaluations: options.evaluationHistory, evaluates: evaluations.job != nil)
-        let scheduler = Scheduler(
-            version: job.version, rolloutSize: job.config.rolloutSteps, maxStepsPerGrant: options.maxStepsPerGrant,
-            observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag),
-            maxOpenPerSession: options.maxUnackedBatches)
-        signature = Self.signature(of: spec, arguments: options.run.envArguments)
-        sessions = WorkerSessions(
-            scheduler: scheduler, maxConnections: options.maxConnections, grantTimeout: options.grantTimeout, spec: spec,
-            envArguments: options.run.envArguments, signature: signature, logger: logger)
+        sessions = WorkerSessions(options: options, spec: spec, version: job.version, rolloutSize: job.config.rolloutSteps, logger: logger)
+        signature = sessions.signature
         weights = job.weights()
         weightsFrame = Frame.encode(.weights(weights))
-        if let resume = options.resume, ResumeRules.isFinished(resume, run: options.run, evaluations: options.evaluationHistory) {
-            // A finished run, resumed only to serve its status (--serve-after-finish): nothing to train.
-            lifecycle = RunLifecycle(endedWith: Goodbye(reason: .finished, message: RunEnd.allUpdates.goodbye))
-        }
+        lifecycle = RunLifecycle(resuming: options.resume, run: options.run, evaluations: options.evaluationHistory)
     }
 
     var totalUpdates: Int { options.run.totalUpdates }
 
     /// §4.11 signature of the run's environment, as workers must compute it for theirs.
     let signature: UInt64
-
-    private static func signature(of spec: EnvironmentSpec, arguments: String) -> UInt64 {
-        EnvironmentSignature.hash(envID: spec.id, arguments: arguments, observationSpace: spec.observationSpace,
-                                  actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
-    }
     /// Whether the run has ended (finished or stopped).
     var isFinished: Bool { lifecycle.hasEnded }
 
@@ -166,13 +152,9 @@ actor LearnerCore {
         if runEnd == nil {
             sessions.broadcast(outcome.frame)
         }
-        if let snapshot = outcome.evaluationSnapshot, let evaluator = evaluations.job {
-            // The workers collect the next rollout with the new weights while the policy is judged.
-            evaluations.start()
-            update = Task {
-                let result = await evaluator.evaluate(snapshot)
-                self.finishEvaluation(result)
-            }
+        // The workers collect the next rollout with the new weights while the policy is judged.
+        if let evaluation = evaluations.start(outcome.evaluationSnapshot, then: { await self.finishEvaluation($0) }) {
+            update = evaluation
             return
         }
         continueAfterUpdate()
@@ -235,11 +217,9 @@ actor LearnerCore {
 
     /// The run now, for `/status.json`, the status page and `ppo status`.
     func status(now: Date = Date()) -> RunStatus {
-        var status = telemetry.status(
+        telemetry.status(
             options: options, env: spec.id, lifecycle: lifecycle, rolloutSteps: job.config.rolloutSteps, workers: sessions.count,
-            metrics: currentMetrics(), scheduler: sessions.scheduler, now: now)
-        status.evaluation = evaluations.status
-        return status
+            metrics: currentMetrics(), scheduler: sessions.scheduler, evaluations: evaluations.status, now: now)
     }
 
     /// The latest evaluation's first episode (`--eval-video`), for the status page.

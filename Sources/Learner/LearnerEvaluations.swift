@@ -21,8 +21,14 @@ struct LearnerEvaluations {
         history = options.evaluationHistory
     }
 
-    /// An evaluation starts.
-    mutating func start() { running = true }
+    /// Starts judging `snapshot` on a task of its own when one was taken (an evaluation is due) and the run
+    /// evaluates; the task calls `done` with the outcome. nil when there is nothing to evaluate.
+    mutating func start(_ snapshot: Checkpoint?,
+                        then done: @escaping @Sendable (EvaluationJob.Outcome) async -> Void) -> Task<Void, Never>? {
+        guard let snapshot, let job else { return nil }
+        running = true
+        return Task { await done(await job.evaluate(snapshot)) }
+    }
 
     /// The rollout is full; while an evaluation runs, the next update waits for it from now.
     mutating func rolloutFilled(now: ContinuousClock.Instant = .now) {

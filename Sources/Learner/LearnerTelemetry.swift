@@ -149,11 +149,13 @@ struct LearnerTelemetry {
 
     /// The status document: the run's section, the counters, the workers, the curve.
     func status(options: LearnerOptions, env: String, lifecycle: RunLifecycle, rolloutSteps: Int, workers: Int,
-                metrics: LearnerMetrics, scheduler: Scheduler, now: Date) -> RunStatus {
+                metrics: LearnerMetrics, scheduler: Scheduler, evaluations: RunStatus.Evaluations?, now: Date) -> RunStatus {
         let run = run(options: options, env: env, state: lifecycle.label, ended: lifecycle.hasEnded,
                       rolloutSteps: rolloutSteps, workers: workers)
-        return RunStatus(
+        var status = RunStatus(
             metrics: metrics, run: run, roster: roster, history: history, now: now,
             openGrants: { sessions in sessions.reduce(0) { $0 + scheduler.openCount(session: $1) } })
+        status.evaluation = evaluations
+        return status
     }
 }

@@ -1,3 +1,4 @@
+import Training
 import Wire
 
 /// A learner's run from start to end, as one state: `training`, then `stopping` once asked to end (the update in
@@ -17,6 +18,16 @@ struct RunLifecycle {
     /// A run that has already ended (a finished run resumed only to serve its status).
     init(endedWith goodbye: Goodbye? = nil) {
         if let goodbye { state = .ended(goodbye) }
+    }
+
+    /// A run resumed from `checkpoint` (nil: a new run): ended already when the checkpoint's run is finished
+    /// (`ResumeRules`, `--serve-after-finish`: nothing to train), training otherwise.
+    init(resuming checkpoint: Checkpoint?, run: RunConfiguration, evaluations: EvaluationHistory) {
+        if let checkpoint, ResumeRules.isFinished(checkpoint, run: run, evaluations: evaluations) {
+            self.init(endedWith: Goodbye(reason: .finished, message: RunEnd.allUpdates.goodbye))
+        } else {
+            self.init()
+        }
     }
 
     var isTraining: Bool { state == .training }

@@ -21,6 +21,23 @@ struct WorkerSessions {
 
     var count: Int { table.count }
 
+    /// The sessions of a learner run with `options` on `spec`, its trainer at `version`, collecting rollouts of
+    /// `rolloutSize` transitions.
+    init(options: LearnerOptions, spec: EnvironmentSpec, version: UInt64, rolloutSize: Int, logger: Logger) {
+        scheduler = Scheduler(
+            version: version, rolloutSize: rolloutSize, maxStepsPerGrant: options.maxStepsPerGrant,
+            observationSize: spec.observationSize, actionSpace: spec.actionSpace, maxPolicyLag: UInt64(options.maxPolicyLag),
+            maxOpenPerSession: options.maxUnackedBatches)
+        maxConnections = options.maxConnections
+        grantTimeout = options.grantTimeout
+        self.spec = spec
+        envArguments = options.run.envArguments
+        signature = EnvironmentSignature.hash(
+            envID: spec.id, arguments: envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
+            maxEpisodeSteps: spec.maxEpisodeSteps)
+        self.logger = logger
+    }
+
     /// Checks a Hello (§3.2) and, if it is acceptable, registers the session and queues the Welcome (of the
     /// version `welcome` is given) and the Weights.
     mutating func register(_ hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation, welcome: (UInt16) -> Welcome,
