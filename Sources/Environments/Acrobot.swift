@@ -143,17 +143,8 @@ public struct Acrobot: ClassicControl {
         s2 = n2
         s3 = n3
 
-        let cos0 = cosine(s0)
-        let terminated = -cos0 - cosine(s1 + s0) > 1.0
-        elapsedSteps += 1
-        observation[0] = Float(cos0)
-        observation[1] = Float(sine(s0))
-        observation[2] = Float(cosine(s1))
-        observation[3] = Float(sine(s1))
-        observation[4] = Float(s2)
-        observation[5] = Float(s3)
-        return StepResult(
-            reward: terminated ? 0.0 : -1.0, terminated: terminated, truncated: elapsedSteps >= Self.maxSteps)
+        let terminated = -cosine(s0) - cosine(s1 + s0) > 1.0
+        return endStep(reward: terminated ? 0.0 : -1.0, terminated: terminated, into: observation)
     }
 
     public func writeObservation(into observation: UnsafeMutableBufferPointer<Float>) {

@@ -103,9 +103,7 @@ public struct CartPole: ClassicControl {
                 stepsBeyondTerminated = 0
             }
         }
-        elapsedSteps += 1
-        writeObservation(into: observation)
-        return StepResult(reward: reward, terminated: terminated, truncated: elapsedSteps >= Self.maxSteps)
+        return endStep(reward: reward, terminated: terminated, into: observation)
     }
 
     public func writeObservation(into observation: UnsafeMutableBufferPointer<Float>) {

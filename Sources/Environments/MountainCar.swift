@@ -70,9 +70,7 @@ public struct MountainCar: ClassicControl {
         let terminated = position >= Self.goalPosition && velocity >= Self.goalVelocity
         self.position = position
         self.velocity = velocity
-        elapsedSteps += 1
-        writeObservation(into: observation)
-        return StepResult(reward: -1.0, terminated: terminated, truncated: elapsedSteps >= Self.maxSteps)
+        return endStep(reward: -1.0, terminated: terminated, into: observation)
     }
 
     public func writeObservation(into observation: UnsafeMutableBufferPointer<Float>) {

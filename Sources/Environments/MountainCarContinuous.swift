@@ -108,9 +108,7 @@ public struct MountainCarContinuous: ClassicControl {
         self.position = roundedToFloat(position)
         self.velocity = roundedToFloat(velocity)
         stateIsFloat32 = true
-        elapsedSteps += 1
-        writeObservation(into: observation)
-        return StepResult(reward: reward, terminated: terminated, truncated: elapsedSteps >= Self.maxSteps)
+        return endStep(reward: reward, terminated: terminated, into: observation)
     }
 
     public func writeObservation(into observation: UnsafeMutableBufferPointer<Float>) {

@@ -77,9 +77,7 @@ public struct Pendulum: ClassicControl {
         let newTheta = th + newThetaDot * Self.dt
         theta = newTheta
         thetaDot = newThetaDot
-        elapsedSteps += 1
-        writeObservation(into: observation)
-        return StepResult(reward: -costs, terminated: false, truncated: elapsedSteps >= Self.maxSteps)
+        return endStep(reward: -costs, terminated: false, into: observation)
     }
 
     public func writeObservation(into observation: UnsafeMutableBufferPointer<Float>) {
