@@ -216,6 +216,7 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "PPOCore",
+                "Environments",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

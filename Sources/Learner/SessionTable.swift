@@ -46,10 +46,7 @@ struct SessionTable {
             return WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)")
         }
         guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
-            let canonical = EnvironmentSignature.canonical(
-                envID: spec.id, arguments: envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
-                maxEpisodeSteps: spec.maxEpisodeSteps)
-            return WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(canonical))")
+            return WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(spec.canonicalDescription(arguments: envArguments)))")
         }
         return nil
     }

@@ -32,9 +32,7 @@ struct WorkerSessions {
         grantTimeout = options.grantTimeout
         self.spec = spec
         envArguments = options.run.envArguments
-        signature = EnvironmentSignature.hash(
-            envID: spec.id, arguments: envArguments, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
-            maxEpisodeSteps: spec.maxEpisodeSteps)
+        signature = spec.signature(arguments: envArguments)
         self.logger = logger
     }
 

@@ -220,29 +220,3 @@ public enum Message: Equatable, Sendable {
         .error(code: e.code.rawValue, message: String(e.detail.utf8.prefix(WireProtocol.maxMessageBytes)) ?? "")
     }
 }
-
-/// The environment signature of PROTOCOL.md §4.11 (FNV-1a 64 of a canonical description): the id, the
-/// `gymnasium.make` arguments, both spaces with their bounds, and the time limit. Two workers whose environments
-/// differ in any of these (another package version, other arguments) have different signatures.
-public enum EnvironmentSignature {
-    public static func canonical(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> String {
-        "\(envID)|args=\(arguments)|obs=\(text(observationSpace))|act=\(text(actionSpace))|limit=\(maxEpisodeSteps)"
-    }
-
-    public static func hash(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonical(envID: envID, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace, maxEpisodeSteps: maxEpisodeSteps).utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01B3
-        }
-        return h
-    }
-
-    /// `discrete:N` or `box:D:low…:high…`, each bound as Swift prints a Float (`-inf`, `1.0`).
-    static func text(_ space: Space) -> String {
-        switch space {
-        case .discrete(let n): "discrete:\(n)"
-        case .box(let low, let high): "box:\(low.count):" + low.map { "\($0)" }.joined(separator: ",") + ":" + high.map { "\($0)" }.joined(separator: ",")
-        }
-    }
-}

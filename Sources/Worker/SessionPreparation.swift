@@ -46,13 +46,8 @@ struct SessionPreparation {
 
     /// Why this worker's environment is not the learner's (its signature differs), or nil.
     private func mismatch(welcome: Welcome, selection: EnvironmentSelection, spec: EnvironmentSpec) -> String? {
-        let signature = EnvironmentSignature.hash(
-            envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace,
-            actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
-        guard welcome.envSignature != signature else { return nil }
-        let here = EnvironmentSignature.canonical(
-            envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace,
-            actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
+        guard welcome.envSignature != spec.signature(arguments: selection.arguments) else { return nil }
+        let here = spec.canonicalDescription(arguments: selection.arguments)
         return "this worker's \(selection) is not the learner's: here it is \(here) (install the same package versions on both machines)"
     }
 }

@@ -76,9 +76,7 @@ public final class WorkerClient: Sendable {
             let selection = EnvironmentSelection(id: id, arguments: options.envArguments)
             let spec = try EnvironmentCatalog.spec(for: selection, bridge: options.bridge)
             envID = spec.id
-            signature = EnvironmentSignature.hash(
-                envID: spec.id, arguments: selection.arguments, observationSpace: spec.observationSpace,
-                actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps)
+            signature = spec.signature(arguments: selection.arguments)
         }
         return Hello(workerID: options.workerID, envID: envID, envSignature: signature, numEnvs: UInt16(options.envs))
     }

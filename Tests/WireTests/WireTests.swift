@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOEmbedded
+import Environments
 import PPOCore
 import Testing
 @testable import Wire
