@@ -23,11 +23,7 @@ public enum ConsoleOutput {
     /// Where a command's lines for people go: standard output, or standard error when standard output carries
     /// `--progress-json -`.
     public static func lineWriter(toStandardError: Bool) -> @Sendable (String) -> Void {
-        if toStandardError {
-            return { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        }
-        return { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
+        let handle = toStandardError ? FileHandle.standardError : FileHandle.standardOutput
+        return { handle.write(Data(($0 + "\n").utf8)) }
     }
 }

@@ -74,7 +74,7 @@ public final class ProgressJSON: Sendable {
     }
 
     /// A finite number, or JSON's null (JSON has no NaN or infinity).
-    private func json(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
+    private func json(_ x: Double?) -> Any { x?.finite ?? NSNull() }
 
     private func write(_ event: [String: Any]) {
         // Only numbers, strings, null and objects of them: serialisation cannot fail.

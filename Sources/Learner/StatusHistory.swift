@@ -25,8 +25,3 @@ struct StatusHistory {
         }
     }
 }
-
-extension Double {
-    /// The value, or nil if it is NaN or infinite (JSON has no such numbers).
-    var finite: Double? { isFinite ? self : nil }
-}

@@ -100,9 +100,10 @@ public final class RolloutCollector {
         values: UnsafeMutablePointer<Float>, into batch: inout TransitionBatch
     ) {
         let k = env.count
-        var rewards = env.rewards
-        let terminated = env.terminated
-        let truncated = env.truncated
+        let state = env.state
+        var rewards = state.rewards
+        let terminated = state.terminated
+        let truncated = state.truncated
         for i in 0..<k { doneBuffer[i] = terminated[i] || truncated[i] }
         if rewardScaler != nil {
             rewards.withUnsafeMutableBufferPointer { r in

@@ -34,15 +34,15 @@ final class SessionDriver {
         self.logger = logger
     }
 
-    deinit { heartbeat?.cancel() }
-
     /// Runs the session to its end.
     func run() async throws -> SessionEnding {
         defer { heartbeat?.cancel() }
         do {
             return try await converse()
-        } catch let error where watch?.fired == true {
-            return watch?.ending ?? .reconnect("\(error)", afterWelcome: true)
+        } catch {
+            // The connection failed because the learner's silence closed it: that is how the session ended.
+            if let watch, watch.fired { return watch.ending }
+            throw error
         }
     }
 
