@@ -9,11 +9,11 @@ import PPOCore
 import Training
 import Wire
 
-/// The learner's orchestration: it dispatches each worker's messages, keeps the batches of the current version,
-/// and starts each update and evaluation. What it decides with has types of its own: the sessions and the Hello
-/// checks (`SessionTable`), the grants and the on-policy gate (`Scheduler`), the run's state (`RunLifecycle`) and its
-/// end (`RunEnd`), the counters and the status document (`LearnerTelemetry`), the evaluations (`LearnerEvaluations`);
-/// the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages put on each
+/// The learner's orchestration: it dispatches each worker's messages and starts each update and evaluation. What
+/// it decides with has types of its own: the sessions and the Hello checks (`SessionTable`), the grants and the
+/// on-policy gate (`Scheduler`), the rollout and what follows an update (`UpdateCycle`), the run's state
+/// (`RunLifecycle`) and its end (`RunEnd`), the counters and the status document (`LearnerTelemetry`), the
+/// evaluations (`LearnerEvaluations`); the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages put on each
 /// session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
     let options: LearnerOptions
@@ -21,14 +21,11 @@ actor LearnerCore {
     private let job: TrainingJob
     /// The greedy evaluations while training (`eval_every`).
     private var evaluations: LearnerEvaluations
-    /// The update or the evaluation in progress, if any: one at a time, and no update starts until it has ended.
+    /// The update or the evaluation in progress (`cycle.phase`), awaited by `stop()`.
     private var update: Task<Void, Never>?
     /// The workers' sessions, their grants and the on-policy gate.
     private var sessions: WorkerSessions
-    private var rollout = RolloutBuffer()
-    private var weights: Weights
-    /// `weights` as a frame, encoded (and compressed) once for every worker.
-    private var weightsFrame: ByteBuffer
+    private var cycle: UpdateCycle
     /// The counters, the returns, the workers seen, the curve.
     private var telemetry: LearnerTelemetry
     private let logger: Logger
@@ -45,8 +42,7 @@ actor LearnerCore {
                                      evaluations: options.evaluationHistory, evaluates: evaluations.job != nil)
         sessions = WorkerSessions(options: options, spec: spec, version: job.version, rolloutSize: job.config.rolloutSteps, logger: logger)
         signature = sessions.signature
-        weights = job.weights()
-        weightsFrame = Frame.encode(.weights(weights))
+        cycle = UpdateCycle(weights: job.weights())
         lifecycle = RunLifecycle(resuming: options.resume, run: options.run, evaluations: options.evaluationHistory)
     }
 
@@ -73,12 +69,11 @@ actor LearnerCore {
         case .goodbye(let goodbye): return .ended(goodbye)
         case .refuse(let error): return .refused(error)
         }
-        return sessions.register(hello, peer: peer, outbound: outbound, welcome: welcome(version:), weights: weightsFrame, telemetry: &telemetry)
-    }
-
-    /// What every worker is told of the run (§4.2).
-    private func welcome(version: UInt16) -> Welcome {
-        Welcome(version: version, options: options, spec: spec, config: job.config, weights: weights, signature: signature)
+        // What every worker is told of the run (§4.2), at the wire version the session speaks.
+        let welcome = {
+            Welcome(version: $0, options: self.options, spec: self.spec, config: self.job.config, weights: self.cycle.weights, signature: self.signature)
+        }
+        return sessions.register(hello, peer: peer, outbound: outbound, welcome: welcome, weights: cycle.weightsFrame, telemetry: &telemetry)
     }
 
     /// A connection ended: its open grants return to the pool.
@@ -106,19 +101,18 @@ actor LearnerCore {
     /// A worker's message: `WorkerSessions` answers it; a batch the gate accepted goes into the rollout.
     func handle(_ message: Message, session id: Int) -> MessageVerdict {
         let (verdict, accepted) = sessions.handle(
-            message, session: id, latest: weights.policyVersion, training: lifecycle.isTraining, ended: lifecycle.hasEnded,
+            message, session: id, latest: cycle.weights.policyVersion, training: lifecycle.isTraining, ended: lifecycle.hasEnded,
             telemetry: &telemetry)
         if let accepted { collect(accepted) }
         return verdict
     }
 
-    /// Keeps an accepted batch for the update, counts its episodes, and starts the update when the rollout is full.
+    /// Keeps an accepted batch for the update, and starts the update when it completed the rollout.
     private func collect(_ b: TransitionBatch) {
-        rollout.append(b)
-        guard sessions.scheduler.isComplete else { return }
-        if update == nil {
+        let complete = sessions.scheduler.isComplete
+        if cycle.collect(b, rolloutComplete: complete) == .update {
             startUpdate()
-        } else {
+        } else if complete {
             evaluations.rolloutFilled()
         }
     }
@@ -126,7 +120,7 @@ actor LearnerCore {
     // MARK: Training
 
     private func startUpdate() {
-        let taken = rollout.take(trainerVersion: sessions.scheduler.version)
+        let taken = cycle.beginUpdate(trainerVersion: sessions.scheduler.version)
         let number = telemetry.metrics.updates + 1
         sessions.scheduler.beginUpdate(isLast: number >= totalUpdates)
         let envSteps = telemetry.metrics.envSteps + taken.transitions
@@ -142,9 +136,6 @@ actor LearnerCore {
     }
 
     private func finishUpdate(_ outcome: TrainingJob.Outcome, transitions: Int, lags: [String: Int]) {
-        update = nil
-        weights = outcome.weights
-        weightsFrame = outcome.frame
         telemetry.count(outcome, transitions: transitions, lags: lags)
         sessions.scheduler.advance(to: outcome.weights.policyVersion)
         options.progress(telemetry.progress(outcome.report.statistics, totalUpdates: totalUpdates, workers: sessions.count))
@@ -153,31 +144,26 @@ actor LearnerCore {
             sessions.broadcast(outcome.frame)
         }
         // The workers collect the next rollout with the new weights while the policy is judged.
-        if let evaluation = evaluations.start(outcome.evaluationSnapshot, then: { await self.finishEvaluation($0) }) {
-            update = evaluation
-            return
-        }
-        continueAfterUpdate()
+        update = evaluations.start(outcome.evaluationSnapshot, then: { await self.finishEvaluation($0) })
+        cycle.updated(outcome.weights, frame: outcome.frame, evaluating: update != nil)
+        if update == nil { continueAfterUpdate() }
     }
 
     private func finishEvaluation(_ outcome: EvaluationJob.Outcome) {
         update = nil
+        cycle.evaluated()
         telemetry.evaluated(outcome, waited: evaluations.ended(outcome))
         if let point = outcome.point { options.evaluated(point) }
         continueAfterUpdate()
     }
 
-    /// After an update and its evaluation: the run ends when that was its last update or it reached a target
-    /// (the training episodes' return, or the greedy evaluation's); otherwise the next update starts if its
-    /// rollout is full (with a policy lag, or while the evaluation ran, it may have filled meanwhile; not trained
-    /// once stopping: its transitions are counted as unfinished).
+    /// After an update and its evaluation, what `UpdateCycle.next` says: the next update, or the run's end (a
+    /// target that ended it before its last update has that update's checkpoint written now).
     private func continueAfterUpdate() {
-        guard let end = runEnd else {
-            if sessions.scheduler.isComplete && lifecycle.isTraining { startUpdate() }
-            return
-        }
+        let next = cycle.next(runEnd: runEnd, rolloutComplete: sessions.scheduler.isComplete, training: lifecycle.isTraining)
+        if next == .update { startUpdate() }
+        guard case .end(let end) = next else { return }
         if end != .allUpdates {
-            // A target ended the run before its last update: that update's checkpoint is written now.
             telemetry.note(end)
             logger.info("\(end.line(update: telemetry.metrics.updates, of: totalUpdates, recent: telemetry.recent, evaluations: evaluations.history))")
             telemetry.metrics.checkpoints.note(job.writeFinalCheckpoint(envSteps: telemetry.metrics.envSteps, recentReturns: telemetry.recent))
@@ -204,7 +190,7 @@ actor LearnerCore {
     private func finish(reason: Goodbye.Reason, message: String) {
         let goodbye = Goodbye(reason: reason, message: message)
         guard let waiters = lifecycle.end(goodbye) else { return }
-        telemetry.dropped(rollout.drop(), received: false, why: "unfinished")
+        telemetry.dropped(cycle.dropUnfinished(), received: false, why: "unfinished")
         sessions.sayGoodbye(goodbye)
         for waiter in waiters { waiter.resume() }
     }
@@ -225,6 +211,6 @@ actor LearnerCore {
     /// The latest evaluation's first episode (`--eval-video`), for the status page.
     var latestVideo: PeriodicEvaluation.LatestVideo? { evaluations.latestVideo }
 
-    /// The current state as a checkpoint (for tests and the final summary).
-    func currentWeights() -> Weights { weights }
+    /// The policy the workers act with now (for tests).
+    func currentWeights() -> Weights { cycle.weights }
 }
