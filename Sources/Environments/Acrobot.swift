@@ -65,10 +65,6 @@ public struct Acrobot: ClassicControl {
         elapsedSteps = 0
     }
 
-    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
-        _ = try discreteIndex(action, count: 3, envID: Self.spec.id)
-    }
-
     /// Gymnasium's `_dsdt` ("book" variant) for the state `(t1, t2, d1, d2)` and torque `a`; returns the
     /// derivatives `(d1, d2, dd1, dd2)`. Expressions keep Gymnasium's evaluation order.
     @inline(__always)
@@ -113,8 +109,7 @@ public struct Acrobot: ClassicControl {
     public mutating func step(
         action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>
     ) throws(EnvironmentError) -> StepResult {
-        let index = try discreteIndex(action, count: 3, envID: Self.spec.id)
-        checkObservationBuffer(observation, 6)
+        let index = try beginStep(action, observation)
         let torque = Double(index) - 1.0  // AVAIL_TORQUE[index]: -1, 0, +1
 
         // rk4(_dsdt, s_augmented, [0, dt]): one step.

@@ -68,15 +68,10 @@ public struct CartPole: ClassicControl {
         elapsedSteps = 0
     }
 
-    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
-        _ = try discreteIndex(action, count: 2, envID: Self.spec.id)
-    }
-
     public mutating func step(
         action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>
     ) throws(EnvironmentError) -> StepResult {
-        let index = try discreteIndex(action, count: 2, envID: Self.spec.id)
-        checkObservationBuffer(observation, 4)
+        let index = try beginStep(action, observation)
         let force = index == 1 ? Self.forceMag : -Self.forceMag
         let cosTheta = cosine(theta)
         let sinTheta = sine(theta)

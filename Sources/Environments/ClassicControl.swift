@@ -2,8 +2,8 @@ import PPOCore
 
 /// The five native classic-control envs' common shape: a reset draws the initial state from Gymnasium's reset
 /// distribution (`resetState`, which also zeroes `elapsedSteps`) and writes the observation (`writeObservation`).
-/// The reset itself — buffer check, re-seeding, state, observation — and the end of a step (the time limit) are
-/// written once, here.
+/// The reset itself — buffer check, re-seeding, state, observation —, the action check and the end of a step (the
+/// time limit) are written once, here.
 public protocol ClassicControl: Environment {
     /// Draws the initial state with `rng` and sets `elapsedSteps` to 0.
     mutating func resetState()
@@ -17,6 +17,31 @@ extension ClassicControl {
         if let seed { rng = RNG(seed: seed) }
         resetState()
         writeObservation(into: observation)
+    }
+
+    /// Checks an action against `spec.actionSpace`, as each env's `step` does first: one integral index in range
+    /// for a `Discrete` space, the right number of finite floats for a `Box`.
+    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
+        _ = try checkedAction(action)
+    }
+
+    /// The start of every step: the action checked (`validate`) — its index for a `Discrete` space, 0 for a `Box` —
+    /// and the observation buffer's size.
+    @inline(__always)
+    func beginStep(_ action: UnsafeBufferPointer<Float>, _ observation: UnsafeMutableBufferPointer<Float>) throws(EnvironmentError) -> Int {
+        let index = try checkedAction(action)
+        checkObservationBuffer(observation, Self.spec.observationSize)
+        return index
+    }
+
+    @inline(__always)
+    private func checkedAction(_ action: UnsafeBufferPointer<Float>) throws(EnvironmentError) -> Int {
+        switch Self.spec.actionSpace {
+        case .discrete(let count): return try discreteIndex(action, count: count, envID: Self.spec.id)
+        case .box(let low, _):
+            try checkBox(action, dimension: low.count, envID: Self.spec.id)
+            return 0
+        }
     }
 
     /// The end of every step: the time limit counts it (Gymnasium's `TimeLimit`: truncated once `elapsedSteps`

@@ -4,22 +4,15 @@ import PPOCore
 ///
 /// State `(position, velocity)` in Double; observation is the state as Float. Actions 0/1/2 push left/not/right.
 /// Reward -1 per step; terminates when the car reaches the flag with non-negative velocity.
-public struct MountainCar: ClassicControl {
-    public static let minPosition = -1.2
-    public static let maxPosition = 0.6
-    public static let maxSpeed = 0.07
+public struct MountainCar: ClassicControl, MountainCarTrack {
     public static let goalPosition = 0.5
-    public static let goalVelocity = 0.0
     public static let force = 0.001
     public static let gravity = 0.0025
-    public static let resetPositionLow = -0.6
-    public static let resetPositionHigh = -0.4
     static let maxSteps = 200
 
     public static let spec = EnvironmentSpec(
         id: "MountainCar-v0",
-        observationSpace: .box(
-            low: [Float(minPosition), Float(-maxSpeed)], high: [Float(maxPosition), Float(maxSpeed)]),
+        observationSpace: trackSpace,
         actionSpace: .discrete(3),
         maxEpisodeSteps: maxSteps,
         rewardThreshold: -110.0,
@@ -51,15 +44,10 @@ public struct MountainCar: ClassicControl {
         elapsedSteps = 0
     }
 
-    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
-        _ = try discreteIndex(action, count: 3, envID: Self.spec.id)
-    }
-
     public mutating func step(
         action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>
     ) throws(EnvironmentError) -> StepResult {
-        let index = try discreteIndex(action, count: 3, envID: Self.spec.id)
-        checkObservationBuffer(observation, 2)
+        let index = try beginStep(action, observation)
         var position = self.position
         var velocity = self.velocity
         velocity += Double(index - 1) * Self.force + cosine(3 * position) * (-Self.gravity)

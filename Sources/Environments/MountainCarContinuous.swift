@@ -11,23 +11,16 @@ import PPOCore
 /// - with a float32 state, `3 * position`, `velocity += ...` and `position += velocity` are float32 operations,
 ///   and the goal test compares in float32.
 /// The reward uses the unclipped action: `-0.1 * action²`, plus 100 on the terminating step.
-public struct MountainCarContinuous: ClassicControl {
+public struct MountainCarContinuous: ClassicControl, MountainCarTrack {
     public static let minAction = -1.0
     public static let maxAction = 1.0
-    public static let minPosition = -1.2
-    public static let maxPosition = 0.6
-    public static let maxSpeed = 0.07
     public static let goalPosition = 0.45
-    public static let goalVelocity = 0.0
     public static let power = 0.0015
-    public static let resetPositionLow = -0.6
-    public static let resetPositionHigh = -0.4
     static let maxSteps = 999
 
     public static let spec = EnvironmentSpec(
         id: "MountainCarContinuous-v0",
-        observationSpace: .box(
-            low: [Float(minPosition), Float(-maxSpeed)], high: [Float(maxPosition), Float(maxSpeed)]),
+        observationSpace: trackSpace,
         actionSpace: .box(low: [Float(minAction)], high: [Float(maxAction)]),
         maxEpisodeSteps: maxSteps,
         rewardThreshold: 90.0,
@@ -65,15 +58,10 @@ public struct MountainCarContinuous: ClassicControl {
         elapsedSteps = 0
     }
 
-    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
-        try checkBox(action, dimension: 1, envID: Self.spec.id)
-    }
-
     public mutating func step(
         action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>
     ) throws(EnvironmentError) -> StepResult {
-        try checkBox(action, dimension: 1, envID: Self.spec.id)
-        checkObservationBuffer(observation, 2)
+        _ = try beginStep(action, observation)
         let a = action[0]
         var position = self.position
         var velocity = self.velocity

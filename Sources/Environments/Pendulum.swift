@@ -51,10 +51,6 @@ public struct Pendulum: ClassicControl {
         elapsedSteps = 0
     }
 
-    public func validate(action: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
-        try checkBox(action, dimension: 1, envID: Self.spec.id)
-    }
-
     /// `((x + pi) mod 2pi) - pi` with numpy's floor modulo.
     @inline(__always)
     static func angleNormalize(_ x: Double) -> Double {
@@ -64,8 +60,7 @@ public struct Pendulum: ClassicControl {
     public mutating func step(
         action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>
     ) throws(EnvironmentError) -> StepResult {
-        try checkBox(action, dimension: 1, envID: Self.spec.id)
-        checkObservationBuffer(observation, 3)
+        _ = try beginStep(action, observation)
         let th = theta
         let thdot = thetaDot
         let u = min(max(action[0], -Float(Self.maxTorque)), Float(Self.maxTorque))  // float32, like np.clip

@@ -32,24 +32,21 @@ public final class Parameter {
     /// A copy of the values.
     public var values: [Float] {
         get { Array(UnsafeBufferPointer(start: value, count: count)) }
-        set {
-            precondition(newValue.count == count, "\(name): expected \(count) values, got \(newValue.count)")
-            newValue.withUnsafeBufferPointer { source in
-                guard let base = source.baseAddress else { return }
-                value.update(from: base, count: count)
-            }
-        }
+        set { copy(newValue, into: value, what: "values") }
     }
 
     /// A copy of the gradient.
     public var gradients: [Float] {
         get { Array(UnsafeBufferPointer(start: grad, count: count)) }
-        set {
-            precondition(newValue.count == count, "\(name): expected \(count) gradients, got \(newValue.count)")
-            newValue.withUnsafeBufferPointer { source in
-                guard let base = source.baseAddress else { return }
-                grad.update(from: base, count: count)
-            }
+        set { copy(newValue, into: grad, what: "gradients") }
+    }
+
+    /// Writes `newValue` (`count` floats, `what` names them in the failure) into `storage`.
+    private func copy(_ newValue: [Float], into storage: UnsafeMutablePointer<Float>, what: String) {
+        precondition(newValue.count == count, "\(name): expected \(count) \(what), got \(newValue.count)")
+        newValue.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            storage.update(from: base, count: count)
         }
     }
 

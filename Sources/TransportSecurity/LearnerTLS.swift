@@ -21,31 +21,14 @@ public struct LearnerTLS: Sendable {
 
     /// The configuration from already-parsed material, without the consistency checks ``load(directory:)`` does.
     public init(
-        trustRoot: NIOSSLCertificate, certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey
-    ) throws(TransportSecurityError) {
-        try self.init(
-            trustRoot: trustRoot, certificateChain: certificateChain, privateKey: privateKey,
-            names: [], notValidAfter: nil)
-    }
-
-    init(
         trustRoot: NIOSSLCertificate, certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey,
-        names: [String], notValidAfter: Date?
+        names: [String] = [], notValidAfter: Date? = nil
     ) throws(TransportSecurityError) {
-        var configuration = TLSConfiguration.makeServerConfigurationWithMTLS(
+        let base = TLSConfiguration.makeServerConfigurationWithMTLS(
             certificateChain: certificateChain.map { .certificate($0) },
             privateKey: .privateKey(privateKey),
             trustRoots: .certificates([trustRoot]))
-        configuration.minimumTLSVersion = .tlsv13
-        configuration.maximumTLSVersion = .tlsv13
-        configuration.certificateVerification = .noHostnameVerification
-        configuration.additionalTrustRoots = []
-        self.configuration = configuration
-        do {
-            context = try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw .tlsConfigurationFailed(reason: String(describing: error))
-        }
+        (configuration, context) = try MutualTLS.configure(base, trustRoot: trustRoot, verification: .noHostnameVerification)
         self.names = names
         self.notValidAfter = notValidAfter
     }

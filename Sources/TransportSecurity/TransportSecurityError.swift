@@ -111,10 +111,10 @@ public enum TransportSecurityError: Error, Equatable, Sendable, CustomStringConv
                     + "(--cert-name worker-N)"
             }
         case .certificateExpired(let path, let date):
-            return "\(path) expired on \(Self.format(date)); create a new bundle with `ppo certs --force` "
+            return "\(path) expired on \(CertificateDate.text(date)); create a new bundle with `ppo certs --force` "
                 + "and copy it to every host"
         case .certificateNotYetValid(let path, let date):
-            return "\(path) is valid only from \(Self.format(date)); this machine's clock is behind "
+            return "\(path) is valid only from \(CertificateDate.text(date)); this machine's clock is behind "
                 + "(check it with `date -u`, or sync it with NTP)"
         case .issuanceFailed(let reason):
             return "could not create a certificate: \(reason)"
@@ -133,14 +133,5 @@ public enum TransportSecurityError: Error, Equatable, Sendable, CustomStringConv
                     + "(127.0.0.1, ::1, localhost); drop --plaintext and use --tls-dir (create one with `ppo certs`)"
             }
         }
-    }
-
-    /// `2026-05-01 12:00:00 UTC`: dates in messages are in UTC so that hosts in different zones agree.
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
     }
 }

@@ -20,31 +20,13 @@ public struct WorkerTLS: Sendable {
     /// The configuration from already-parsed material, without the consistency checks
     /// ``load(directory:certName:)`` does.
     public init(
-        trustRoot: NIOSSLCertificate, certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey
-    ) throws(TransportSecurityError) {
-        try self.init(
-            trustRoot: trustRoot, certificateChain: certificateChain, privateKey: privateKey,
-            workerName: nil, notValidAfter: nil)
-    }
-
-    init(
         trustRoot: NIOSSLCertificate, certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey,
-        workerName: String?, notValidAfter: Date?
+        workerName: String? = nil, notValidAfter: Date? = nil
     ) throws(TransportSecurityError) {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv13
-        configuration.maximumTLSVersion = .tlsv13
-        configuration.trustRoots = .certificates([trustRoot])
-        configuration.additionalTrustRoots = []
-        configuration.certificateChain = certificateChain.map { .certificate($0) }
-        configuration.privateKey = .privateKey(privateKey)
-        configuration.certificateVerification = .fullVerification
-        self.configuration = configuration
-        do {
-            context = try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw .tlsConfigurationFailed(reason: String(describing: error))
-        }
+        var base = TLSConfiguration.makeClientConfiguration()
+        base.certificateChain = certificateChain.map { .certificate($0) }
+        base.privateKey = .privateKey(privateKey)
+        (configuration, context) = try MutualTLS.configure(base, trustRoot: trustRoot, verification: .fullVerification)
         self.workerName = workerName
         self.notValidAfter = notValidAfter
     }

@@ -71,22 +71,23 @@ public enum Compression {
     /// holds byte j of every value.
     @inline(__always)
     public static func shuffle(_ source: UnsafeRawPointer, count: Int, width: Int, into destination: UnsafeMutableRawPointer) {
-        let src = source.assumingMemoryBound(to: UInt8.self)
-        let dst = destination.assumingMemoryBound(to: UInt8.self)
-        for j in 0..<width {
-            let plane = dst + j * count
-            for i in 0..<count { plane[i] = src[i * width + j] }
-        }
+        transpose(source, rows: count, columns: width, into: destination)
     }
 
     /// Inverse of `shuffle`.
     @inline(__always)
     public static func unshuffle(_ source: UnsafeRawPointer, count: Int, width: Int, into destination: UnsafeMutableRawPointer) {
+        transpose(source, rows: width, columns: count, into: destination)
+    }
+
+    /// Writes the `rows` × `columns` byte matrix at `source` (row-major) transposed into `destination`.
+    @inline(__always)
+    static func transpose(_ source: UnsafeRawPointer, rows: Int, columns: Int, into destination: UnsafeMutableRawPointer) {
         let src = source.assumingMemoryBound(to: UInt8.self)
         let dst = destination.assumingMemoryBound(to: UInt8.self)
-        for j in 0..<width {
-            let plane = src + j * count
-            for i in 0..<count { dst[i * width + j] = plane[i] }
+        for column in 0..<columns {
+            let out = dst + column * rows
+            for row in 0..<rows { out[row] = src[row * columns + column] }
         }
     }
 }

@@ -162,20 +162,6 @@ public struct MessageDecoder: ByteToMessageDecoder {
     }
 }
 
-/// The outbound half: `Message` → frame bytes, compressing as the policy says.
-public struct MessageEncoder: MessageToByteEncoder {
-    public typealias OutboundIn = Message
-    public let compression: Frame.CompressionPolicy
-
-    public init(compression: Frame.CompressionPolicy = .default) {
-        self.compression = compression
-    }
-
-    public func encode(data: Message, out: inout ByteBuffer) throws {
-        Frame.encode(data, compression: compression, into: &out)
-    }
-}
-
 /// What a sender writes: a message to encode, or a frame already encoded — the same Weights frame goes to every
 /// worker, so the learner compresses it once per version instead of once per connection.
 public enum OutboundFrame: Sendable {
@@ -183,19 +169,41 @@ public enum OutboundFrame: Sendable {
     case encoded(ByteBuffer)
 }
 
-/// The outbound half for `OutboundFrame`s.
-public struct OutboundFrameEncoder: MessageToByteEncoder {
-    public typealias OutboundIn = OutboundFrame
+/// What the outbound half turns into frame bytes.
+public protocol FrameWritable {
+    func write(compression: Frame.CompressionPolicy, into out: inout ByteBuffer)
+}
+
+extension Message: FrameWritable {
+    public func write(compression: Frame.CompressionPolicy, into out: inout ByteBuffer) {
+        Frame.encode(self, compression: compression, into: &out)
+    }
+}
+
+extension OutboundFrame: FrameWritable {
+    public func write(compression: Frame.CompressionPolicy, into out: inout ByteBuffer) {
+        switch self {
+        case .message(let m): m.write(compression: compression, into: &out)
+        case .encoded(var bytes): out.writeBuffer(&bytes)
+        }
+    }
+}
+
+/// The outbound half: messages (or frames already encoded) → frame bytes, compressing as the policy says.
+public struct FrameEncoder<Item: FrameWritable>: MessageToByteEncoder {
+    public typealias OutboundIn = Item
     public let compression: Frame.CompressionPolicy
 
     public init(compression: Frame.CompressionPolicy = .default) {
         self.compression = compression
     }
 
-    public func encode(data: OutboundFrame, out: inout ByteBuffer) throws {
-        switch data {
-        case .message(let m): Frame.encode(m, compression: compression, into: &out)
-        case .encoded(var bytes): out.writeBuffer(&bytes)
-        }
+    public func encode(data: Item, out: inout ByteBuffer) throws {
+        data.write(compression: compression, into: &out)
     }
 }
+
+/// A worker's encoder: it writes `Message`s.
+public typealias MessageEncoder = FrameEncoder<Message>
+/// The learner's encoder: it writes `OutboundFrame`s.
+public typealias OutboundFrameEncoder = FrameEncoder<OutboundFrame>

@@ -88,7 +88,7 @@ struct Certs: ParsableCommand {
                     named: name, in: directory, validityDays: days, overwrite: force)
                 print("""
                     Wrote \(issued.certificate.path) and \(issued.privateKey.lastPathComponent) \
-                    (valid until \(Self.format(issued.notValidAfter))).
+                    (valid until \(CertificateDate.text(issued.notValidAfter, seconds: false))).
                     Start it with: ppo-worker --learner \(Self.learnerAddress(in: directory)) --tls-dir \(out) --cert-name \(name)
                     (its host needs ca.pem, \(issued.certificate.lastPathComponent) and \
                     \(issued.privateKey.lastPathComponent))
@@ -105,7 +105,7 @@ struct Certs: ParsableCommand {
         let workerNote = first == last ? "the worker" : "\(bundle.workerNames.count) workers, each with its -key.pem"
         func column(_ text: String) -> String { text.padding(toLength: 32, withPad: " ", startingAt: 0) }
         print("""
-            Wrote a certificate bundle to \(directory.path) (valid until \(Self.format(bundle.notValidAfter))):
+            Wrote a certificate bundle to \(directory.path) (valid until \(CertificateDate.text(bundle.notValidAfter, seconds: false))):
               \(column("ca.pem, ca-key.pem"))the run's CA; keep ca-key.pem on this machine (it issues certificates)
               \(column("learner.pem, learner-key.pem"))the learner, valid for: \(names)
               \(column(workerFiles))\(workerNote)
@@ -135,13 +135,5 @@ struct Certs: ParsableCommand {
     /// The learner's address from the learner certificate in `directory`, if it is there.
     static func learnerAddress(in directory: URL) -> String {
         address((try? LearnerTLS.load(directory: directory))?.names.first)
-    }
-
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
     }
 }
