@@ -16,7 +16,7 @@ public enum CodecBenchmarks {
         let env = try VectorEnv(id: "CartPole-v1", count: 8, seed: 1)
         var rng = RNG(seed: 2)
         let model = ActorCritic(observationSize: 4, actionSpace: .discrete(2), config: .default, rng: &rng)
-        let batch = try RolloutCollector(env: env).collect(steps: 256, policy: model, normalizer: nil, version: 1, rng: &rng)
+        let batch = try RolloutCollector(env: env).collect(steps: 256, policy: model, preprocessing: .none, version: 1, rng: &rng)
         return BatchMessage(grantID: 1, actionEncoding: .init(for: .discrete(2)), batch: batch)
     }
 
@@ -72,7 +72,7 @@ public enum CollectBenchmarks {
         let collector = RolloutCollector(env: env)
         var failures = 0
         let samples = measure(repetitions: repetitions, inner: 5, warmup: 2) {
-            do { _ = try collector.collect(steps: 256, policy: model, normalizer: nil, version: 0, rng: &rng) } catch { failures += 1 }
+            do { _ = try collector.collect(steps: 256, policy: model, preprocessing: .none, version: 0, rng: &rng) } catch { failures += 1 }
         }
         precondition(failures == 0, "CartPole refused the policy's actions")
         var r = BenchResult(name: "collect", description: "collect 2048 CartPole-v1 transitions: 8 envs × 256 steps, batched 4-64-64 policy", samples: samples, callsPerRepetition: 5)

@@ -29,6 +29,8 @@ public struct Checkpoint: Sendable {
     public var adamFirst: [[Float]]
     public var adamSecond: [[Float]]
     public var normalizer: RunningMeanStd?
+    /// How the saved policy preprocesses observations: its statistics, and the run's clip.
+    public var preprocessing: ObservationPreprocessing { ObservationPreprocessing(normalizer: normalizer, clip: config.observationClip) }
     public var rng: RNG
     /// The last training episodes' returns when it was written: the progress line and `stop_at_return` go on from them.
     public var recentReturns = RecentReturns()

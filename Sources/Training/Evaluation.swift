@@ -24,12 +24,10 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         let trainer = checkpoint.makeTrainer()
         let selection = checkpoint.environment
         guard selection.isGym else {
-            return try run(model: trainer.model, normalizer: trainer.observationNormalizer,
-                           observationClip: checkpoint.config.observationClip, envID: checkpoint.envID,
+            return try run(model: trainer.model, preprocessing: checkpoint.preprocessing, envID: checkpoint.envID,
                            episodes: episodes, seed: seed, record: record)
         }
-        return try runGym(model: trainer.model, normalizer: trainer.observationNormalizer,
-                          observationClip: checkpoint.config.observationClip, selection: selection,
+        return try runGym(model: trainer.model, preprocessing: checkpoint.preprocessing, selection: selection,
                           episodes: episodes, seed: seed, bridge: frames == nil ? bridge : bridge.rendering(), record: record, frames: frames)
     }
 
@@ -46,15 +44,14 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// The deterministic action and V(s) for one raw observation, as both loops below take them.
     static func decide(
-        _ observation: [Float], model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double,
-        rng: inout RNG, action: inout [Float]
+        _ observation: [Float], model: ActorCritic, preprocessing: ObservationPreprocessing, rng: inout RNG, action: inout [Float]
     ) -> Float {
         var normalized = observation
         var logProb: Float = 0
         var value: Float = 0
         normalized.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            normalizer?.normalize(base, rows: 1, clip: observationClip)
+            preprocessing.apply(base, rows: 1)
             model.act(observations: base, count: 1, deterministic: true, rng: &rng,
                       actions: &action, logProbs: &logProb, values: &value)
         }
@@ -64,11 +61,11 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// Runs `episodes` episodes of `model` on a Gymnasium environment through one bridge env, reset with a seed of
     /// its own before each episode.
     public static func runGym(
-        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, selection: EnvironmentSelection,
+        model: ActorCritic, preprocessing: ObservationPreprocessing, selection: EnvironmentSelection,
         episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil, frames: FrameSink? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentCatalog.makeVector(selection, count: 1, seed: RNG(seed: seed).split(2).seed, bridge: bridge)
-        return try run(model: model, normalizer: normalizer, observationClip: observationClip, env: &env, envID: selection.id,
+        return try run(model: model, preprocessing: preprocessing, env: &env, envID: selection.id,
                        episodes: episodes, seed: seed, fresh: true, record: record, frames: frames)
     }
 
@@ -76,7 +73,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// env kept from one evaluation to the next gives the same episodes as a new one (`fresh`: made with the first
     /// episode's seed, so not reset before it).
     public static func run(
-        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, env: inout any VectorEnvironment,
+        model: ActorCritic, preprocessing: ObservationPreprocessing, env: inout any VectorEnvironment,
         envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil,
         frames: FrameSink? = nil
     ) throws -> EvaluationResult {
@@ -90,7 +87,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
             while true {
                 let observation = env.observations
                 if let frames, episode < frames.episodes, let frame = try env.renderFrame() { try frames.add(episode, frame) }
-                let value = decide(observation, model: model, normalizer: normalizer, observationClip: observationClip, rng: &rng, action: &action)
+                let value = decide(observation, model: model, preprocessing: preprocessing, rng: &rng, action: &action)
                 try record?(EvaluationStep(episode: episode, step: step, observation: observation, action: action, value: value))
                 step += 1
                 try action.withUnsafeBufferPointer { try env.step(actions: $0) }
@@ -106,7 +103,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// Runs `episodes` episodes of `model`.
     public static func run(
-        model: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, envID: String, episodes: Int, seed: UInt64,
+        model: ActorCritic, preprocessing: ObservationPreprocessing, envID: String, episodes: Int, seed: UInt64,
         record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentRegistry.make(id: envID, seed: seed)
@@ -119,7 +116,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
             var total = 0.0
             var length = 0
             while true {
-                let value = decide(observation, model: model, normalizer: normalizer, observationClip: observationClip, rng: &rng, action: &action)
+                let value = decide(observation, model: model, preprocessing: preprocessing, rng: &rng, action: &action)
                 try record?(EvaluationStep(episode: episode, step: length, observation: observation, action: action, value: value))
                 let step = try env.step(action)
                 observation = step.observation

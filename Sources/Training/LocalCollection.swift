@@ -56,8 +56,7 @@ final class LocalCollection: @unchecked Sendable {
     /// while the last update ran (or, before the first update, collected now).
     func next(for trainer: Trainer, stepsPerEnv: Int) throws(EnvironmentError) -> CollectedRollout {
         if running { return try wait() }
-        return try collect(steps: stepsPerEnv, policy: trainer.model, normalizer: trainer.observationNormalizer,
-                           observationClip: trainer.config.observationClip, version: trainer.version)
+        return try collect(steps: stepsPerEnv, policy: trainer.model, preprocessing: trainer.preprocessing, version: trainer.version)
     }
 
     /// With lag 1, starts collecting the rollout after the one about to be trained, with a copy of `trainer`'s
@@ -65,12 +64,12 @@ final class LocalCollection: @unchecked Sendable {
     func prefetch(for trainer: Trainer, stepsPerEnv: Int) {
         guard let behaviour, !running else { return }
         behaviour.copyParameters(from: trainer.model)
-        let normalizer = trainer.observationNormalizer, clip = trainer.config.observationClip, version = trainer.version
+        let preprocessing = trainer.preprocessing, version = trainer.version
         running = true
         queue.async { [self] in
             inFlight = Result { () throws(EnvironmentError) in
                 guard let behaviour = self.behaviour else { preconditionFailure("a prefetch without a behaviour policy") }
-                return try collect(steps: stepsPerEnv, policy: behaviour, normalizer: normalizer, observationClip: clip, version: version)
+                return try collect(steps: stepsPerEnv, policy: behaviour, preprocessing: preprocessing, version: version)
             }
             finished.signal()
         }
@@ -90,13 +89,13 @@ final class LocalCollection: @unchecked Sendable {
     }
 
     private func collect(
-        steps: Int, policy: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double, version: UInt64
+        steps: Int, policy: ActorCritic, preprocessing: ObservationPreprocessing, version: UInt64
     ) throws(EnvironmentError) -> CollectedRollout {
         let base = collector.envSteps
         var episodes: [CollectedRollout.Episode] = []
         let clock = ContinuousClock()
         let batch = try collector.collect(
-            steps: steps, policy: policy, normalizer: normalizer, observationClip: observationClip,
+            steps: steps, policy: policy, preprocessing: preprocessing,
             version: version, rng: &actionRNG
         ) { episode, collectorSteps in
             episodes.append(.init(statistics: episode, stepsIntoRollout: collectorSteps - base, endedAt: clock.now))

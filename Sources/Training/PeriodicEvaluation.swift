@@ -77,7 +77,7 @@ public final class PeriodicEvaluation {
     /// due or it failed. `checkpoint` makes the state to keep when it is the best so far.
     public func evaluateIfDue(_ trainer: Trainer, envSteps: Int, checkpoint: () -> Checkpoint) -> EvaluationPoint? {
         guard schedule.isDue(afterUpdate: trainer.updates) else { return nil }
-        return judge(Policy(model: trainer.model, normalizer: trainer.observationNormalizer, clip: trainer.config.observationClip),
+        return judge(Policy(model: trainer.model, preprocessing: trainer.preprocessing),
                      update: trainer.updates, envSteps: envSteps, checkpoint: checkpoint)
     }
 
@@ -85,15 +85,14 @@ public final class PeriodicEvaluation {
     /// runs, on a thread of its own); nil when the evaluation failed.
     public func evaluate(_ snapshot: Checkpoint) -> EvaluationPoint? {
         let trainer = snapshot.makeTrainer()
-        return judge(Policy(model: trainer.model, normalizer: trainer.observationNormalizer, clip: snapshot.config.observationClip),
+        return judge(Policy(model: trainer.model, preprocessing: snapshot.preprocessing),
                      update: snapshot.updates, envSteps: snapshot.envSteps, checkpoint: { snapshot })
     }
 
     /// What an evaluation acts with.
     private struct Policy {
         var model: ActorCritic
-        var normalizer: RunningMeanStd?
-        var clip: Double
+        var preprocessing: ObservationPreprocessing
     }
 
     private func judge(_ policy: Policy, update: Int, envSteps: Int, checkpoint: () -> Checkpoint) -> EvaluationPoint? {
@@ -123,7 +122,7 @@ public final class PeriodicEvaluation {
         defer { video = drawn }
         let record: ((EvaluationStep) throws -> Void)? = drawn.map { v in v.needsRenderedFrames ? nil : { drawn?.add($0) } } ?? nil
         guard selection.isGym else {
-            return try EvaluationResult.run(model: policy.model, normalizer: policy.normalizer, observationClip: policy.clip,
+            return try EvaluationResult.run(model: policy.model, preprocessing: policy.preprocessing,
                                             envID: selection.id, episodes: schedule.episodes, seed: seed, record: record)
         }
         var fresh = false
@@ -137,7 +136,7 @@ public final class PeriodicEvaluation {
         let frames = drawn.map { v in
             v.needsRenderedFrames ? EvaluationResult.FrameSink(episodes: 1) { episode, frame in drawn?.add(episode: episode, frame: frame) } : nil
         } ?? nil
-        let result = try EvaluationResult.run(model: policy.model, normalizer: policy.normalizer, observationClip: policy.clip,
+        let result = try EvaluationResult.run(model: policy.model, preprocessing: policy.preprocessing,
                                               env: &env, envID: selection.id, episodes: schedule.episodes, seed: seed, fresh: fresh,
                                               record: record, frames: frames)
         gymEnv = env

@@ -33,12 +33,12 @@ public final class RolloutCollector {
         doneBuffer = Array(repeating: false, count: env.count)
     }
 
-    /// Collects `steps` vector steps (`steps × env.count` transitions) with `policy`, whose observation
-    /// statistics are `normalizer` (nil: raw observations), tagging the batch with `version`.
+    /// Collects `steps` vector steps (`steps × env.count` transitions) with `policy`, acting on observations as
+    /// `preprocessing` makes them (the policy version's statistics and clip), tagging the batch with `version`.
     ///
     /// `onEpisode` is called for every finished episode, with the collector's total env steps at its end.
     public func collect(
-        steps: Int, policy: ActorCritic, normalizer: RunningMeanStd?, observationClip: Double = 10,
+        steps: Int, policy: ActorCritic, preprocessing: ObservationPreprocessing,
         version: UInt64, rng: inout RNG, onEpisode: (EpisodeStatistics, Int) -> Void = { _, _ in }
     ) throws(EnvironmentError) -> TransitionBatch {
         let k = env.count
@@ -59,7 +59,7 @@ public final class RolloutCollector {
                 norm.update(from: src, count: k * obsSize)
                 batch.record(step: t, observations: src)
             }
-            normalizer?.normalize(norm, rows: k, clip: observationClip)
+            preprocessing.apply(norm, rows: k)
             policy.act(
                 observations: norm, count: k, deterministic: false, rng: &rng,
                 actions: actions, logProbs: logProbs, values: values)
@@ -72,7 +72,7 @@ public final class RolloutCollector {
                     guard let src = finals.baseAddress else { return }
                     norm.update(from: src + i * obsSize, count: obsSize)
                 }
-                normalizer?.normalize(norm, rows: 1, clip: observationClip)
+                preprocessing.apply(norm, rows: 1)
                 policy.value(observations: norm, count: 1, into: values)
                 batch.truncationValues[batch.index(env: i, step: t)] = values[0]
             }
@@ -87,7 +87,7 @@ public final class RolloutCollector {
             guard let src = obs.baseAddress else { return }
             norm.update(from: src, count: k * obsSize)
         }
-        normalizer?.normalize(norm, rows: k, clip: observationClip)
+        preprocessing.apply(norm, rows: k)
         policy.value(observations: norm, count: k, into: values)
         for i in 0..<k { batch.bootstrapValues[i] = values[i] }
         return batch

@@ -11,6 +11,10 @@ public final class Trainer {
     public let updater: PPOUpdater
     /// Observation statistics of the current version (nil when the run does not normalise observations).
     public private(set) var observationNormalizer: RunningMeanStd?
+    /// How the current policy preprocesses observations: its statistics, and the run's clip.
+    public var preprocessing: ObservationPreprocessing {
+        ObservationPreprocessing(normalizer: observationNormalizer, clip: config.observationClip)
+    }
     /// The policy version the current parameters are: 0 at initialisation, +1 per update.
     public private(set) var version: UInt64 = 0
     /// Updates done so far.
@@ -74,12 +78,12 @@ public final class Trainer {
         // numbers, then fold the raw observations into the statistics for the next version. (With a policy lag, a
         // batch of the version before acted on that version's statistics: the PPO ratio then compares the current
         // policy, its statistics included, with the one that acted, as it should.)
-        if let normalizer = observationNormalizer {
-            var next = normalizer
+        if var next = observationNormalizer {
+            let acted = preprocessing
             rollout.observations.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 next.update(base, rows: n)
-                normalizer.normalize(base, rows: n, clip: config.observationClip)
+                acted.apply(base, rows: n)
             }
             observationNormalizer = next
         }

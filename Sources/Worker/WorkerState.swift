@@ -4,20 +4,21 @@ import PPOCore
 import Training
 import Wire
 
-/// A frozen policy: the network's parameters and the observation statistics of one version.
+/// A frozen policy: the network's parameters and how it preprocesses observations (the statistics of one version).
 final class PolicySnapshot {
     let model: ActorCritic
-    var normalizer: RunningMeanStd?
+    var preprocessing: ObservationPreprocessing
     var version: UInt64
 
-    init(model: ActorCritic, version: UInt64) {
+    init(model: ActorCritic, version: UInt64, observationClip: Double) {
         self.model = model
         self.version = version
+        preprocessing = ObservationPreprocessing(normalizer: nil, clip: observationClip)
     }
 
     func load(_ w: Weights) {
         model.flatParameters = w.parameters
-        normalizer = w.normalizer
+        preprocessing.normalizer = w.normalizer
         version = w.policyVersion
     }
 }
@@ -60,7 +61,7 @@ final class WorkerState: @unchecked Sendable {
         guard model.parameterCount == welcome.parameterCount else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
         }
-        current = PolicySnapshot(model: model, version: welcome.policyVersion)
+        current = PolicySnapshot(model: model, version: welcome.policyVersion, observationClip: welcome.observationClip)
         self.config = config
         collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
         rng = streams.actions
@@ -82,7 +83,7 @@ final class WorkerState: @unchecked Sendable {
         let model = current.model
         let next = previous ?? PolicySnapshot(
             model: ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &initRNG),
-            version: w.policyVersion)
+            version: w.policyVersion, observationClip: welcome.observationClip)
         next.load(w)
         previous = current
         current = next
@@ -108,7 +109,7 @@ final class WorkerState: @unchecked Sendable {
                 let (s, policy) = job.value
                 do {
                     let batch = try s.collector.value.collect(
-                        steps: steps, policy: policy.model, normalizer: policy.normalizer, observationClip: s.welcome.observationClip,
+                        steps: steps, policy: policy.model, preprocessing: policy.preprocessing,
                         version: policy.version, rng: &s.rng)
                     continuation.resume(returning: .success(batch))
                 } catch {

@@ -207,6 +207,18 @@ struct StatisticsTests {
         #expect(RunningMeanStd(mean: [0], variance: [-1], count: 1) == nil)
     }
 
+    @Test("observation preprocessing: standardised with the version's statistics and clipped to ±clip; raw without statistics")
+    func observationPreprocessing() throws {
+        let stats = try #require(RunningMeanStd(mean: [1, -2], variance: [4, 0.25], count: 10))
+        var rows: [Float] = [3, -2, 1, 40, -100, -2.5]  // three observations of two values
+        rows.withUnsafeMutableBufferPointer { ObservationPreprocessing(normalizer: stats, clip: 5).apply($0.baseAddress!, rows: 3) }
+        let expected: [Float] = [1, 0, 0, 5, -5, -1]  // (x − mean)/√var, clipped to ±5
+        #expect(zip(rows, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(rows)")
+        var raw: [Float] = [3, -200]
+        raw.withUnsafeMutableBufferPointer { ObservationPreprocessing.none.apply($0.baseAddress!, rows: 1) }
+        #expect(raw == [3, -200], "no statistics: no clip either")
+    }
+
     @Test("reward scaling divides by the std of the discounted return")
     func rewardScaler() {
         var scaler = RewardScaler(environments: 1, gamma: 0.99)

@@ -32,11 +32,11 @@ struct LocalPolicyLagTests {
         var actions = streams.actions
         let stepsPerEnv = run.ppo.rolloutSteps / run.ppo.numEnvs
         var snapshot = ActorCriticCopy(trainer)
-        var batch = try collector.collect(steps: stepsPerEnv, policy: snapshot.model, normalizer: snapshot.normalizer, version: 0, rng: &actions)
+        var batch = try collector.collect(steps: stepsPerEnv, policy: snapshot.model, preprocessing: ObservationPreprocessing(normalizer: snapshot.normalizer), version: 0, rng: &actions)
         for update in 1...3 {
             snapshot = ActorCriticCopy(trainer)
             let next = update < 3
-                ? try collector.collect(steps: stepsPerEnv, policy: snapshot.model, normalizer: snapshot.normalizer, version: trainer.version, rng: &actions)
+                ? try collector.collect(steps: stepsPerEnv, policy: snapshot.model, preprocessing: ObservationPreprocessing(normalizer: snapshot.normalizer), version: trainer.version, rng: &actions)
                 : nil
             _ = trainer.train(on: [batch], update: update, totalUpdates: 3, maxPolicyLag: 1)
             if let next { batch = next }

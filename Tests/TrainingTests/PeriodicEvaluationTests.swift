@@ -52,7 +52,7 @@ struct PeriodicEvaluationTests {
         #expect(kept.evaluation == best && kept.updates == best.update)
         #expect(try EvaluationHistory.read(in: dir) == history)
         // The kept policy is the one that was evaluated: evaluating it again gives the same figure.
-        let again = try EvaluationResult.run(model: kept.makeTrainer().model, normalizer: kept.normalizer, observationClip: kept.config.observationClip,
+        let again = try EvaluationResult.run(model: kept.makeTrainer().model, preprocessing: kept.preprocessing,
                                              envID: "CartPole-v1", episodes: 5, seed: EvaluationSchedule.seed(runSeed: 2))
         #expect(again.mean == best.mean)
     }

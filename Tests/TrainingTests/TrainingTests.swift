@@ -23,7 +23,7 @@ struct TrainingTests {
         #expect(lines == run.totalUpdates && summary.updates == run.totalUpdates)
         #expect(summary.envSteps == run.totalUpdates * run.ppo.rolloutSteps)
         let eval = try EvaluationResult.run(
-            model: training.trainer.model, normalizer: training.trainer.observationNormalizer, observationClip: 10,
+            model: training.trainer.model, preprocessing: training.trainer.preprocessing,
             envID: "CartPole-v1", episodes: 10, seed: 77)
         #expect(eval.mean >= 450, "deterministic return \(eval.mean) after \(summary.envSteps) steps")
     }
@@ -32,7 +32,7 @@ struct TrainingTests {
     func untrainedFails() throws {
         let trainer = Trainer(observationSize: 4, actionSpace: .discrete(2), config: .default, seed: 1)
         let eval = try EvaluationResult.run(
-            model: trainer.model, normalizer: nil, observationClip: 10, envID: "CartPole-v1", episodes: 10, seed: 77)
+            model: trainer.model, preprocessing: .none, envID: "CartPole-v1", episodes: 10, seed: 77)
         #expect(eval.mean < 100)
     }
 
@@ -44,7 +44,7 @@ struct TrainingTests {
         var rng = RNG(seed: 1)
         let model = ActorCritic(observationSize: 3, actionSpace: env.spec.actionSpace, config: .default, rng: &rng)
         var finals: [[Float]] = []
-        let batch = try collector.collect(steps: 250, policy: model, normalizer: nil, version: 7, rng: &rng)
+        let batch = try collector.collect(steps: 250, policy: model, preprocessing: .none, version: 7, rng: &rng)
         #expect(batch.policyVersion == 7 && batch.count == 500 && batch.isConsistent)
         #expect(batch.terminated.allSatisfy { !$0 })
         for t in 0..<250 {
@@ -72,7 +72,7 @@ struct TrainingTests {
             finals.append(Array(current[(k * 3)..<(k * 3 + 3)]))
         }
         // Consecutive batches continue the same episodes: the next batch starts where this one ended.
-        let next = try collector.collect(steps: 1, policy: model, normalizer: nil, version: 8, rng: &rng)
+        let next = try collector.collect(steps: 1, policy: model, preprocessing: .none, version: 8, rng: &rng)
         #expect(Array(next.observationRows[0..<3]) == finals[0])
     }
 
@@ -87,7 +87,7 @@ struct TrainingTests {
         let collector = RolloutCollector(env: env)
         let before = try #require(trainer.observationNormalizer)
         #expect(before.mean == [0, 0] && before.variance == [1, 1])
-        let batch = try collector.collect(steps: 16, policy: trainer.model, normalizer: before, version: 0, rng: &trainer.rng)
+        let batch = try collector.collect(steps: 16, policy: trainer.model, preprocessing: ObservationPreprocessing(normalizer: before), version: 0, rng: &trainer.rng)
         _ = trainer.train(on: [batch], update: 1, totalUpdates: 1)
         var expected = RunningMeanStd(dimension: 2)
         batch.observationRows.withUnsafeBufferPointer { expected.update($0.baseAddress!, rows: 64) }
@@ -117,7 +117,7 @@ struct TrainingTests {
         let env = try VectorEnv(id: "Acrobot-v1", count: 16, seed: 9)
         var rng = RNG(seed: 9)
         let batch = try RolloutCollector(env: env).collect(
-            steps: 8, policy: original.model, normalizer: original.observationNormalizer, version: 2, rng: &rng)
+            steps: 8, policy: original.model, preprocessing: original.preprocessing, version: 2, rng: &rng)
         _ = original.train(on: [batch], update: 3, totalUpdates: 3)
         _ = restored.train(on: [batch], update: 3, totalUpdates: 3)
         #expect(restored.model.flatParameters == original.model.flatParameters)
