@@ -42,7 +42,8 @@ public struct LearnerOptions: Sendable {
     public var learnerThreads: Int
     /// How many versions older than the trainer a trained transition's policy may be: 0 (strictly on-policy, the
     /// default) or 1 (workers collect the next rollout with the weights of `v` while the learner trains on `v`'s).
-    public var maxPolicyLag: Int
+    /// The run's `max_policy_lag` (a resumed run's as `ResumeRules` settles it), read from there, not copied.
+    public var maxPolicyLag: Int { run.ppo.maxPolicyLag }
     /// Called after every update (on the learner's executor; keep it quick).
     public var progress: @Sendable (TrainingProgress) -> Void
     /// A resumed run's evaluations so far (`EvaluationHistory.read`; its best goes on).
@@ -56,7 +57,7 @@ public struct LearnerOptions: Sendable {
         maxConnections: Int = 256, maxUnackedBatches: Int = 4, heartbeatIntervalMilliseconds: Int = 5000,
         maxStepsPerGrant: Int? = nil, grantTimeout: Duration = .seconds(120), checkpoints: CheckpointPolicy = .none, resume: Checkpoint? = nil,
         runID: String? = nil, metricsPort: Int? = nil, metricsHost: String = "0.0.0.0", bridge: BridgeOptions = .default,
-        preset: String? = nil, serveAfterFinish: Bool = false, learnerThreads: Int = 1, maxPolicyLag: Int = 0, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
+        preset: String? = nil, serveAfterFinish: Bool = false, learnerThreads: Int = 1, progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in }
     ) {
         self.run = run
         self.seed = seed
@@ -82,7 +83,6 @@ public struct LearnerOptions: Sendable {
         self.preset = preset ?? run.envID
         self.serveAfterFinish = serveAfterFinish
         self.learnerThreads = learnerThreads
-        self.maxPolicyLag = maxPolicyLag
         self.progress = progress
     }
 }

@@ -88,8 +88,9 @@ public final class LocalTraining {
     public let seed: UInt64
     public let trainer: Trainer
     public let checkpoints: CheckpointPolicy
-    /// 0: collect, then train, in turn; 1: the next rollout is collected while the last one trains.
-    public let maxPolicyLag: Int
+    /// The run's `max_policy_lag`. 0: collect, then train, in turn; 1: the next rollout is collected while the last
+    /// one trains.
+    public var maxPolicyLag: Int { run.ppo.maxPolicyLag }
     private let collection: LocalCollection
     private var envSteps: Int
     /// The training episodes so far (a resumed run's window goes on from its checkpoint's).
@@ -99,27 +100,22 @@ public final class LocalTraining {
     private let logger = Logger(label: "ppo.train")
 
     /// A new run, or a resumed one when `resume` is given (parameters, Adam, normaliser, counters, RNG).
-    /// A `gym:` environment is stepped by a bridge started with `bridge`; `threads` are the update's;
-    /// `maxPolicyLag` 1 collects the next rollout while the update runs.
+    /// A `gym:` environment is stepped by a bridge started with `bridge`; `threads` are the update's.
     public init(
         run: RunConfiguration, seed: UInt64, checkpoints: CheckpointPolicy, resume: Checkpoint? = nil,
-        bridge: BridgeOptions = .default, threads: Int = 1, maxPolicyLag: Int = 0
+        bridge: BridgeOptions = .default, threads: Int = 1
     ) throws {
         let problems = run.problems()
         guard problems.isEmpty else { throw ConfigurationError.inconsistent(problems) }
-        guard PPOConfig.policyLags.contains(maxPolicyLag) else {
-            throw ConfigurationError.inconsistent(["the policy lag must be in \(PPOConfig.policyLags) (got \(maxPolicyLag))"])
-        }
         self.run = run
         self.seed = seed
         self.checkpoints = checkpoints
-        self.maxPolicyLag = maxPolicyLag
         if let url = checkpoints.url { Checkpoint.removeAbandonedWrites(of: url, logger: logger) }
         // A resumed run continues with fresh episodes: its streams depend on how far it got.
         let streams = CollectorStreams(runSeed: seed, collector: CollectorStreams.localName, session: UInt64(resume?.updates ?? 0))
         let env = try EnvironmentCatalog.makeVector(
             run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed,
-            bridge: maxPolicyLag > 0 ? bridge.sharingCores() : bridge)
+            bridge: run.ppo.maxPolicyLag > 0 ? bridge.sharingCores() : bridge)
         let spec = env.spec
         if let resume {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
@@ -139,7 +135,7 @@ public final class LocalTraining {
             env: env, scaleRewards: trainer.config.normalizeRewards, gamma: trainer.config.gamma,
             rewardClip: trainer.config.rewardClip)
         collection = LocalCollection(
-            collector: collector, actionRNG: streams.actions, maxPolicyLag: maxPolicyLag, model: trainer.model, config: trainer.config)
+            collector: collector, actionRNG: streams.actions, maxPolicyLag: run.ppo.maxPolicyLag, model: trainer.model, config: trainer.config)
     }
 
     /// The envs and their collector.

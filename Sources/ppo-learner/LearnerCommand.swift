@@ -126,7 +126,7 @@ struct LearnerCommand: AsyncParsableCommand {
             grantTimeout: .milliseconds(Int(grantTimeout * 1000)), checkpoints: checkpoints,
             resume: resume, metricsPort: metricsPort, metricsHost: metricsHost,
             bridge: bridgeFlags.options, preset: runOptions.presetLabel, serveAfterFinish: serveAfterFinish,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false), maxPolicyLag: run.ppo.maxPolicyLag,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: false),
             progress: console.progress)
         options.evaluated = console.evaluated
         return options

@@ -19,8 +19,6 @@ struct LocalCluster: Sendable {
     var bridge: BridgeOptions
     /// Threads of the learner's PPO update.
     var learnerThreads: Int
-    /// The learner's `--max-policy-lag`.
-    var maxPolicyLag: Int
     /// Passed to every worker (`ppo-worker --step-delay`): a benchmark's simulated expensive environment.
     var stepDelay: Duration?
     /// The workers print only warnings and errors (`ppo-worker --quiet`).
@@ -36,7 +34,7 @@ struct LocalCluster: Sendable {
     var evaluated: @Sendable (EvaluationPoint) -> Void = { _ in }
 
     init(run: RunConfiguration, seed: UInt64, workers: Int, workerExecutable: URL, checkpoints: CheckpointPolicy,
-                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, maxPolicyLag: Int = 0, stepDelay: Duration? = nil,
+                resume: Checkpoint? = nil, bridge: BridgeOptions = .default, learnerThreads: Int = 1, stepDelay: Duration? = nil,
                 quietWorkers: Bool = false, statusPort: Int? = nil, preset: String? = nil,
                 onListening: @escaping @Sendable (_ port: Int, _ statusPort: Int?) -> Void = { _, _ in }, progress: @escaping @Sendable (TrainingProgress) -> Void) {
         self.run = run
@@ -47,7 +45,6 @@ struct LocalCluster: Sendable {
         self.resume = resume
         self.bridge = bridge
         self.learnerThreads = learnerThreads
-        self.maxPolicyLag = maxPolicyLag
         self.stepDelay = stepDelay
         self.quietWorkers = quietWorkers
         self.statusPort = statusPort
@@ -73,7 +70,7 @@ struct LocalCluster: Sendable {
         var options = LearnerOptions(
             run: run, seed: seed, host: "127.0.0.1", port: 0, tls: tls.context, checkpoints: checkpoints,
             resume: resume, metricsPort: statusPort, metricsHost: "127.0.0.1", bridge: bridge, preset: preset,
-            learnerThreads: learnerThreads, maxPolicyLag: maxPolicyLag, progress: progress)
+            learnerThreads: learnerThreads, progress: progress)
         options.evaluationHistory = evaluationHistory
         options.evaluated = evaluated
         let server = try LearnerServer(options: options, logger: logger)

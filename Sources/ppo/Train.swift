@@ -85,13 +85,12 @@ struct Train: AsyncParsableCommand {
         }
         // With a lag the envs are stepped on a thread of their own while the update runs: the update gets the cores
         // less that one by default.
-        let lag = run.ppo.maxPolicyLag
         let training = try LocalTraining(run: run, seed: seed, checkpoints: checkpoints, resume: resumeFrom, bridge: bridgeFlags.options,
-                                         threads: threadsFlag.resolve(sharedWithWorkers: lag > 0), maxPolicyLag: lag)
+                                         threads: threadsFlag.resolve(sharedWithWorkers: run.ppo.maxPolicyLag > 0))
         let ppo = training.trainer.config
         let say = self.say
         if !json {
-            say("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps) in this process\(lag > 0 ? ", collecting while the update runs (policy lag 1)" : ""), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
+            say("training \(run.envID) for \(run.totalSteps) steps (\(run.totalUpdates) updates of \(ppo.rolloutSteps) = \(ppo.numEnvs) envs × \(ppo.rolloutSteps / ppo.numEnvs) steps) in this process\(training.maxPolicyLag > 0 ? ", collecting while the update runs (policy lag 1)" : ""), seed \(seed), OpenBLAS \(Kernels.configureBLAS())")
             if let r = resumeFrom { say("resuming from \(checkpointURL.path): version \(r.version), \(r.envSteps) env steps") }
         }
         let board = try runOptions.tensorBoard()
@@ -193,7 +192,7 @@ extension Train {
         var cluster = LocalCluster(
             run: run, seed: seed, workers: workers, workerExecutable: executable, checkpoints: checkpoints,
             resume: resume, bridge: bridgeFlags.options,
-            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true), maxPolicyLag: run.ppo.maxPolicyLag,
+            learnerThreads: threadsFlag.resolve(sharedWithWorkers: true),
             stepDelay: try stepDelay.map { try DurationArgument.parse($0, flag: "--step-delay") }, quietWorkers: quiet, statusPort: statusPort < 0 ? nil : statusPort, preset: runOptions.presetLabel,
             onListening: { port, statusPort in
                 progressJSON?.listening(port: port, metricsPort: statusPort)

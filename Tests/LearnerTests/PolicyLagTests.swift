@@ -12,7 +12,8 @@ struct PolicyLagTests {
     static func train(lag: Int, updates: Int = 12) async throws -> (LearnerMetrics, String) {
         var run = try Presets.load("CartPole-v1")
         run.totalSteps = updates * run.ppo.rolloutSteps
-        let options = LearnerOptions(run: run, seed: 5, host: "127.0.0.1", port: 0, tls: nil, maxPolicyLag: lag)
+        run.ppo.maxPolicyLag = lag
+        let options = LearnerOptions(run: run, seed: 5, host: "127.0.0.1", port: 0, tls: nil)
         let (final, _) = try await trainWithTwoWorkers(options, stepDelay: .milliseconds(2))
         return (final, final.prometheusText())
     }

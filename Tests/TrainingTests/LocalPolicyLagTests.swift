@@ -8,10 +8,11 @@ import Testing
 /// before the update in progress.
 @Suite("Single-process training with a policy lag of 1")
 struct LocalPolicyLagTests {
-    /// Acrobot's preset (16 envs, observation normalisation) cut to `updates` updates.
-    static func run(updates: Int) throws -> RunConfiguration {
+    /// Acrobot's preset (16 envs, observation normalisation) cut to `updates` updates, with policy lag `lag`.
+    static func run(updates: Int, lag: Int = 1) throws -> RunConfiguration {
         var run = try Presets.load("Acrobot-v1")
         run.totalSteps = run.ppo.rolloutSteps * updates
+        run.ppo.maxPolicyLag = lag
         return run
     }
 
@@ -19,7 +20,7 @@ struct LocalPolicyLagTests {
     func rolloutsOfTheVersionBefore() throws {
         let run = try Self.run(updates: 3)
         let seed: UInt64 = 6
-        let lagged = try LocalTraining(run: run, seed: seed, checkpoints: .none, maxPolicyLag: 1)
+        let lagged = try LocalTraining(run: run, seed: seed, checkpoints: .none)
         let summary = try lagged.train { _ in }
         #expect(summary.updates == 3 && summary.envSteps == 3 * run.ppo.rolloutSteps)
 
@@ -45,12 +46,11 @@ struct LocalPolicyLagTests {
         #expect(lagged.trainer.observationNormalizer == trainer.observationNormalizer)
 
         // Without the lag the second rollout is the first update's: the runs part after one update.
-        let strict = try LocalTraining(run: run, seed: seed, checkpoints: .none)
+        let strict = try LocalTraining(run: try Self.run(updates: 3, lag: 0), seed: seed, checkpoints: .none)
         _ = try strict.train { _ in }
         #expect(strict.trainer.model.flatParameters != lagged.trainer.model.flatParameters)
-        let one = try Self.run(updates: 1)
-        let strictOne = try LocalTraining(run: one, seed: seed, checkpoints: .none)
-        let laggedOne = try LocalTraining(run: one, seed: seed, checkpoints: .none, maxPolicyLag: 1)
+        let strictOne = try LocalTraining(run: try Self.run(updates: 1, lag: 0), seed: seed, checkpoints: .none)
+        let laggedOne = try LocalTraining(run: try Self.run(updates: 1), seed: seed, checkpoints: .none)
         _ = try strictOne.train { _ in }
         _ = try laggedOne.train { _ in }
         #expect(strictOne.trainer.model.flatParameters == laggedOne.trainer.model.flatParameters)
@@ -63,13 +63,13 @@ struct LocalPolicyLagTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("checkpoint.safetensors")
         let stop = StopRequest()
-        let first = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0), maxPolicyLag: 1)
+        let first = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0))
         let stopped = try first.train(stop: stop) { p in if p.update == 2 { stop.request() } }
         #expect(stopped.updates == 2 && stopped.envSteps == 2 * run.ppo.rolloutSteps)
         let saved = try Checkpoint.read(from: url)
         #expect(saved.updates == 2 && saved.envSteps == 2 * run.ppo.rolloutSteps)
 
-        let resumed = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0), resume: saved, maxPolicyLag: 1)
+        let resumed = try LocalTraining(run: run, seed: 3, checkpoints: CheckpointPolicy(url: url, every: 0), resume: saved)
         let summary = try resumed.train { _ in }
         #expect(summary.updates == 4 && summary.envSteps == 4 * run.ppo.rolloutSteps)
         #expect(try Checkpoint.read(from: url).updates == 4)
@@ -77,8 +77,8 @@ struct LocalPolicyLagTests {
 
     @Test("a lag other than 0 or 1 is refused, by the loop and as a setting")
     func lagRange() throws {
-        var run = try Self.run(updates: 1)
-        #expect(throws: ConfigurationError.self) { try LocalTraining(run: run, seed: 1, checkpoints: .none, maxPolicyLag: 2) }
+        var run = try Self.run(updates: 1, lag: 2)
+        #expect(throws: ConfigurationError.self) { try LocalTraining(run: run, seed: 1, checkpoints: .none) }
         try run.set("max_policy_lag", yaml: "1")
         #expect(run.ppo.maxPolicyLag == 1 && run.problems().isEmpty)
         try run.set("max_policy_lag", yaml: "0")
@@ -106,7 +106,7 @@ struct LocalPolicyLagTests {
 
     @Test("a resumed run may change its lag (not a setting the checkpoint's state depends on)")
     func resumeChangesLag() throws {
-        let run = try Self.run(updates: 2)
+        let run = try Self.run(updates: 2, lag: 0)
         let trainer = Trainer(observationSize: 6, actionSpace: .discrete(3), config: run.ppo, seed: 1)
         let saved = Checkpoint(trainer: trainer, envID: run.envID, envSteps: 0)
         var asked = run

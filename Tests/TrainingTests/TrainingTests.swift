@@ -17,7 +17,8 @@ struct TrainingTests {
     func cartPoleLearns(lag: Int) throws {
         var run = try Presets.load("CartPole-v1")
         run.totalSteps = 50_000
-        let training = try LocalTraining(run: run, seed: 1, checkpoints: .none, maxPolicyLag: lag)
+        run.ppo.maxPolicyLag = lag
+        let training = try LocalTraining(run: run, seed: 1, checkpoints: .none)
         var lines = 0
         let summary = try training.train { _ in lines += 1 }
         #expect(lines == run.totalUpdates && summary.updates == run.totalUpdates)
