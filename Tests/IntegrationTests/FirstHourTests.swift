@@ -1,4 +1,5 @@
 import Foundation
+import Learner
 import Testing
 import Training
 import Wire
@@ -30,9 +31,12 @@ struct FirstHourTests {
         #expect(await add.waitForExit(timeout: 60) == 0, "\(add.stderr)")
         let addedLine = try #require(Self.command(after: "Start it with:", in: add.stdout), "\(add.stdout)")
 
-        let learner = try Spawned(learnerLine[0], Array(learnerLine.dropFirst()), name: "learner", in: dir, progress: true)
+        // As printed, plus a status endpoint for this test to read the workers from.
+        let learner = try Spawned(learnerLine[0], Array(learnerLine.dropFirst()) + ["--metrics-port", "0", "--metrics-host", "127.0.0.1"],
+                                  name: "learner", in: dir, progress: true)
         defer { learner.kill9() }
         #expect(await learner.wait(for: 120) { _ in !learner.progress("listening").isEmpty }, "the learner as printed: \(learner.stderr.suffix(600))")
+        let metricsPort = try #require(learner.progress("listening").first?["metrics_port"] as? Int)
         var workers: [Spawned] = []
         for (i, line) in [workerLine, addedLine].enumerated() {
             workers.append(try Spawned(line[0], Array(line.dropFirst()), name: "worker-\(i)", in: dir))
@@ -40,8 +44,9 @@ struct FirstHourTests {
         defer { workers.forEach { $0.kill9() } }
         let bothTrain = await learner.wait(for: 180) { _ in learner.progress("update").contains { $0["workers"] as? Int == 2 } }
         #expect(bothTrain, "the workers as printed: \(workers.map { $0.stderr.suffix(400) })")
-        // A worker with a certificate is named after it in the learner's log (and its host: replicas may share one).
-        #expect(learner.stderr.contains("worker worker-1.") && learner.stderr.contains("worker worker-3."), "\(learner.stderr.suffix(600))")
+        // A worker with a certificate is named after it (and its host: replicas may share one).
+        let ids = try await StatusClient.fetch(host: "127.0.0.1", port: metricsPort).workers.map(\.id)
+        #expect(ids.contains { $0.hasPrefix("worker-1.") } && ids.contains { $0.hasPrefix("worker-3.") }, "\(ids)")
     }
 
     /// `ppo train` on CartPole-v1 in this process, two short updates, no evaluation, into `out`, plus `extra`.
