@@ -82,8 +82,14 @@ final class Spawned: @unchecked Sendable {
     var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutBytes, as: UTF8.self) }
     var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrBytes, as: UTF8.self) }
 
-    /// The folder the test runner and the executables were built into.
+    /// The folder of the executables the tests run: `PPO_TEST_PRODUCTS` when it names one that holds them (CI
+    /// points it at the release build, so the trainings these tests start run at full speed), else the folder the
+    /// test runner and the executables were built into.
     static var products: URL {
+        if let folder = ProcessInfo.processInfo.environment["PPO_TEST_PRODUCTS"], !folder.isEmpty {
+            let url = URL(fileURLWithPath: folder)
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("ppo-learner").path) { return url }
+        }
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: runner.appendingPathComponent("ppo-learner").path) { return runner }
         // xctest bundles on some platforms sit one level deeper.
