@@ -183,7 +183,7 @@ struct LearnerSummaryTests {
 @Suite("Learner liveness")
 struct LivenessTests {
     @Test("the learner echoes a worker's Heartbeat at once, unchanged, so a waiting worker hears a live learner (PROTOCOL.md §3.3)",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func heartbeatEcho() async throws {
         let server = try cartPoleLearner()
         let ports = AsyncStream<Int>.makeStream()

@@ -120,7 +120,7 @@ struct HostileLearnerTests {
     }
 
     @Test("Weights whose normaliser has observation size + 1 values: refused with shapeMismatch, the worker reconnects; then a Welcome of a protocol version it does not speak: refused with unsupportedVersion, the worker stops with an error",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func badNormaliserThenUnknownVersion() async throws {
         let learner = ScriptedLearner(scripts: [
             [Self.welcome(), Self.weights(normalizerSize: Self.spec.observationSize + 1)],
@@ -136,7 +136,7 @@ struct HostileLearnerTests {
     }
 
     @Test("a Grant of 2^32 − 1 steps, more than a Batch can carry: refused with grantExceeded before anything is allocated; the worker reconnects and ends when told the run is finished",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func oversizedGrant() async throws {
         let learner = ScriptedLearner(scripts: [
             [Self.welcome(), Self.weights(), .grant(Grant(grantID: 1, policyVersion: 0, steps: .max))],
@@ -150,7 +150,7 @@ struct HostileLearnerTests {
     }
 
     @Test("an Error(timeout) after Welcome (the learner closed a worker it had not heard from during a partition) is a reconnect, not the end of the worker",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func timeoutIsAReconnect() async throws {
         let learner = ScriptedLearner(scripts: [
             [Self.welcome(), Self.weights(), .error(code: WireError.Code.timeout.rawValue, message: "no frame for 60 s")],
@@ -164,7 +164,7 @@ struct HostileLearnerTests {
     }
 
     @Test("a learner that welcomes, then goes silent without closing (a half-open connection): the worker closes it after three heartbeat intervals and reconnects",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func silentLearnerIsAReconnect() async throws {
         guard case .welcome(var w) = Self.welcome() else { return }
         w.heartbeatIntervalMilliseconds = 200  // silence limit: max(1 s, 3 × 200 ms)
@@ -180,7 +180,7 @@ struct HostileLearnerTests {
     }
 
     @Test("a Grant of the version before the one just loaded (a policy lag of 1) is collected with that version's policy; a Grant of a version the worker never held is skipped",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func grantOfThePreviousVersion() async throws {
         guard case .weights(let uniform) = Self.weights() else { return }
         // Version 0: every parameter 0.01, so both actions' logits are equal and every log-prob is log ½.
