@@ -42,8 +42,8 @@ public final class LearnerServer: Sendable {
     /// The run now, as `/status.json` answers it.
     public func status() async -> RunStatus { await core.status() }
 
-    /// Serves until the run has made all its updates (or `stop` was called), and with `serveAfterFinish` on until
-    /// `stop`; returns the final counters. `onFinished` gets them as soon as the run has ended.
+    /// Serves until the run has made all its updates (or `stop` was called, or the calling task was cancelled), and
+    /// with `serveAfterFinish` on until `stop`; returns the final counters. `onFinished` gets them as soon as the run has ended.
     public func run(onListening: @Sendable (Int) -> Void = { _ in },
                     onFinished: @escaping @Sendable (LearnerMetrics) -> Void = { _ in }) async throws -> LearnerMetrics {
         let server: NIOAsyncChannel<Channel, Never>
@@ -65,7 +65,13 @@ public final class LearnerServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        try await serveUntilFinished(server, onFinished: onFinished)
+        // A cancelled run stops as `stop()` stops it (the update in progress finishes, a checkpoint, Goodbyes), so
+        // that a cancelled caller never leaves a server serving that nobody can stop.
+        try await withTaskCancellationHandler {
+            try await serveUntilFinished(server, onFinished: onFinished)
+        } onCancel: {
+            Task { await self.stop() }
+        }
         try? await metricsChannel?.close()
         let final = await core.currentMetrics()
         try? await group.shutdownGracefully()

@@ -222,6 +222,22 @@ struct LivenessTests {
     }
 }
 
+@Suite("Learner cancellation")
+struct CancellationTests {
+    @Test("a cancelled learner stops as stop() stops it: run returns and the run is stopped, not left serving",
+          .timeLimit(.minutes(3)))
+    func cancelledRunStops() async throws {
+        let server = try cartPoleLearner()
+        let ports = AsyncStream<Int>.makeStream()
+        let running = Task { try await server.run { ports.continuation.yield($0) } }
+        var it = ports.stream.makeAsyncIterator()
+        #expect(await it.next() != nil, "the learner listens")
+        running.cancel()
+        _ = try? await running.value
+        #expect(await server.core.runState == "stopped")
+    }
+}
+
 extension SessionRegistration {
     /// The session id, or the refusal as a thrown error.
     func session() throws -> Int {
