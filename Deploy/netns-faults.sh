@@ -102,6 +102,8 @@ echo "   $failures checkpoint writes failed while full, the last good checkpoint
 
 echo "== 2. the learner host's link goes down for 8 s"
 updates=$(metric ppo_updates_total)
+back1=$(count learner.err "worker host-w1 connected")
+back2=$(count learner.err "worker host-w2 connected")
 netns_link learner down
 sleep 8
 netns_link learner up
@@ -109,6 +111,13 @@ for i in 1 2; do
   [ "$(count "w$i.err" "the learner sent nothing for")" -ge 1 ] || fail "worker w$i did not notice the silent learner within its timeout"
 done
 wait_for 60 "training did not resume after the learner's link came back" at_least ppo_updates_total $((updates + 5))
+# The next fault needs both workers connected again and no stale session of theirs left on the learner (its idle
+# timeout closes those, seconds after the link is back): w1 may still be reconnecting when training resumes.
+both_back() {
+  more_than learner.err "worker host-w1 connected" "$back1" && more_than learner.err "worker host-w2 connected" "$back2" \
+    && [ "$(metric ppo_workers_connected)" -eq 2 ]
+}
+wait_for 60 "the workers were not both back, alone, after the learner's link came back" both_back
 echo "   both workers noticed the silence by themselves and reconnected; training resumed"
 
 echo "== 3. worker host w1's link goes down for 6 s (the learner's idle timeout is 3 s)"
