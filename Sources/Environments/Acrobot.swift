@@ -31,6 +31,7 @@ public struct Acrobot: ClassicControl {
         maxEpisodeSteps: maxSteps,
         rewardThreshold: -100.0,
         stateNames: ["theta1", "theta2", "dtheta1", "dtheta2"])
+    public static let stepShape = StepShape(spec)
 
     public var rng: RNG
     public var elapsedSteps = 0

@@ -30,6 +30,7 @@ public struct CartPole: ClassicControl {
         maxEpisodeSteps: maxSteps,
         rewardThreshold: 475.0,
         stateNames: ["x", "x_dot", "theta", "theta_dot"])
+    public static let stepShape = StepShape(spec)
 
     public var rng: RNG
     public var elapsedSteps = 0

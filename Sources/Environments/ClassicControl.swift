@@ -9,6 +9,25 @@ public protocol ClassicControl: Environment {
     mutating func resetState()
     /// Writes the observation of the current state (`spec.observationSize` floats).
     func writeObservation(into observation: UnsafeMutableBufferPointer<Float>)
+    /// `StepShape(spec)`, stored once by each env: a step reads these numbers without copying the spec's spaces.
+    static var stepShape: StepShape { get }
+}
+
+/// What every step of a classic-control env checks against, derived from its spec once.
+public struct StepShape: Sendable {
+    /// The number of actions of a `Discrete` action space; nil for a `Box`.
+    let discreteActions: Int?
+    /// Floats in an action and in an observation.
+    let actionSize: Int
+    let observationSize: Int
+    let maxEpisodeSteps: Int
+
+    public init(_ spec: EnvironmentSpec) {
+        if case .discrete(let n) = spec.actionSpace { discreteActions = n } else { discreteActions = nil }
+        actionSize = spec.actionSize
+        observationSize = spec.observationSize
+        maxEpisodeSteps = spec.maxEpisodeSteps
+    }
 }
 
 extension ClassicControl {
@@ -30,18 +49,16 @@ extension ClassicControl {
     @inline(__always)
     func beginStep(_ action: UnsafeBufferPointer<Float>, _ observation: UnsafeMutableBufferPointer<Float>) throws(EnvironmentError) -> Int {
         let index = try checkedAction(action)
-        checkObservationBuffer(observation, Self.spec.observationSize)
+        checkObservationBuffer(observation, Self.stepShape.observationSize)
         return index
     }
 
     @inline(__always)
     private func checkedAction(_ action: UnsafeBufferPointer<Float>) throws(EnvironmentError) -> Int {
-        switch Self.spec.actionSpace {
-        case .discrete(let count): return try discreteIndex(action, count: count, envID: Self.spec.id)
-        case .box(let low, _):
-            try checkBox(action, dimension: low.count, envID: Self.spec.id)
-            return 0
-        }
+        let shape = Self.stepShape
+        if let count = shape.discreteActions { return try discreteIndex(action, count: count, envID: Self.spec.id) }
+        try checkBox(action, dimension: shape.actionSize, envID: Self.spec.id)
+        return 0
     }
 
     /// The end of every step: the time limit counts it (Gymnasium's `TimeLimit`: truncated once `elapsedSteps`
@@ -49,6 +66,6 @@ extension ClassicControl {
     mutating func endStep(reward: Double, terminated: Bool, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult {
         elapsedSteps += 1
         writeObservation(into: observation)
-        return StepResult(reward: reward, terminated: terminated, truncated: elapsedSteps >= Self.spec.maxEpisodeSteps)
+        return StepResult(reward: reward, terminated: terminated, truncated: elapsedSteps >= Self.stepShape.maxEpisodeSteps)
     }
 }

@@ -17,6 +17,7 @@ public struct MountainCar: ClassicControl, MountainCarTrack {
         maxEpisodeSteps: maxSteps,
         rewardThreshold: -110.0,
         stateNames: ["position", "velocity"])
+    public static let stepShape = StepShape(spec)
 
     public var rng: RNG
     public var elapsedSteps = 0

@@ -25,6 +25,7 @@ public struct MountainCarContinuous: ClassicControl, MountainCarTrack {
         maxEpisodeSteps: maxSteps,
         rewardThreshold: 90.0,
         stateNames: ["position", "velocity"])
+    public static let stepShape = StepShape(spec)
 
     public var rng: RNG
     public var elapsedSteps = 0

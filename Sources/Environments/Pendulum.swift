@@ -24,6 +24,7 @@ public struct Pendulum: ClassicControl {
         maxEpisodeSteps: maxSteps,
         rewardThreshold: nil,
         stateNames: ["theta", "theta_dot"])
+    public static let stepShape = StepShape(spec)
 
     public var rng: RNG
     public var elapsedSteps = 0

@@ -19,17 +19,15 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     /// The buffers and the episodes (see `VectorStepState`), with the native `VectorEnv`'s semantics.
     public private(set) var state: VectorStepState
     /// Set by the first fault: the bridge is gone or its envs are in an unknown state.
-    public private(set) var broken: BridgeFault?
+    public var broken: BridgeFault? { channel.broken }
     /// The Python process's id.
-    public var processID: Int32 { process.pid }
+    public var processID: Int32 { channel.process.pid }
     /// (H, W) of the envs' frames when the bridge renders (`BridgeOptions.render`).
     public let frameSize: (height: Int, width: Int)?
 
-    private let process: BridgeProcess
-    private let region: SharedRegion
+    private let channel: BridgeChannel
     private let layout: BridgeLayout
-    private let options: BridgeOptions
-    private var sequence: UInt32 = 0
+    private var region: SharedRegion { channel.region }
     private static let names = NameCounter()
 
     /// Starts a bridge with `count` envs of `selection`, seeded from `seed` (env `i`: `RNG(seed).split(i)`), and
@@ -44,9 +42,8 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         spec = try BridgeHello.spec(from: hello, selection: selection)
         frameSize = options.render ? try BridgeHello.frame(from: hello, envID: selection.id) : nil
         self.count = count
-        self.process = process
-        self.options = options
         layout = BridgeLayout(count: count, observationSize: spec.observationSize, actionSize: spec.actionSize, frame: frameSize)
+        let region: SharedRegion
         do {
             region = try SharedRegion(layout: layout, name: "ppo-bridge-\(getpid())-\(Self.names.next())")
         } catch {
@@ -55,6 +52,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         try process.sendControl(["path": region.path, "size": layout.size])
         let attached = try process.readControl(timeout: options.startTimeout, during: "attach")
         region.unlinkFile()
+        channel = BridgeChannel(process: process, region: region, options: options, envID: selection.id, count: count)
         guard attached["ok"] as? Bool == true else { throw .bridge(.protocolViolation(envID: selection.id, detail: "attach refused: \(attached["message"] ?? "no reason given")")) }
         state = VectorStepState(count: count, observationSize: spec.observationSize)
         try reset(seeding: seed)
@@ -63,18 +61,13 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     deinit { close() }
 
     /// Asks the bridge to close its envs and exit; kills it if it does not.
-    public func close() {
-        if broken == nil, (try? request(.close, during: "close")) != nil {
-            process.reap(waiting: 2)
-        }
-        process.terminate()
-    }
+    public func close() { channel.close() }
 
     public func reset(seeding seed: UInt64) throws(EnvironmentError) {
         let base = RNG(seed: seed)
         let seeds = region.pointer(layout.seeds, as: UInt64.self)
         for i in 0..<count { seeds[i] = base.split(UInt64(i)).seed }
-        try request(.reset, during: "reset")
+        try channel.request(.reset, during: "reset")
         state.clearForReset()
         try readObservations(into: &state.observations, from: layout.observations, what: "observation", stepOf: { _ in 0 })
     }
@@ -87,14 +80,14 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         try checkActions(actions)
         let shared = region.pointer(layout.actions, as: Float.self)
         for j in 0..<actions.count { shared[j] = actions[j] }
-        try request(.step, during: "step")
+        try channel.request(.step, during: "step")
         try readStep()
     }
 
     /// Env 0's frame now, as its `render()` drew it; nil for a bridge that does not render.
     public func renderFrame() throws(EnvironmentError) -> RGBFrame? {
         guard let frameSize, let offset = layout.frames else { return nil }
-        try request(.render, during: "render")
+        try channel.request(.render, during: "render")
         let bytes = frameSize.height * frameSize.width * 3
         let pixels = Array(UnsafeBufferPointer(start: region.pointer(offset, as: UInt8.self), count: bytes))
         return RGBFrame(width: frameSize.width, height: frameSize.height, pixels: pixels)
@@ -109,9 +102,9 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
         state.beginStep()
         for i in 0..<count {
             let reward = rewardsIn[i]
-            guard reward.isFinite else { throw fail(.nonFinite(envID: spec.id, envIndex: i, step: state.episodeLengths[i] + 1, what: "reward (\(reward))")) }
+            guard reward.isFinite else { throw channel.fail(.nonFinite(envID: spec.id, envIndex: i, step: state.episodeLengths[i] + 1, what: "reward (\(reward))")) }
             guard terminatedIn[i] <= 1, truncatedIn[i] <= 1 else {
-                throw fail(.protocolViolation(envID: spec.id, detail: "env \(i)'s flags are not 0 or 1"))
+                throw channel.fail(.protocolViolation(envID: spec.id, detail: "env \(i)'s flags are not 0 or 1"))
             }
             state.record(env: i, reward: reward, terminated: terminatedIn[i] == 1, truncated: truncatedIn[i] == 1)
         }
@@ -133,7 +126,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
             for j in i * o..<(i + 1) * o {
                 let value = source[j]
                 guard value.isFinite else {
-                    throw fail(.nonFinite(envID: spec.id, envIndex: i, step: stepOf(i), what: "\(what) (component \(j - i * o) is \(value))"))
+                    throw channel.fail(.nonFinite(envID: spec.id, envIndex: i, step: stepOf(i), what: "\(what) (component \(j - i * o) is \(value))"))
                 }
                 target[j] = value
             }
@@ -153,70 +146,6 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
                 throw .invalidAction(envID: spec.id, action: Array(action), reason: .notFinite(index: bad))
             }
         }
-    }
-
-    // MARK: Requests (BRIDGE.md §3)
-
-    private func request(_ command: BridgeCommand, during: String) throws(EnvironmentError) {
-        if let broken { throw .bridge(broken) }
-        sequence &+= 1
-        region.setPlainWord(BridgeLayout.requestOffset + 4, command.rawValue)
-        region.setWord(BridgeLayout.requestOffset, sequence)
-        ppo_fence()
-        do {
-            if region.word(BridgeLayout.bridgeAsleepOffset) == 1 { try process.wake() }
-            try awaitReply(during: during)
-        } catch {
-            if case .bridge(let fault) = error { broken = fault }
-            throw error
-        }
-        try checkReply()
-    }
-
-    /// Spins on the reply sequence for `options.spin` (the first 50 µs without yielding the CPU); then says it sleeps, looks once more,
-    /// and sleeps on the pipe in slices of at most 10 ms, until the reply comes or the timeout passes.
-    private func awaitReply(during: String) throws(EnvironmentError) {
-        let reply = BridgeLayout.replyOffset
-        let start = DispatchTime.now().uptimeNanoseconds
-        let deadline = start + options.timeout.wholeNanosecondsUnsigned
-        let spinUntil = start + options.spin.wholeNanosecondsUnsigned
-        // A cheap env answers within tens of microseconds: spin without giving the CPU away for those, then yield.
-        let busyUntil = min(spinUntil, start + 50_000)
-        while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < busyUntil {}
-        while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil { sched_yield() }
-        while region.word(reply) != sequence {
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { throw process.failTimedOut(options.timeout, during) }
-            region.setWord(BridgeLayout.workerAsleepOffset, 1)
-            ppo_fence()
-            defer { region.setWord(BridgeLayout.workerAsleepOffset, 0) }
-            if region.word(reply) != sequence { try process.sleep(until: min(deadline, now + 10_000_000)) }
-        }
-    }
-
-    private func checkReply() throws(EnvironmentError) {
-        let reply = BridgeLayout.replyOffset
-        guard region.word(reply) == sequence else {
-            throw fail(.protocolViolation(envID: spec.id, detail: "reply \(region.word(reply)) to request \(sequence)"))
-        }
-        switch region.plainWord(reply + 4) {
-        case 0:
-            return
-        case 1:
-            let index = Int(region.plainWord(reply + 8))
-            let length = min(Int(region.plainWord(reply + 12)), BridgeLayout.maxMessageBytes)
-            let bytes = UnsafeBufferPointer(start: region.pointer(BridgeLayout.messageOffset, as: UInt8.self), count: length)
-            let message = String(decoding: bytes, as: UTF8.self)
-            throw fail(.raised(envID: spec.id, envIndex: index < count ? index : -1, message: message.isEmpty ? process.lastErrorLine : message))
-        case let status:
-            throw fail(.protocolViolation(envID: spec.id, detail: "reply status \(status)"))
-        }
-    }
-
-    private func fail(_ fault: BridgeFault) -> EnvironmentError {
-        broken = fault
-        process.terminate()
-        return .bridge(fault)
     }
 }
 

@@ -13,8 +13,8 @@ import Wire
 /// it decides with has types of its own: the sessions and the Hello checks (`SessionTable`), the grants and the
 /// on-policy gate (`Scheduler`), the rollout and what follows an update (`UpdateCycle`), the run's state
 /// (`RunLifecycle`) and its end (`RunEnd`), the counters and the status document (`LearnerTelemetry`), the
-/// evaluations (`LearnerEvaluations`); the update itself is the `TrainingJob`'s. Connection tasks call into it; it answers with messages put on each
-/// session's outbound queue, so it never waits on a socket.
+/// evaluations (`LearnerEvaluations`); the update itself is the `TrainingJob`'s. Connection tasks call into it;
+/// it answers with messages put on each session's outbound queue, so it never waits on a socket.
 actor LearnerCore {
     let options: LearnerOptions
     let spec: EnvironmentSpec

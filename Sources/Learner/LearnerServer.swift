@@ -43,7 +43,8 @@ public final class LearnerServer: Sendable {
     public func status() async -> RunStatus { await core.status() }
 
     /// Serves until the run has made all its updates (or `stop` was called, or the calling task was cancelled), and
-    /// with `serveAfterFinish` on until `stop`; returns the final counters. `onFinished` gets them as soon as the run has ended.
+    /// with `serveAfterFinish` on until `stop`; returns the final counters. `onFinished` gets them as soon as the
+    /// run has ended.
     public func run(onListening: @Sendable (Int) -> Void = { _ in },
                     onFinished: @escaping @Sendable (LearnerMetrics) -> Void = { _ in }) async throws -> LearnerMetrics {
         let server: NIOAsyncChannel<Channel, Never>
