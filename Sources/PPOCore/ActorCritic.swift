@@ -6,6 +6,8 @@
 public final class ActorCritic {
     public let observationSize: Int
     public let actionSpace: Space
+    /// The distribution the actor's outputs parameterise.
+    public let head: PolicyHead
     /// Outputs logits (Discrete) or means (Box).
     public let actor: MLP
     /// Outputs V(s).
@@ -21,12 +23,11 @@ public final class ActorCritic {
     ) {
         self.observationSize = observationSize
         self.actionSpace = actionSpace
-        actor = MLP(
-            sizes: [observationSize] + hiddenSizes + [actionSpace.policyOutputSize], activation: activation,
-            name: "actor")
+        head = PolicyHead(actionSpace)
+        actor = MLP(sizes: [observationSize] + hiddenSizes + [head.outputSize], activation: activation, name: "actor")
         critic = MLP(sizes: [observationSize] + hiddenSizes + [1], activation: activation, name: "critic")
-        if case .box(let low, _) = actionSpace {
-            let p = Parameter(name: "actor_logstd", shape: [1, low.count])
+        if let dimension = head.logStdDimension {
+            let p = Parameter(name: "actor_logstd", shape: [1, dimension])
             p.value.update(repeating: Float(initialLogStd), count: p.count)
             logStd = p
         } else {
@@ -50,7 +51,7 @@ public final class ActorCritic {
     }
 
     /// Floats one action occupies (1 for Discrete).
-    public var actionSize: Int { actionSpace.flatSize }
+    public var actionSize: Int { head.actionSize }
 
     /// Samples (or, if `deterministic`, takes the mode / mean of) an action for each of `count` observations.
     ///
@@ -61,32 +62,9 @@ public final class ActorCritic {
         values: UnsafeMutablePointer<Float>
     ) {
         let out = actor.forward(observations, batch: count)
-        switch actionSpace {
-        case .discrete(let n):
-            for b in 0..<count {
-                let row = out + b * n
-                let (a, lp) = deterministic ? Categorical.mode(logits: row, n: n) : Categorical.sample(logits: row, n: n, rng: &rng)
-                actions[b] = Float(a)
-                logProbs[b] = lp
-            }
-        case .box(let low, _):
-            let d = low.count
-            guard let logStd else { preconditionFailure("a Box action space always has a log-std") }
-            for b in 0..<count {
-                let mean = out + b * d
-                let action = actions + b * d
-                if deterministic {
-                    action.update(from: mean, count: d)
-                    var entropyScratch: Float = 0
-                    DiagonalGaussian.evaluate(
-                        mean: mean, logStd: logStd.value, actions: action, batch: 1, dimension: d,
-                        logProb: logProbs + b, entropy: &entropyScratch)
-                } else {
-                    logProbs[b] = DiagonalGaussian.sample(
-                        mean: mean, logStd: logStd.value, dimension: d, rng: &rng, into: action)
-                }
-            }
-        }
+        head.act(
+            outputs: out, count: count, logStd: logStd.map { UnsafePointer($0.value) }, deterministic: deterministic,
+            rng: &rng, actions: actions, logProbs: logProbs)
         value(observations: observations, count: count, into: values)
     }
 

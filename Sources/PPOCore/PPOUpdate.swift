@@ -123,7 +123,7 @@ public final class PPOUpdater {
     private let dLogProbs = ScratchBuffer()
     private let dEntropies = ScratchBuffer()
     private let dValues = ScratchBuffer()
-    private let logSoftmax = ScratchBuffer()
+    private let headScratch = PolicyHead.Scratch()
     private let dActorOut = ScratchBuffer()
     private var lastCount = 0
     private var indices: [Int] = []
@@ -195,33 +195,17 @@ public final class PPOUpdater {
         let dLogProb = dLogProbs.reserve(count)
         let dEntropy = dEntropies.reserve(count)
         let actorOut = model.actor.forward(observations, batch: count)
-        let outSize = model.actor.outputSize
-        switch model.actionSpace {
-        case .discrete(let n):
-            Categorical.evaluate(
-                logits: actorOut, actions: actions, batch: count, n: n, logProb: newLogProb, entropy: entropy,
-                logSoftmax: logSoftmax.reserve(count * n))
-        case .box(let low, _):
-            guard let logStd = model.logStd else { preconditionFailure("a Box action space always has a log-std") }
-            DiagonalGaussian.evaluate(
-                mean: actorOut, logStd: logStd.value, actions: actions, batch: count, dimension: low.count,
-                logProb: newLogProb, entropy: entropy)
-        }
+        let logStd = model.logStd
+        model.head.evaluate(
+            outputs: actorOut, actions: actions, count: count, logStd: logStd.map { UnsafePointer($0.value) },
+            logProb: newLogProb, entropy: entropy, scratch: headScratch)
         let stats = PPOLoss.policy(
             newLogProb: newLogProb, entropy: entropy, oldLogProb: oldLogProbs, advantages: advantages, count: count,
             coefficients: coefficients, dNewLogProb: dLogProb, dEntropy: dEntropy)
-        let dOut = dActorOut.reserve(count * outSize)
-        switch model.actionSpace {
-        case .discrete(let n):
-            Categorical.backward(
-                actions: actions, logSoftmax: logSoftmax.pointer, entropy: entropy, dLogProb: dLogProb,
-                dEntropy: dEntropy, batch: count, n: n, dLogits: dOut)
-        case .box(let low, _):
-            guard let logStd = model.logStd else { preconditionFailure("a Box action space always has a log-std") }
-            DiagonalGaussian.backward(
-                mean: actorOut, logStd: logStd.value, actions: actions, dLogProb: dLogProb, dEntropy: dEntropy,
-                batch: count, dimension: low.count, dMean: dOut, dLogStd: logStd.grad)
-        }
+        let dOut = dActorOut.reserve(count * model.actor.outputSize)
+        model.head.backward(
+            outputs: actorOut, actions: actions, count: count, logStd: logStd, dLogProb: dLogProb, dEntropy: dEntropy,
+            scratch: headScratch, dOutputs: dOut)
         model.actor.backward(dOut)
         return stats
     }

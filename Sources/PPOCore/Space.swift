@@ -13,14 +13,6 @@ public enum Space: Sendable, Equatable, Hashable, Codable, CustomStringConvertib
         }
     }
 
-    /// Size of a policy's output for this action space: logits for `Discrete`, means for `Box`.
-    public var policyOutputSize: Int {
-        switch self {
-        case .discrete(let n): n
-        case .box(let low, _): low.count
-        }
-    }
-
     public var isDiscrete: Bool {
         if case .discrete = self { return true }
         return false

@@ -293,6 +293,30 @@ struct PolicyTests {
         #expect(Categorical.mode(logits: logits, n: 3).action == 2)
     }
 
+    @Test("a segmented categorical acts per segment: the mode is each segment's argmax, log-probs add up, one segment is Discrete's draw")
+    func segmentedCategorical() {
+        let logits: [Float] = [0.5, -1, 1.5, 2, -2]  // segments 3 and 2
+        var rng = RNG(seed: 23)
+        var action: [Float] = [0, 0]
+        let modeLogProb = Categorical.act(logits: logits, segments: [3, 2], deterministic: true, rng: &rng, into: &action)
+        #expect(action == [2, 0])
+        let expected = Categorical.mode(logits: logits, n: 3).logProb + Categorical.mode(logits: Array(logits[3...]), n: 2).logProb
+        #expect(modeLogProb == expected)
+        // Sampling draws the segments in order from one stream; one segment's draw is `sample`'s, bit for bit.
+        var a = RNG(seed: 24), b = RNG(seed: 24)
+        var single: [Float] = [0]
+        for _ in 0..<100 {
+            let lp = Categorical.act(logits: logits, segments: [3], deterministic: false, rng: &a, into: &single)
+            let (index, reference) = Categorical.sample(logits: logits, n: 3, rng: &b)
+            #expect(single == [Float(index)] && lp.bitPattern == reference.bitPattern)
+        }
+        var c = RNG(seed: 25), d = RNG(seed: 25)
+        let lp = Categorical.act(logits: logits, segments: [3, 2], deterministic: false, rng: &c, into: &action)
+        let first = Categorical.sample(logits: logits, n: 3, rng: &d)
+        let second = Categorical.sample(logits: Array(logits[3...]), n: 2, rng: &d)
+        #expect(action == [Float(first.action), Float(second.action)] && lp == first.logProb + second.logProb)
+    }
+
     @Test("Gaussian actions are unclipped samples around the mean; deterministic act returns the mean")
     func gaussianAct() {
         var rng = RNG(seed: 22)

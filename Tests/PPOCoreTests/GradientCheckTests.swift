@@ -64,27 +64,29 @@ struct GradientCheckTests {
         }, loss: loss)
     }
 
-    @Test("Categorical head backward (log-prob and entropy)")
-    func categorical() {
+    @Test("Categorical head backward (log-prob and entropy), one segment (Discrete) and several (MultiDiscrete)",
+          arguments: [[4], [3, 2, 4]])
+    func categorical(segments: [Int]) {
         var rng = RNG(seed: 12)
-        let batch = 6, n = 4
-        let logits = Parameter(name: "logits", shape: [batch, n])
+        let batch = 6, width = segments.reduce(0, +), k = segments.count
+        let logits = Parameter(name: "logits", shape: [batch, width])
         for i in 0..<logits.count { logits.value[i] = Float(rng.uniform(-2, 2)) }
-        let actions = (0..<batch).map { _ in Float(rng.integer(below: n)) }
+        let actions = (0..<batch).flatMap { _ in segments.map { Float(rng.integer(below: $0)) } }
         let cLogProb = (0..<batch).map { _ in Float(rng.uniform(-1, 1)) }
         let cEntropy = (0..<batch).map { _ in Float(rng.uniform(-1, 1)) }
         var logProb = [Float](repeating: 0, count: batch)
         var entropy = [Float](repeating: 0, count: batch)
-        var lsm = [Float](repeating: 0, count: batch * n)
+        var lsm = [Float](repeating: 0, count: batch * width)
+        var segmentEntropy = [Float](repeating: 0, count: batch * k)
         func loss() -> Double {
-            Categorical.evaluate(logits: logits.value, actions: actions, batch: batch, n: n,
-                                 logProb: &logProb, entropy: &entropy, logSoftmax: &lsm)
+            Categorical.evaluate(logits: logits.value, actions: actions, batch: batch, segments: segments,
+                                 logProb: &logProb, entropy: &entropy, logSoftmax: &lsm, segmentEntropy: &segmentEntropy)
             return (0..<batch).reduce(0.0) { $0 + Double(cLogProb[$1] * logProb[$1] + cEntropy[$1] * entropy[$1]) }
         }
-        Self.check(parameters: [logits], samples: 24, rng: &rng, what: "Categorical", computeGradients: {
+        Self.check(parameters: [logits], samples: 24, rng: &rng, what: "Categorical\(segments)", computeGradients: {
             _ = loss()
-            Categorical.backward(actions: actions, logSoftmax: lsm, entropy: entropy, dLogProb: cLogProb,
-                                 dEntropy: cEntropy, batch: batch, n: n, dLogits: logits.grad)
+            Categorical.backward(actions: actions, logSoftmax: lsm, segmentEntropy: segmentEntropy, dLogProb: cLogProb,
+                                 dEntropy: cEntropy, batch: batch, segments: segments, dLogits: logits.grad)
         }, loss: loss)
     }
 
