@@ -54,6 +54,7 @@ def make_env(meta):
 
 
 def play(args):
+    import gymnasium as gym
     sess = session(args.model)
     env = make_env(metadata(sess))
     returns = []
@@ -61,8 +62,11 @@ def play(args):
         obs, _ = env.reset(seed=args.seed + episode)
         total, done = 0.0, False
         while not done:
-            action = sess.run(["action"], {"observation": np.asarray(obs, dtype=np.float32)[None]})[0][0]
-            obs, reward, terminated, truncated, _ = env.step(int(action) if action.ndim == 0 else action)
+            # The model takes the observation as the bridge flattened it in training, and gives a Box's action flat.
+            flat = gym.spaces.flatten(env.observation_space, obs)
+            action = sess.run(["action"], {"observation": np.asarray(flat, dtype=np.float32)[None]})[0][0]
+            action = int(action) if action.ndim == 0 else action.reshape(env.action_space.shape)
+            obs, reward, terminated, truncated, _ = env.step(action)
             total += float(reward)
             done = terminated or truncated
         returns.append(total)

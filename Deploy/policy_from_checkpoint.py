@@ -4,7 +4,9 @@
 
     python3 policy_from_checkpoint.py CHECKPOINT OBSERVATIONS.json > OUT.json
 
-OBSERVATIONS.json is a list of observation vectors; OUT.json is {"probabilities": [...]} or {"means": [...]}.
+OBSERVATIONS.json is a list of observation vectors; OUT.json is {"probabilities": [...]} or {"means": [...]}. For an
+env whose observation is not a flat Box (a Dict, a Tuple, an image, a Discrete…), a vector is the observation as
+the bridge flattened it in training: `gymnasium.spaces.flatten(env.observation_space, observation)`.
 Needs numpy; uses the `safetensors` package when it is installed and reads the format directly otherwise.
 """
 import json

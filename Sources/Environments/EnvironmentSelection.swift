@@ -24,6 +24,12 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
     public var isGym: Bool { id.hasPrefix(Self.gymPrefix) }
     /// The id `gymnasium.make` takes (the id without `gym:`).
     public var gymID: String { String(id.dropFirst(Self.gymPrefix.count)) }
+    /// The id Gymnasium registers the env under: `gymID` without its `module:` prefix (`highway-fast-v0` for
+    /// `gym:highway_env:highway-fast-v0`), the name of its shipped preset.
+    public var registeredID: String {
+        let parts = gymID.split(separator: ":", maxSplits: 1)
+        return parts.count == 2 ? String(parts[1]) : gymID
+    }
     /// The arguments as the bridge takes them (`{}` for none).
     public var argumentsObject: String { arguments.isEmpty ? "{}" : arguments }
 

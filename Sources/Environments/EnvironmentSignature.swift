@@ -1,16 +1,24 @@
 import PPOCore
 
 /// The environment signature of PROTOCOL.md §4.11 (FNV-1a 64 of a canonical description): the id, the
-/// `gymnasium.make` arguments, both spaces with their bounds, and the time limit. Two workers whose environments
-/// differ in any of these (another package version, other arguments) have different signatures.
+/// `gymnasium.make` arguments, both spaces with their bounds, the time limit, and the spaces the bridge flattened
+/// (as Gymnasium prints them; absent for flat spaces, so those signatures are as before). Two workers whose
+/// environments differ in any of these (another package version, other arguments) have different signatures.
 public enum EnvironmentSignature {
-    public static func canonical(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> String {
-        "\(envID)|args=\(arguments)|obs=\(text(observationSpace))|act=\(text(actionSpace))|limit=\(maxEpisodeSteps)"
+    public static func canonical(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int,
+                                 flattenedFrom: (observation: String?, action: String?) = (nil, nil)) -> String {
+        var result = "\(envID)|args=\(arguments)|obs=\(text(observationSpace))|act=\(text(actionSpace))|limit=\(maxEpisodeSteps)"
+        if let observation = flattenedFrom.observation { result += "|obs_from=\(observation)" }
+        if let action = flattenedFrom.action { result += "|act_from=\(action)" }
+        return result
     }
 
-    public static func hash(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int) -> UInt64 {
+    public static func hash(envID: String, arguments: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int,
+                            flattenedFrom: (observation: String?, action: String?) = (nil, nil)) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonical(envID: envID, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace, maxEpisodeSteps: maxEpisodeSteps).utf8 {
+        let text = canonical(envID: envID, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace,
+                             maxEpisodeSteps: maxEpisodeSteps, flattenedFrom: flattenedFrom)
+        for byte in text.utf8 {
             h ^= UInt64(byte)
             h = h &* 0x0000_0100_0000_01B3
         }
@@ -31,12 +39,12 @@ extension EnvironmentSpec {
     /// object, or "").
     public func signature(arguments: String) -> UInt64 {
         EnvironmentSignature.hash(envID: id, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace,
-                                  maxEpisodeSteps: maxEpisodeSteps)
+                                  maxEpisodeSteps: maxEpisodeSteps, flattenedFrom: (observationFlattenedFrom, actionFlattenedFrom))
     }
 
     /// The text the signature hashes, for messages that say how two envs differ.
     public func canonicalDescription(arguments: String) -> String {
         EnvironmentSignature.canonical(envID: id, arguments: arguments, observationSpace: observationSpace, actionSpace: actionSpace,
-                                       maxEpisodeSteps: maxEpisodeSteps)
+                                       maxEpisodeSteps: maxEpisodeSteps, flattenedFrom: (observationFlattenedFrom, actionFlattenedFrom))
     }
 }

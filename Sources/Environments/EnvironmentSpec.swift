@@ -12,10 +12,15 @@ public struct EnvironmentSpec: Sendable, Equatable, Hashable, Codable, CustomStr
     public var rewardThreshold: Double?
     /// Names of the internal state's components, in order (its size is `stateSize`).
     public var stateNames: [String]
+    /// The env's own observation space, as Gymnasium prints it, when the bridge flattened it into
+    /// `observationSpace` (a Dict, a Tuple, an image, a Discrete…); nil when it was a one-dimensional Box already.
+    public var observationFlattenedFrom: String?
+    /// The env's own action space when it is a Box of more than one dimension, which `actionSpace` flattens.
+    public var actionFlattenedFrom: String?
 
     public init(
         id: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int, rewardThreshold: Double?,
-        stateNames: [String]
+        stateNames: [String], observationFlattenedFrom: String? = nil, actionFlattenedFrom: String? = nil
     ) {
         self.id = id
         self.observationSpace = observationSpace
@@ -23,6 +28,8 @@ public struct EnvironmentSpec: Sendable, Equatable, Hashable, Codable, CustomStr
         self.maxEpisodeSteps = maxEpisodeSteps
         self.rewardThreshold = rewardThreshold
         self.stateNames = stateNames
+        self.observationFlattenedFrom = observationFlattenedFrom
+        self.actionFlattenedFrom = actionFlattenedFrom
     }
 
     /// Number of floats in an observation.
@@ -32,9 +39,19 @@ public struct EnvironmentSpec: Sendable, Equatable, Hashable, Codable, CustomStr
     /// Number of Doubles in the internal state.
     public var stateSize: Int { stateNames.count }
 
+    /// What the bridge flattened, for the console at a run's start (nil when both spaces were flat already).
+    public var flatteningNote: String? {
+        var parts: [String] = []
+        if let from = observationFlattenedFrom { parts.append("observation \(from) → \(observationSize) values") }
+        if let from = actionFlattenedFrom { parts.append("action \(from) → \(actionSize) values") }
+        return parts.isEmpty ? nil : "flattened as gymnasium.spaces.flatten does: " + parts.joined(separator: "; ")
+    }
+
     public var description: String {
         let threshold = rewardThreshold.map { "\($0)" } ?? "none"
-        return "\(id): observation \(observationSpace), action \(actionSpace), "
+        let observation = observationFlattenedFrom.map { "\(observationSpace) (flattened from \($0))" } ?? "\(observationSpace)"
+        let action = actionFlattenedFrom.map { "\(actionSpace) (flattened from \($0))" } ?? "\(actionSpace)"
+        return "\(id): observation \(observation), action \(action), "
             + "max episode steps \(maxEpisodeSteps), reward threshold \(threshold)"
     }
 }

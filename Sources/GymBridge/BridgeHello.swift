@@ -1,4 +1,5 @@
 import Environments
+import Foundation
 import PPOCore
 
 /// The bridge's first message (BRIDGE.md §1.3), read into the spec of the environment it made.
@@ -15,15 +16,27 @@ enum BridgeHello {
             throw .bridge(.protocolViolation(envID: envID, detail: "the bridge speaks channel version \(hello["bridge"] ?? "none"), this program 1"))
         }
         let observation = try space(hello["observation"], "observation", envID)
-        guard case .box(let low, _) = observation, !low.isEmpty, low.count <= 65536 else {
-            throw .bridge(.protocolViolation(envID: envID, detail: "the observation space must be a Box of 1–65536 values"))
+        guard case .box(let low, _) = observation, !low.isEmpty, low.count <= 65535 else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "the observation space must be a Box of 1–65535 values"))
         }
         let action = try space(hello["action"], "action", envID)
         let maxSteps = hello["max_episode_steps"] as? Int ?? 0
         let threshold = (hello["reward_threshold"] as? Double).flatMap { $0.isFinite ? $0 : nil }
+        let observationSource = try flattenedFrom(hello["observation_flattened_from"], "observation", envID)
+        let actionSource = try flattenedFrom(hello["action_flattened_from"], "action", envID)
         return EnvironmentSpec(
             id: envID, observationSpace: observation, actionSpace: action, maxEpisodeSteps: max(0, maxSteps),
-            rewardThreshold: threshold, stateNames: [])
+            rewardThreshold: threshold, stateNames: [], observationFlattenedFrom: observationSource,
+            actionFlattenedFrom: actionSource)
+    }
+
+    /// The env's own space the bridge flattened, as Gymnasium prints it (up to 4,000 characters), or nil.
+    private static func flattenedFrom(_ value: Any?, _ name: String, _ envID: String) throws(EnvironmentError) -> String? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let text = value as? String, !text.isEmpty, text.count <= 4000 else {
+            throw .bridge(.protocolViolation(envID: envID, detail: "the hello's \(name)_flattened_from must be null or the space's text of 1–4000 characters"))
+        }
+        return text
     }
 
     /// The (H, W) of the frames a bridge started with `--render` sends: its hello's `frame`, 1–4096 a side.
@@ -40,15 +53,15 @@ enum BridgeHello {
         }
         switch kind {
         case "discrete":
-            guard let n = object["n"] as? Int, (1...65536).contains(n) else {
-                throw .bridge(.protocolViolation(envID: envID, detail: "a Discrete \(name) space needs n in 1–65536"))
+            guard let n = object["n"] as? Int, (1...65535).contains(n) else {
+                throw .bridge(.protocolViolation(envID: envID, detail: "a Discrete \(name) space needs n in 1–65535"))
             }
             return .discrete(n)
         case "box":
             guard let low = bounds(object["low"]), let high = bounds(object["high"]), low.count == high.count,
-                  (1...65536).contains(low.count), zip(low, high).allSatisfy({ !$0.isNaN && !$1.isNaN && $0 <= $1 })
+                  (1...65535).contains(low.count), zip(low, high).allSatisfy({ !$0.isNaN && !$1.isNaN && $0 <= $1 })
             else {
-                throw .bridge(.protocolViolation(envID: envID, detail: "the \(name) Box needs matching low ≤ high bounds of 1–65536 values"))
+                throw .bridge(.protocolViolation(envID: envID, detail: "the \(name) Box needs matching low ≤ high bounds of 1–65535 values"))
             }
             return .box(low: low, high: high)
         default:

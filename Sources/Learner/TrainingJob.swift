@@ -32,6 +32,7 @@ final class TrainingJob: Sendable {
 
     /// A new trainer, or the one `resume` holds (checked to fit `spec`).
     init(options: LearnerOptions, spec: EnvironmentSpec, logger: Logger) throws {
+        if let note = spec.flatteningNote { logger.info("\(note)") }
         let t: Trainer
         if let resume = options.resume {
             try CheckpointPolicy.checkResumable(resume, environment: options.run.environment, spec: spec)

@@ -117,6 +117,7 @@ public final class LocalTraining {
             run.environment, count: resume?.config.numEnvs ?? run.ppo.numEnvs, seed: streams.environmentSeed,
             bridge: run.ppo.maxPolicyLag > 0 ? bridge.sharingCores() : bridge)
         let spec = env.spec
+        if let note = spec.flatteningNote { logger.info("\(note)") }
         if let resume {
             try CheckpointPolicy.checkResumable(resume, environment: run.environment, spec: spec)
             trainer = resume.makeTrainer(learningRate: run.ppo.learningRate, threads: threads)

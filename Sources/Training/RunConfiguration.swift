@@ -157,8 +157,9 @@ extension RunConfiguration {
     /// The configuration a command line describes: the preset (`config`, or the environment's own preset),
     /// then `env`, `steps`, `stopAtReturn` and each `key=value` override, checked.
     ///
-    /// A Gymnasium id (`gym:ID`) takes the preset of the same id without `gym:` where one is shipped (so
-    /// `gym:CartPole-v1` trains with CartPole-v1's), else the defaults; `envArguments` are `--env-arg key=value`
+    /// A Gymnasium id (`gym:ID`, `gym:module:ID`) takes the preset of the same ID where one is shipped (so
+    /// `gym:CartPole-v1` trains with CartPole-v1's, `gym:highway_env:highway-fast-v0` with highway-fast-v0's), else
+    /// the defaults; `envArguments` are `--env-arg key=value`
     /// pairs, laid over the preset's `env_args`.
     public static func resolve(
         env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = [], stopAtReturn: Double? = nil
@@ -171,7 +172,8 @@ extension RunConfiguration {
         if let config {
             run = try Presets.load(config)
         } else if let selection, selection.isGym {
-            run = Presets.names.contains(selection.gymID) ? try Presets.load(selection.gymID) : RunConfiguration(envID: "", totalSteps: 1_000_000, ppo: .default)
+            let name = selection.registeredID
+            run = Presets.names.contains(name) ? try Presets.load(name) : RunConfiguration(envID: "", totalSteps: 1_000_000, ppo: .default)
         } else if let env {
             run = try Presets.load(env)
         } else {

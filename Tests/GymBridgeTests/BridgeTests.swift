@@ -26,7 +26,8 @@ struct BridgeTests {
             import json, sys, numpy as np, gymnasium as gym
             spec = json.loads(sys.argv[1])
             envs = [gym.make(spec["id"]) for _ in spec["seeds"]]
-            f = lambda x: [float(np.float32(v)) for v in np.asarray(x, dtype=np.float32).ravel()]
+            flat = lambda x: gym.spaces.flatten(envs[0].observation_space, x)
+            f = lambda x: [float(np.float32(v)) for v in np.asarray(flat(x), dtype=np.float32).ravel()]
             obs = [f(e.reset(seed=s)[0]) for e, s in zip(envs, spec["seeds"])]
             rows = [sum(obs, [])]
             for a in spec["actions"]:
@@ -35,7 +36,9 @@ struct BridgeTests {
                 for i, e in enumerate(envs):
                     act = a[i * A:(i + 1) * A]
                     if isinstance(e.action_space, gym.spaces.Discrete): act = int(act[0])
-                    else: act = np.clip(np.asarray(act, dtype=np.float32), e.action_space.low, e.action_space.high)
+                    else:
+                        low, high = e.action_space.low.ravel(), e.action_space.high.ravel()
+                        act = np.clip(np.asarray(act, dtype=np.float32), low, high).reshape(e.action_space.shape)
                     o, rew, term, trunc, _ = e.step(act)
                     r.append(float(np.float32(rew))); te.append(float(term)); tr.append(float(trunc))
                     if term or trunc:
@@ -84,6 +87,30 @@ struct BridgeTests {
         let (bridge, gymnasium) = try bothWays("Pendulum-v1", count: 2, seed: 5, actions: actions)
         #expect(bridge.count == 251)
         #expect(firstDifference(bridge, gymnasium) == "")
+    }
+
+    @Test("a Dict of an image, an N-D Box, Discrete, MultiBinary, MultiDiscrete, bool and int keys, with a 2 × 2 Box action: the bridge's rows are gymnasium.spaces.flatten's, step for step")
+    func flattenedSpacesMatchGymnasium() throws {
+        var rng = RNG(seed: 9)
+        let actions = (0..<25).map { _ in (0..<8).map { _ in Float(rng.uniformDouble() * 3 - 1.5) } }
+        let (bridge, gymnasium) = try bothWays("ppo_test_envs:AllSpaces-v0", count: 2, seed: 13, actions: actions)
+        #expect(bridge.count == 26 && bridge[0].count == 2 * 81)
+        #expect(firstDifference(bridge, gymnasium) == "")
+
+        let spec = try EnvironmentCatalog.spec(for: EnvironmentSelection(id: "gym:ppo_test_envs:AllSpaces-v0"), bridge: Gym.options())
+        #expect(spec.observationSize == 81 && spec.actionSize == 4)
+        #expect(spec.observationFlattenedFrom?.hasPrefix("Dict('bits': MultiBinary(3)") == true, "\(spec)")
+        #expect(spec.actionFlattenedFrom == "Box(-1.0, 1.0, (2, 2), float32)", "\(spec)")
+        // The spaces it was flattened from are part of the signature, and a flat env's signature has none of it.
+        var unflattened = spec
+        unflattened.observationFlattenedFrom = nil
+        #expect(spec.signature(arguments: "") != unflattened.signature(arguments: ""))
+        #expect(spec.canonicalDescription(arguments: "").contains("|obs_from=Dict("))
+        let cartPole = try EnvironmentCatalog.spec(for: EnvironmentSelection(id: "gym:CartPole-v1"), bridge: Gym.options())
+        #expect(cartPole.observationFlattenedFrom == nil && cartPole.actionFlattenedFrom == nil && cartPole.flatteningNote == nil)
+        // The run's console says what was flattened, and into how many values.
+        let note = spec.flatteningNote ?? ""
+        #expect(note.hasPrefix("flattened as gymnasium.spaces.flatten does: observation Dict('bits'") && note.contains(" → 81 values; action Box(-1.0, 1.0, (2, 2), float32) → 4 values"), "\(note)")
     }
 
     @Test("the spec comes from the bridge: spaces, bounds, time limit, reward threshold")
@@ -135,10 +162,10 @@ struct BridgeTests {
         guard case .bridge(.refused(_, "bad_arguments", _)) = badArgument else { Issue.record("\(badArgument)"); return }
     }
 
-    @Test("spaces the policy cannot handle are refused at start, naming the space and the wrapper that would flatten it")
+    @Test("spaces the policy cannot handle are refused at start, naming the space (and its key) and the wrapper that would make it usable")
     func unsupportedSpaces() throws {
-        for (id, words) in [("DictObs-v0", ["Dict", "FlattenObservation"]), ("Image-v0", ["FlattenObservation"]),
-                            ("MultiDiscrete-v0", ["MultiDiscrete", "Discrete"])] {
+        for (id, words) in [("TextKey-v0", ["'mission'", "Text(", "FilterObservation"]), ("NestedDict-v0", ["'arm'", "FlattenObservation"]),
+                            ("LargeImage-v0", ["40 × 48", "ResizeObservation"]), ("MultiDiscrete-v0", ["MultiDiscrete", "Discrete"])] {
             let error = try #require(startError("gym:ppo_test_envs:\(id)"))
             guard case .bridge(.refused(_, "unsupported_space", let message)) = error else { Issue.record("\(id): \(error)"); continue }
             for word in words { #expect(message.contains(word), "\(id): \(message)") }

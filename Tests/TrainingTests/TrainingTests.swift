@@ -193,6 +193,22 @@ struct ConfigurationTests {
         #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
     }
 
+    @Test("a package's env takes the preset of the id it registers: gym:highway_env:highway-fast-v0 trains with highway-fast-v0.yaml; LunarLander-v3 has rl-zoo's")
+    func packagePreset() throws {
+        let highway = try RunConfiguration.resolve(env: "gym:highway_env:highway-fast-v0", config: nil, steps: nil, overrides: [])
+        #expect(highway.problems().isEmpty, "\(highway.problems())")
+        #expect(highway.envID == "gym:highway_env:highway-fast-v0" && highway.totalSteps == 100_000)
+        #expect(highway.ppo.hiddenSizes == [256, 256] && highway.ppo.gamma == 0.8 && highway.ppo.numEnvs == 6 && highway.ppo.rolloutSteps == 6 * 128)
+        let lander = try RunConfiguration.resolve(env: "gym:LunarLander-v3", config: nil, steps: nil, overrides: [])
+        #expect(lander.ppo.numEnvs == 16 && lander.ppo.rolloutSteps == 16 * 1024 && lander.ppo.gamma == 0.999 && lander.ppo.gaeLambda == 0.98)
+        #expect(lander.ppo.updateEpochs == 4 && lander.ppo.entropyCoef == 0.01 && lander.ppo.valueCoef == 1.0 && lander.totalSteps == 1_000_000)
+        // An unknown package's env has no preset: the defaults.
+        let other = try RunConfiguration.resolve(env: "gym:my_package:MyEnv-v0", config: nil, steps: nil, overrides: [])
+        #expect(other.ppo == .default && other.envID == "gym:my_package:MyEnv-v0")
+        #expect(EnvironmentSelection(id: "gym:highway_env:highway-fast-v0").registeredID == "highway-fast-v0")
+        #expect(EnvironmentSelection(id: "gym:CartPole-v1").registeredID == "CartPole-v1")
+    }
+
     static let mujoco = ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
                          "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Pusher-v5"]
 

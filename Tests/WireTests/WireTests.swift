@@ -171,6 +171,14 @@ struct WireCodecTests {
         }
         // Every part counts: other arguments, other bounds, another time limit.
         #expect(Set([signature(), signature(#"{"a": 2}"#), signature("", .box(low: [-2, -.infinity], high: [1, .infinity])), signature("", box, 51)]).count == 4)
+        // The spaces the bridge flattened follow; a flat env's text (and signature) is the one above.
+        #expect(EnvironmentSignature.canonical(envID: "gym:X-v0", arguments: "", observationSpace: box, actionSpace: .discrete(2), maxEpisodeSteps: 50,
+                                               flattenedFrom: ("Dict('a': Box(-1.0, 1.0, (1,), float32), 'b': Discrete(1))", nil))
+                == "gym:X-v0|args=|obs=box:2:-1.0,-inf:1.0,inf|act=discrete:2|limit=50|obs_from=Dict('a': Box(-1.0, 1.0, (1,), float32), 'b': Discrete(1))")
+        let flattened = EnvironmentSignature.hash(envID: "gym:X-v0", arguments: "", observationSpace: box, actionSpace: .discrete(2), maxEpisodeSteps: 50,
+                                                  flattenedFrom: ("Tuple(Box(-1.0, 1.0, (1,), float32), Discrete(1))", nil))
+        #expect(flattened != signature() && signature() == EnvironmentSignature.hash(
+            envID: "gym:X-v0", arguments: "", observationSpace: box, actionSpace: .discrete(2), maxEpisodeSteps: 50, flattenedFrom: (nil, nil)))
     }
 
     @Test("a Welcome's parameter count must match its architecture")

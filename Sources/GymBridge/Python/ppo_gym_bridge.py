@@ -125,18 +125,34 @@ def parse_command_line(argv):
     parser.add_argument("--env", required=True)
     parser.add_argument("--args", default="{}")
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--wrappers", default="[]")
+    parser.add_argument("--register", default="[]")
     parser.add_argument("--render", action="store_true")
     parser.add_argument("--die-with-parent", action="store_true")
     options = parser.parse_args(argv)
     if options.count < 1:
         parser.error(f"--count must be at least 1, not {options.count}")
-    try:
-        options.kwargs = json.loads(options.args)
-    except ValueError as error:
-        raise Refusal("bad_arguments", f"--args is not valid JSON ({error}): {options.args}")
-    if not isinstance(options.kwargs, dict):
-        raise Refusal("bad_arguments", f"--args must be a JSON object of keyword arguments, not {options.args}")
+    options.kwargs = parsed_json("--args", options.args, dict, "a JSON object of keyword arguments")
+    options.wrappers = parsed_json("--wrappers", options.wrappers, list, 'a JSON list of {"class": "module:Name", '
+                                   '"kwargs": {...}} objects')
+    if not all(isinstance(w, dict) and isinstance(w.get("class"), str) and isinstance(w.get("kwargs", {}), dict)
+               and set(w) <= {"class", "kwargs"} for w in options.wrappers):
+        raise Refusal("bad_arguments", f'--wrappers must be a JSON list of {{"class": "module:Name", "kwargs": {{...}}}} '
+                                       f"objects, not {options.wrappers}")
+    options.register = parsed_json("--register", options.register, list, 'a JSON list of "module:function" strings')
+    if not all(isinstance(r, str) for r in options.register):
+        raise Refusal("bad_arguments", f'--register must be a JSON list of "module:function" strings, not {options.register}')
     return options
+
+
+def parsed_json(flag, text, kind, expected):
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise Refusal("bad_arguments", f"{flag} is not valid JSON ({error}): {text}")
+    if not isinstance(value, kind):
+        raise Refusal("bad_arguments", f"{flag} must be {expected}, not {text}")
+    return value
 
 
 def spin_nanoseconds():
@@ -150,11 +166,60 @@ def spin_nanoseconds():
 # Making the environments and the hello (§1.3)
 
 
-def make_envs(env_id, kwargs, count, render=False):
-    import_env_module(env_id)
-    if render:
-        kwargs = dict(kwargs, render_mode="rgb_array")
-    return [make_env(env_id, kwargs) for _ in range(count)]
+def make_envs(options):
+    """The --count envs: the registration functions called, then gymnasium.make, then the wrappers in order."""
+    import_env_module(options.env)
+    for path in options.register:
+        call_registration(path)
+    kwargs = dict(options.kwargs, render_mode="rgb_array") if options.render else options.kwargs
+    return [wrapped(make_env(options.env, kwargs), options.wrappers) for _ in range(options.count)]
+
+
+def imported(path, what):
+    """The object a `module:Name` path names (`Name` may be dotted), imported; a Refusal when it cannot be."""
+    module_name, _, name = path.partition(":")
+    if not module_name or not name:
+        raise Refusal("bad_arguments", f"The {what} {path!r} must be written module:Name")
+    try:
+        target = importlib.import_module(module_name)
+    except Exception as error:
+        print_traceback(f"importing {module_name!r} failed:")
+        raise Refusal("module_import", f"Importing module {module_name!r} for the {what} {path!r} failed: "
+                                       f"{exception_line(error)}")
+    for part in name.split("."):
+        if not hasattr(target, part):
+            raise Refusal("bad_arguments", f"The module {module_name!r} has no {name!r} (the {what} {path!r})")
+        target = getattr(target, part)
+    return target
+
+
+def call_registration(path):
+    """Calls a package's function that registers its envs (Gymnasium 1.x no longer loads plugins on its own)."""
+    function = imported(path, "registration function")
+    if not callable(function):
+        raise Refusal("bad_arguments", f"The registration function {path!r} is not callable")
+    try:
+        function()
+    except Exception as error:
+        print_traceback(f"{path}() failed:")
+        raise Refusal("make_failed", f"Registering environments with {path}() failed: {exception_line(error)}")
+
+
+def wrapped(env, wrappers):
+    """`env` inside each wrapper in order; a wrapper is instantiated only if it is a gymnasium.Wrapper subclass."""
+    for wrapper in wrappers:
+        path, kwargs = wrapper["class"], wrapper.get("kwargs", {})
+        cls = imported(path, "wrapper")
+        if not (isinstance(cls, type) and issubclass(cls, gym.Wrapper)):
+            raise Refusal("bad_arguments", f"The wrapper {path!r} is not a subclass of gymnasium.Wrapper, and the "
+                                           "bridge instantiates nothing else")
+        try:
+            env = cls(env, **kwargs)
+        except Exception as error:
+            print_traceback(f"{path}(env, **{kwargs}) failed:")
+            kind = "bad_arguments" if isinstance(error, TypeError) else "make_failed"
+            raise Refusal(kind, f"Wrapping the env in {path} with {json.dumps(kwargs)} failed: {exception_line(error)}")
+    return env
 
 
 def frame_shape(env):
@@ -215,32 +280,76 @@ def make_refusal(env_id, kwargs, error):
     return Refusal("make_failed", f"gymnasium.make({env_id!r}) failed: {line}")
 
 
+# Which spaces the bridge takes, and how an observation becomes the row of float32 values it writes (§1.3).
+# An observation is flattened as gymnasium.spaces.flatten does (one-hots for Discrete and MultiDiscrete, a Dict's
+# keys in the space's own order); an action row is reshaped to a Box's shape.
+
+# The smallest image the Nature CNN takes: uint8 images this large on both sides need a convolutional encoder.
+IMAGE_SIDE_LIMIT = 36
+# The most values an observation or an action may hold (the wire's limit, Wire/Limits.swift).
+MAX_VALUES = 65535
+OBSERVATION_KINDS = "Box, Discrete, MultiDiscrete and MultiBinary observations, and one level of Dict or Tuple of them"
+
+
+def image_sides(space):
+    """The (H, W) of an image Box (uint8, bounds 0..255, 2 dimensions or 3 with the channels on the smallest
+    axis, as Stable-Baselines3 finds them); None for any other space."""
+    if not isinstance(space, gym.spaces.Box) or space.dtype != np.uint8 or len(space.shape) not in (2, 3):
+        return None
+    if not (np.all(space.low == 0) and np.all(space.high == 255)):
+        return None
+    shape = list(space.shape)
+    if len(shape) == 3:
+        del shape[int(np.argmin(shape))]
+    return tuple(shape)
+
+
+def check_observation_leaf(space, where):
+    """Refuses a space inside the observation (`where` names it) that the bridge cannot flatten."""
+    spaces = gym.spaces
+    if isinstance(space, (spaces.Dict, spaces.Tuple)):
+        raise Refusal("unsupported_space",
+                      f"{where} is {space!r}, and the bridge flattens only one level of Dict or Tuple: flatten the "
+                      "whole observation with gymnasium.wrappers.FlattenObservation")
+    if not isinstance(space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
+        remedy = "leave it out with gymnasium.wrappers.FilterObservation" if "key" in where else \
+            "turn it into one with a custom gymnasium.ObservationWrapper"
+        raise Refusal("unsupported_space",
+                      f"{where} is {space!r}, which the bridge cannot encode (it takes {OBSERVATION_KINDS}): {remedy}")
+    sides = image_sides(space)
+    if sides is not None and min(sides) >= IMAGE_SIDE_LIMIT:
+        raise Refusal("unsupported_space",
+                      f"{where} is {space!r}, images of {sides[0]} × {sides[1]} pixels, and the bridge flattens "
+                      f"images under {IMAGE_SIDE_LIMIT} × {IMAGE_SIDE_LIMIT} only (larger ones need a convolutional "
+                      "encoder): shrink them with gymnasium.wrappers.ResizeObservation, e.g. to (32, 32), or flatten "
+                      "them with gymnasium.wrappers.FlattenObservation")
+
+
 def check_observation_space(space):
     spaces = gym.spaces
-    if isinstance(space, spaces.Box) and len(space.shape) == 1:
-        return
-    unsupported = f"The observation space {space!r} is not supported (the bridge takes only one-dimensional Box " \
-                  "observations)"
-    if isinstance(space, spaces.Box) and space.dtype == np.uint8 and len(space.shape) >= 2:
-        message = (f"The observation space {space!r} holds images, and the bridge supports only flat vector "
-                   "observations (a one-dimensional Box): flatten them with gymnasium.wrappers.FlattenObservation "
-                   "or reduce them with a feature extractor")
-    elif isinstance(space, (spaces.Box, spaces.Dict, spaces.Tuple, spaces.Discrete, spaces.MultiDiscrete,
-                            spaces.MultiBinary)):
-        message = f"{unsupported}: wrap the env in gymnasium.wrappers.FlattenObservation to flatten it"
+    if isinstance(space, spaces.Dict):
+        for key, subspace in space.spaces.items():
+            check_observation_leaf(subspace, f"The observation key {key!r}")
+    elif isinstance(space, spaces.Tuple):
+        for index, subspace in enumerate(space.spaces):
+            check_observation_leaf(subspace, f"Element {index} of the observation Tuple")
     else:
-        message = f"{unsupported}: turn it into one with a custom gymnasium.ObservationWrapper"
-    raise Refusal("unsupported_space", message)
+        check_observation_leaf(space, "The observation space")
+    size = int(spaces.flatdim(space))
+    if not 1 <= size <= MAX_VALUES:
+        raise Refusal("unsupported_space",
+                      f"The observation space {space!r} flattens to {size} values, and an observation holds 1–"
+                      f"{MAX_VALUES}: shrink it with gymnasium.wrappers.ResizeObservation or "
+                      "FilterObservation")
 
 
 def check_action_space(space):
     spaces = gym.spaces
     if isinstance(space, spaces.Discrete) and space.start == 0:
         return
-    if isinstance(space, spaces.Box) and len(space.shape) == 1:
+    if isinstance(space, spaces.Box) and 1 <= int(np.prod(space.shape)) <= MAX_VALUES:
         return
-    unsupported = f"The action space {space!r} is not supported (the bridge takes only Discrete and " \
-                  "one-dimensional Box actions)"
+    unsupported = f"The action space {space!r} is not supported (the bridge takes only Discrete and Box actions)"
     if isinstance(space, spaces.Discrete):
         message = f"The action space {space!r} starts at {int(space.start)}, and the bridge supports only Discrete " \
                   "action spaces starting at 0: shift it with a custom gymnasium.ActionWrapper"
@@ -248,28 +357,56 @@ def check_action_space(space):
         message = f"{unsupported}: wrap it into a single Discrete or Box action space with a custom " \
                   "gymnasium.ActionWrapper"
     elif isinstance(space, spaces.Box):
-        message = f"{unsupported}: reshape it to a one-dimensional Box with a custom gymnasium.ActionWrapper"
+        message = f"The action space {space!r} has {int(np.prod(space.shape))} values, and an action holds 1–" \
+                  f"{MAX_VALUES}"
     else:
         message = unsupported
     raise Refusal("unsupported_space", message)
 
 
+def is_flat_box(space):
+    return isinstance(space, gym.spaces.Box) and len(space.shape) == 1
+
+
 def encode_bounds(values):
     """Bounds as float32 values converted to Python floats; infinities as the strings "inf" and "-inf"."""
     with np.errstate(over="ignore"):
-        values = np.asarray(values, dtype=np.float32).astype(np.float64)
+        values = np.asarray(values, dtype=np.float32).ravel().astype(np.float64)
     return [value if math.isfinite(value) else ("inf" if value > 0 else "-inf") for value in values.tolist()]
 
 
-def describe_space(space):
+def describe_box(box):
+    return {"kind": "box", "low": encode_bounds(box.low), "high": encode_bounds(box.high)}
+
+
+def describe_observation(space):
+    """The Box of the flattened observation (gymnasium.spaces.flatten_space's bounds): what the worker sees."""
+    return describe_box(space if is_flat_box(space) else gym.spaces.flatten_space(space))
+
+
+def describe_action(space):
+    """Discrete(n), or the Box's bounds flattened."""
     if isinstance(space, gym.spaces.Discrete):
         return {"kind": "discrete", "n": int(space.n)}
-    return {"kind": "box", "low": encode_bounds(space.low), "high": encode_bounds(space.high)}
+    return describe_box(space)
 
 
-def space_size(space):
-    """Floats per env in the shared memory: 1 for a Discrete action, the length of a Box."""
-    return 1 if isinstance(space, gym.spaces.Discrete) else int(space.shape[0])
+def observation_size(space):
+    """Floats per env in the shared memory's observation rows: the flattened size."""
+    return int(gym.spaces.flatdim(space))
+
+
+def action_size(space):
+    """Floats per env in the shared memory's action rows: 1 for a Discrete action, else the Box's size."""
+    return 1 if isinstance(space, gym.spaces.Discrete) else int(np.prod(space.shape))
+
+
+def observation_encoder(space):
+    """The function from an env's observation to the values of its shared-memory row: the observation itself
+    for a one-dimensional Box (numpy converts on assignment), else gymnasium.spaces.flatten's vector."""
+    if is_flat_box(space):
+        return lambda observation: observation
+    return lambda observation: gym.spaces.flatten(space, observation)
 
 
 def hello(env_id, env, frame=None):
@@ -280,8 +417,12 @@ def hello(env_id, env, frame=None):
     reward_threshold = spec.reward_threshold if spec is not None else None
     if reward_threshold is not None and not math.isfinite(reward_threshold):
         reward_threshold = None
+    observation_space, action_space = env.observation_space, env.action_space
     return {"ok": True, "bridge": BRIDGE_VERSION, "gymnasium": gym.__version__, "env_id": env_id,
-            "observation": describe_space(env.observation_space), "action": describe_space(env.action_space),
+            "observation": describe_observation(observation_space), "action": describe_action(action_space),
+            "observation_flattened_from": None if is_flat_box(observation_space) else repr(observation_space),
+            "action_flattened_from": None if is_flat_box(action_space) or isinstance(action_space, gym.spaces.Discrete)
+            else repr(action_space),
             "max_episode_steps": None if max_episode_steps is None else int(max_episode_steps),
             "reward_threshold": None if reward_threshold is None else float(reward_threshold),
             "frame": None if frame is None else list(frame)}
@@ -424,14 +565,25 @@ def attach(message, count, observation_size, action_size, frame=None):
 def action_converter(space):
     """The function from the K rows of f32 actions to what each env's `step` takes, in one call per vector step:
     a list of ints for `Discrete`; for `Box`, a fresh array (an env may keep its action) in the env's dtype,
-    clipped to the bounds in that dtype, whose rows go to the envs."""
+    clipped to the bounds in that dtype, whose rows, in the Box's shape, go to the envs."""
     if isinstance(space, gym.spaces.Discrete):
         return lambda rows: rows[:, 0].astype(np.int64).tolist()
-    low, high, dtype = space.low, space.high, space.dtype
-    return lambda rows: np.clip(rows.astype(dtype), low, high)
+    low, high, dtype = space.low.ravel(), space.high.ravel(), space.dtype
+    if len(space.shape) == 1:
+        return lambda rows: np.clip(rows.astype(dtype), low, high)
+    shape = space.shape
+    return lambda rows: np.clip(rows.astype(dtype), low, high).reshape((len(rows),) + shape)
 
 
-def reset_all(envs, shared):
+class Codec:
+    """How the envs' observations become shared-memory rows and the action rows become `step`'s arguments."""
+
+    def __init__(self, env):
+        self.encode_observation = observation_encoder(env.observation_space)
+        self.convert_actions = action_converter(env.action_space)
+
+
+def reset_all(envs, shared, codec):
     shared.final_observations.fill(0)
     shared.rewards.fill(0)
     shared.terminated.fill(0)
@@ -439,16 +591,17 @@ def reset_all(envs, shared):
     for i, env in enumerate(envs):
         try:
             observation, _ = env.reset(seed=int(shared.seeds[i]))
-            shared.observations[i] = observation
+            shared.observations[i] = codec.encode_observation(observation)
         except Exception as error:
             return env_failed(i, error)
     return OK, 0, ""
 
 
-def step_all(envs, shared, convert_action):
+def step_all(envs, shared, codec):
     """Steps every env; rewards and flags are gathered and written once (numpy's per-element stores cost more
     than the env itself for a cheap env)."""
-    actions = convert_action(shared.actions)
+    actions = codec.convert_actions(shared.actions)
+    encode = codec.encode_observation
     observations, final_observations = shared.observations, shared.final_observations
     # Final observations are zero except for the envs whose episode ended at this step.
     final_observations.fill(0)
@@ -461,9 +614,9 @@ def step_all(envs, shared, convert_action):
             terminated_flags.append(terminated)
             truncated_flags.append(truncated)
             if terminated or truncated:
-                final_observations[i] = observation
+                final_observations[i] = encode(observation)
                 observation, _ = env.reset()  # no seed: the env continues its own generator
-            observations[i] = observation
+            observations[i] = encode(observation)
         except Exception as error:
             return env_failed(i, error)
     shared.rewards[:] = rewards
@@ -499,12 +652,12 @@ def close_all(envs):
     return result
 
 
-def handle(command, envs, shared, convert_action):
+def handle(command, envs, shared, codec):
     """Runs one request; returns (status, env index, message)."""
     if command == RESET:
-        return reset_all(envs, shared)
+        return reset_all(envs, shared, codec)
     if command == STEP:
-        return step_all(envs, shared, convert_action)
+        return step_all(envs, shared, codec)
     if command == CLOSE:
         return close_all(envs)
     if command == RENDER:
@@ -559,14 +712,14 @@ def send_reply(shared, channel_out, sequence, status, index, message):
 
 def serve(envs, shared, channel_out, spin_ns):
     """The request loop; returns the exit status (0 on close or end-of-file)."""
-    convert_action = action_converter(envs[0].action_space)
+    codec = Codec(envs[0])
     last_sequence = shared.last_sequence
     while True:
         sequence = wait_for_request(shared.request, last_sequence, spin_ns)
         if sequence is None:
             return 0
         command = int(shared.request[1])
-        status, index, message = handle(command, envs, shared, convert_action)
+        status, index, message = handle(command, envs, shared, codec)
         send_reply(shared, channel_out, sequence, status, index, message)
         last_sequence = sequence
         if command == CLOSE:
@@ -612,15 +765,14 @@ def main(argv):
             if options.die_with_parent:
                 die_with_parent()
             import_dependencies()
-            envs = make_envs(options.env, options.kwargs, options.count, options.render)
+            envs = make_envs(options)
             frame = frame_shape(envs[0]) if options.render else None
             write_control(channel_out, hello(options.env, envs[0], frame))
             message = read_control()
             if message is None:
                 return 0
-            observation_size = space_size(envs[0].observation_space)
-            action_size = space_size(envs[0].action_space)
-            shared = attach(message, len(envs), observation_size, action_size, frame)
+            sizes = observation_size(envs[0].observation_space), action_size(envs[0].action_space)
+            shared = attach(message, len(envs), *sizes, frame)
         except Refusal as refusal:
             write_control(channel_out, {"ok": False, "kind": refusal.kind, "message": refusal.message})
             return 1

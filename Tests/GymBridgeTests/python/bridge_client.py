@@ -61,10 +61,14 @@ class Bridge:
     """One bridge process. Use as a context manager; the process is killed on exit if it still runs."""
 
     def __init__(self, env_id, kwargs=None, count=1, *, args_text=None, python=sys.executable, pythonpath=(),
-                 environment=None, cwd=None, die_with_parent=False, spin_us=200):
+                 environment=None, cwd=None, die_with_parent=False, spin_us=200, wrappers=None, register=None):
         source = BRIDGE_PATH.read_text()
         args = args_text if args_text is not None else json.dumps(kwargs or {})
         argv = [python, "-c", source, "--env", env_id, "--args", args, "--count", str(count)]
+        if wrappers is not None:
+            argv += ["--wrappers", wrappers if isinstance(wrappers, str) else json.dumps(wrappers)]
+        if register is not None:
+            argv += ["--register", register if isinstance(register, str) else json.dumps(register)]
         if die_with_parent:
             argv.append("--die-with-parent")
         env = dict(os.environ if environment is None else environment)

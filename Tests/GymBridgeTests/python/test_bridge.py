@@ -32,15 +32,21 @@ def convert_action(space, row):
     """What the spec says the bridge passes to env.step for one env's row of f32 actions."""
     if isinstance(space, gym.spaces.Discrete):
         return int(row[0])
-    return np.clip(row.astype(space.dtype), space.low, space.high)
+    return np.clip(row.astype(space.dtype), space.low.ravel(), space.high.ravel()).reshape(space.shape)
+
+
+def flat(space, observation):
+    """The row the spec says the bridge writes for an observation: gymnasium.spaces.flatten's, in float32."""
+    return np.asarray(gym.spaces.flatten(space, observation), np.float32)
 
 
 def direct_rollout(env_id, seeds, actions):
     """The bridge's outputs computed with Gymnasium directly: the reset observations, then per step the tuple
     (observations, final observations, rewards, terminated, truncated), with the bridge's auto-reset."""
     envs = [gym.make(env_id) for _ in seeds]
-    k, o = len(envs), envs[0].observation_space.shape[0]
-    first = np.array([env.reset(seed=int(seed))[0] for env, seed in zip(envs, seeds)], dtype=np.float32)
+    space = envs[0].observation_space
+    k, o = len(envs), gym.spaces.flatdim(space)
+    first = np.array([flat(space, env.reset(seed=int(seed))[0]) for env, seed in zip(envs, seeds)], dtype=np.float32)
     steps = []
     for row in actions:
         observations, finals = np.zeros((k, o), np.float32), np.zeros((k, o), np.float32)
@@ -48,9 +54,9 @@ def direct_rollout(env_id, seeds, actions):
         for i, env in enumerate(envs):
             observation, rewards[i], terminated[i], truncated[i], _ = env.step(convert_action(env.action_space, row[i]))
             if terminated[i] or truncated[i]:
-                finals[i] = observation
+                finals[i] = flat(space, observation)
                 observation, _ = env.reset()
-            observations[i] = observation
+            observations[i] = flat(space, observation)
         steps.append((observations, finals, rewards, terminated, truncated))
     for env in envs:
         env.close()
@@ -101,6 +107,43 @@ def test_box_actions_are_clipped_in_the_envs_dtype_and_passed_as_a_fresh_array(b
     np.testing.assert_array_equal(process.observations[0], np.float32([0.3, np.float32(-0.1), 1.0]))
     assert process.step([[-9.0, 0.25]]) == (0, 0, "")
     np.testing.assert_array_equal(process.observations[0], np.float32([-0.3, 0.25, 1.0]))
+
+
+@pytest.mark.parametrize("env_id, size", [("ppo_test_envs:AllSpaces-v0", 60 + 6 + 4 + 3 + 5 + 2 + 1),
+                                          ("ppo_test_envs:TupleObs-v0", 3 + 4), ("ppo_test_envs:DictObs-v0", 3),
+                                          ("ppo_test_envs:Image-v0", 8 * 8 * 3), ("FrozenLake-v1", 16)])
+def test_observations_arrive_as_gymnasiums_flatten_gives_them(bridge, env_id, size):
+    """Dict keys in the space's order, one-hots for Discrete (with its start) and MultiDiscrete, bits, bools,
+    integers and uint8 pixels as their values; the hello describes the flattened Box and names the space."""
+    space = gym.make(env_id).observation_space
+    process = bridge(env_id, count=2)
+    hello = process.read_hello()
+    assert hello["ok"], hello
+    flat_space = gym.spaces.flatten_space(space)
+    assert len(hello["observation"]["low"]) == size == flat_space.shape[0]
+    np.testing.assert_array_equal(np.float32(hello["observation"]["low"]), flat_space.low.astype(np.float32))
+    np.testing.assert_array_equal(np.float32(hello["observation"]["high"]), flat_space.high.astype(np.float32))
+    assert hello["observation_flattened_from"] == repr(space)
+    process.kill()
+    actions_size = gym.spaces.flatdim(gym.make(env_id).action_space) if "AllSpaces" in env_id else 1
+    actions = np.random.default_rng(4).uniform(-1.5, 1.5, (25, 2, actions_size)).astype(np.float32)
+    if actions_size == 1:
+        actions = (actions > 0).astype(np.float32)
+    steps = assert_matches_direct_loop(bridge, env_id, [11, 12], actions)
+    if env_id.startswith("ppo_test_envs"):
+        assert sum(step[4].sum() for step in steps) == 4  # 10-step episodes: the final observations were flattened
+        assert any(step[1].any() for step in steps)
+
+
+def test_a_box_action_of_two_dimensions_reaches_step_in_its_shape_clipped(bridge):
+    process = started(bridge, "ppo_test_envs:EchoMatrixAction-v0")
+    assert process.hello["action"] == {"kind": "box", "low": [-0.5] * 4, "high": [0.5] * 4}
+    assert process.hello["action_flattened_from"] == repr(gym.make("ppo_test_envs:EchoMatrixAction-v0").action_space)
+    assert process.hello["observation_flattened_from"] is None
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([[5.0, -0.1, 0.25, -7.0]]) == (0, 0, "")
+    # Row-major, as numpy reshapes; a float64 2 × 2 array inside the space (component 4).
+    np.testing.assert_array_equal(process.observations[0], np.float32([0.5, -0.1, 0.25, -0.5, 1.0]))
 
 
 def test_the_sign_fixture_rewards_the_sign_and_truncates_at_32(bridge):
@@ -235,15 +278,58 @@ def test_refusal_when_make_fails(bridge):
 
 
 @pytest.mark.parametrize("env_id, fragments", [
-    ("ppo_test_envs:DictObs-v0", ["observation space Dict('position'", "gymnasium.wrappers.FlattenObservation"]),
-    ("ppo_test_envs:Image-v0", ["Box(0, 255, (8, 8, 3), uint8)", "only flat vector observations",
-                                "gymnasium.wrappers.FlattenObservation", "feature extractor"]),
-    ("ppo_test_envs:MultiDiscrete-v0", ["MultiDiscrete([2 3])", "only Discrete and one-dimensional Box actions",
+    ("ppo_test_envs:TextKey-v0", ["observation key 'mission' is Text(", "cannot encode",
+                                  "gymnasium.wrappers.FilterObservation"]),
+    ("ppo_test_envs:NestedDict-v0", ["observation key 'arm' is Dict('angle'", "one level of Dict or Tuple",
+                                     "gymnasium.wrappers.FlattenObservation"]),
+    ("ppo_test_envs:LargeImage-v0", ["Box(0, 255, (3, 40, 48), uint8)", "40 × 48 pixels", "under 36 × 36",
+                                     "gymnasium.wrappers.ResizeObservation"]),
+    ("ppo_test_envs:SequenceObs-v0", ["observation space is Sequence(", "custom gymnasium.ObservationWrapper"]),
+    ("ppo_test_envs:MultiDiscrete-v0", ["MultiDiscrete([2 3])", "only Discrete and Box actions",
                                         "single Discrete or Box action space", "ActionWrapper"]),
     ("ppo_test_envs:ShiftedDiscrete-v0", ["Discrete(3, start=-1)", "starts at -1", "starting at 0"]),
 ])
 def test_refusal_of_unsupported_spaces(bridge, env_id, fragments):
     assert_refused(bridge(env_id), "unsupported_space", *fragments)
+
+
+def test_wrappers_apply_in_order_with_their_own_arguments(bridge):
+    wrappers = [{"class": "gymnasium.wrappers:FilterObservation", "kwargs": {"filter_keys": ["position"]}}]
+    process = started(bridge, "ppo_test_envs:DictObs-v0", wrappers=wrappers)
+    assert len(process.hello["observation"]["low"]) == 2
+    assert process.hello["observation_flattened_from"].startswith("Dict('position': Box(")
+    flattened = started(bridge, "ppo_test_envs:DictObs-v0",
+                        wrappers=wrappers + [{"class": "gymnasium.wrappers:FlattenObservation"}])
+    assert len(flattened.hello["observation"]["low"]) == 2 and flattened.hello["observation_flattened_from"] is None
+    # A time limit of 5 from a wrapper's keyword argument: the fifth step truncates.
+    limited = started(bridge, "ppo_test_envs:Sign-v0", wrappers=[{"class": "gymnasium.wrappers:TimeLimit",
+                                                                   "kwargs": {"max_episode_steps": 5}}])
+    assert limited.reset([1]) == (0, 0, "")
+    for t in range(1, 6):
+        assert limited.step([[1.0]]) == (0, 0, "")
+        assert bool(limited.truncated[0]) == (t == 5)
+
+
+@pytest.mark.parametrize("wrappers, kind, fragments", [
+    ([{"class": "collections:OrderedDict"}], "bad_arguments", ["not a subclass of gymnasium.Wrapper"]),
+    ([{"class": "ppo_no_such_module:Wrapper"}], "module_import", ["'ppo_no_such_module'", "ModuleNotFoundError"]),
+    ([{"class": "gymnasium.wrappers:NoSuchWrapper"}], "bad_arguments", ["has no 'NoSuchWrapper'"]),
+    ([{"class": "gymnasium.wrappers:TimeLimit", "kwargs": {"no_such": 1}}], "bad_arguments",
+     ["gymnasium.wrappers:TimeLimit", '{"no_such": 1}', "TypeError"]),
+    ([{"class": "TimeLimit"}], "bad_arguments", ["must be written module:Name"]),
+    ('[{"class": 3}]', "bad_arguments", ["--wrappers must be a JSON list"]),
+    ("{", "bad_arguments", ["--wrappers is not valid JSON"]),
+])
+def test_refusal_of_a_bad_wrapper(bridge, wrappers, kind, fragments):
+    assert_refused(bridge("CartPole-v1", wrappers=wrappers), kind, *fragments)
+
+
+def test_a_registration_function_runs_before_make(bridge):
+    assert_refused(bridge("Late-v0"), "unknown_env", "'Late-v0'")
+    process = started(bridge, "Late-v0", register=["ppo_test_envs:register_late_envs"])
+    assert process.hello["max_episode_steps"] == 32
+    assert_refused(bridge("Late-v0", register=["ppo_test_envs:VECTOR"]), "bad_arguments", "is not callable")
+    assert_refused(bridge("Late-v0", register=["ppo_test_envs:no_such_function"]), "bad_arguments", "has no")
 
 
 @pytest.mark.parametrize("change, fragment", [({"magic": 0x12345678}, "header"), ({"size_change": 64}, "need")])
@@ -428,7 +514,8 @@ def test_layout_offsets(bridge_module):
 def test_render_writes_every_envs_frame_of_the_size_the_hello_gives(bridge_module):
     import mmap
     bridge_module.import_dependencies()
-    envs = bridge_module.make_envs("ppo_test_envs:Sign-v0", {}, 2, render=True)
+    envs = bridge_module.make_envs(bridge_module.parse_command_line(["--env", "ppo_test_envs:Sign-v0", "--count", "2",
+                                                                     "--render"]))
     frame = bridge_module.frame_shape(envs[0])
     assert frame == (8, 12)
     assert bridge_module.hello("ppo_test_envs:Sign-v0", envs[0], frame)["frame"] == [8, 12]
@@ -445,7 +532,8 @@ def test_render_writes_every_envs_frame_of_the_size_the_hello_gives(bridge_modul
 def test_render_refusals(bridge_module):
     import mmap
     bridge_module.import_dependencies()
-    faulty = bridge_module.make_envs("ppo_test_envs:Faulty-v0", {}, 1)  # cannot render: gym.Env.render raises
+    # Faulty-v0 cannot render: gym.Env.render raises.
+    faulty = bridge_module.make_envs(bridge_module.parse_command_line(["--env", "ppo_test_envs:Faulty-v0", "--count", "1"]))
     with pytest.raises(bridge_module.Refusal) as refusal:
         bridge_module.frame_shape(faulty[0])
     assert refusal.value.kind == "render_failed" and "cannot render" in refusal.value.message
