@@ -28,14 +28,11 @@ fi
 export PPO_PYTHON=$venv/bin/python3 PPO_PRESETS_DIR=${PPO_PRESETS_DIR:-$PWD/Sources/Training/Presets}
 
 random=Benchmarks/spaces-random.csv
-[ -s "$random" ] || echo "env,episodes,first_seed,mean,std,min,max" > "$random"
+[ -s "$random" ] || echo "env,episodes,first_seed,mean,std,min,max,success_rate" > "$random"
 for env in $envs; do
-  id=$(sed -n 's/^env: gym://p' "$PPO_PRESETS_DIR/$env.yaml")
   grep -q "^$env," "$random" && continue
-  "$PPO_PYTHON" Benchmarks/random_policy.py "$id" --episodes 20 --seed 101 | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print(f"{sys.argv[1]},{r[\"episodes\"]},101,{r[\"mean\"]:.3f},{r[\"std\"]:.3f},{r[\"min\"]:.3f},{r[\"max\"]:.3f}")' "$env" >> "$random"
+  id=$(sed -n 's/^env: gym://p' "$PPO_PRESETS_DIR/$env.yaml")
+  "$PPO_PYTHON" Benchmarks/random_policy.py "$id" --episodes 20 --seed 101 --csv "$env" >> "$random"
   tail -1 "$random"
 done
 Benchmarks/heldout.sh --envs "$envs" --seeds "$seeds" --out "$out" "${pass[@]}"

@@ -12,7 +12,8 @@
 
 compare's rule: discrete actions equal wherever the model's top two logits differ by more than the tolerance;
 continuous means (and clipped actions), and values, within the tolerance absolutely or relatively. It prints one
-JSON object with the figures. Needs numpy and onnxruntime; compare needs onnx, play needs gymnasium.
+JSON object with the figures (and, for an env whose step info says "success" or "is_success", the share of episodes that
+succeeded at some step). Needs numpy and onnxruntime; compare needs onnx, play needs gymnasium.
 """
 import argparse
 import json
@@ -57,21 +58,28 @@ def play(args):
     import gymnasium as gym
     sess = session(args.model)
     env = make_env(metadata(sess))
-    returns = []
+    returns, successes = [], []
     for episode in range(args.episodes):
         obs, _ = env.reset(seed=args.seed + episode)
-        total, done = 0.0, False
+        total, done, succeeded = 0.0, False, None
         while not done:
             # The model takes the observation as the bridge flattened it in training, and gives a Box's action flat.
             flat = gym.spaces.flatten(env.observation_space, obs)
             action = sess.run(["action"], {"observation": np.asarray(flat, dtype=np.float32)[None]})[0][0]
             action = int(action) if action.ndim == 0 else action.reshape(env.action_space.shape)
-            obs, reward, terminated, truncated, _ = env.step(action)
+            obs, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
             done = terminated or truncated
+            if "success" in info or "is_success" in info:  # goal-reaching envs (gymnasium-robotics) say so
+                succeeded = bool(succeeded) or bool(info.get("success", info.get("is_success")))
         returns.append(total)
-    print(json.dumps({"env": metadata(sess)["env_id"], "episodes": len(returns), "mean": float(np.mean(returns)),
-                      "std": float(np.std(returns)), "returns": returns}))
+        if succeeded is not None:
+            successes.append(succeeded)
+    result = {"env": metadata(sess)["env_id"], "episodes": len(returns), "mean": float(np.mean(returns)),
+              "std": float(np.std(returns)), "returns": returns}
+    if successes:
+        result["success_rate"] = sum(successes) / len(successes)
+    print(json.dumps(result))
 
 
 def close(a, b, tolerance):
