@@ -403,10 +403,22 @@ def action_size(space):
 
 def observation_encoder(space):
     """The function from an env's observation to the values of its shared-memory row: the observation itself
-    for a one-dimensional Box (numpy converts on assignment), else gymnasium.spaces.flatten's vector."""
+    for a one-dimensional Box (numpy converts on assignment, and refuses another length), else
+    gymnasium.spaces.flatten's vector, which must have the flattened space's size."""
     if is_flat_box(space):
         return lambda observation: observation
-    return lambda observation: gym.spaces.flatten(space, observation)
+    size = observation_size(space)
+
+    def encode(observation):
+        try:
+            flat = gym.spaces.flatten(space, observation)
+        except Exception as error:
+            raise ValueError(f"the observation does not fit its space {space!r}: {exception_line(error)}") from None
+        if flat.shape != (size,):
+            values = "value" if flat.size == 1 else "values"
+            raise ValueError(f"the observation flattens to {flat.size} {values}, and its space {space!r} to {size}")
+        return flat
+    return encode
 
 
 def hello(env_id, env, frame=None):

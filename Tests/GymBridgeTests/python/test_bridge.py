@@ -135,6 +135,18 @@ def test_observations_arrive_as_gymnasiums_flatten_gives_them(bridge, env_id, si
         assert any(step[1].any() for step in steps)
 
 
+@pytest.mark.parametrize("lie, fragment", [("long", "flattens to 3 values, and its space Dict('position'"),
+                                            ("missing", "does not fit its space Dict('position'"),
+                                            ("scalar", "flattens to 1 value, and its space Dict('position'")])
+def test_an_observation_that_does_not_fit_its_space_is_an_env_error(bridge, lie, fragment):
+    """Nothing of it is written as an observation: the step fails for that env, as a raising env does."""
+    process = started(bridge, "ppo_test_envs:LyingDict-v0", {"lie": lie})
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([[1.0]]) == (0, 0, "")
+    status, index, message = process.step([[1.0]])
+    assert (status, index) == (1, 0) and message.startswith("ValueError: ") and fragment in message, message
+
+
 def test_a_box_action_of_two_dimensions_reaches_step_in_its_shape_clipped(bridge):
     process = started(bridge, "ppo_test_envs:EchoMatrixAction-v0")
     assert process.hello["action"] == {"kind": "box", "low": [-0.5] * 4, "high": [0.5] * 4}
