@@ -13,12 +13,12 @@ struct ConvolutionTests {
         }
     }
 
-    /// The case's image batch as float32, scaled as the reference scales it, in (B, C, H, W) order (an HWC image is
-    /// permuted, as the reference does).
-    static func images(_ reference: [String: Any]) -> (values: [Float], channels: Int, height: Int, width: Int) {
+    /// The case's image batch as float32 in (B, C, H, W) order (an HWC image is permuted, as the reference does),
+    /// scaled as the reference scales it unless `scaled` is false.
+    static func images(_ reference: [String: Any], scaled: Bool = true) -> (values: [Float], channels: Int, height: Int, width: Int) {
         let network = reference["network"] as? [String: Any] ?? [:]
         let shape = (network["image_shape"] as? [Int]) ?? []
-        let scale = Float((network["input_scale"] as? Double) ?? 1)
+        let scale = scaled ? Float((network["input_scale"] as? Double) ?? 1) : 1
         let raw = flatFloats((reference["batch"] as? [String: Any])?["image"])
         guard shape.count == 3 else { return ([], 0, 0, 0) }
         if network["layout"] as? String == "CHW" {
