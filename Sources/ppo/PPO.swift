@@ -29,6 +29,8 @@ struct Bench: ParsableCommand {
               all          every benchmark above
               update       the learner's update of one 2048-transition rollout (10 epochs, minibatch --minibatch, 64) on 1 and
                            2 threads, for 4-64-64, 17-64-64, 17-128-128, 17-256-256 and 348-256-256 networks (not part of all)
+              conv-update  one PPO minibatch-256 step of the Nature CNN over 4×84×84 frames (CleanRL's Atari agent),
+                           and the frames per second a learner trains at its 4 epochs (not part of all)
               bridge       --envs K Gymnasium environments (--env gym:ID, default gym:CartPole-v1) stepped
                            through the Python bridge with random actions (not part of all: needs --python);
                            Benchmarks/bridge-throughput.sh compares it with plain Python and AsyncVectorEnv
@@ -39,6 +41,7 @@ struct Bench: ParsableCommand {
     /// The benchmarks `ppo bench` runs.
     enum Name: String, CaseIterable, ExpressibleByArgument {
         case updateStep = "update-step", act, envStep = "env-step", codec, collect, all, bridge, update
+        case convUpdate = "conv-update"
 
         /// What `all` runs (the bridge needs a Python with Gymnasium, so it is asked for by name).
         static let everyCore: [Name] = [.updateStep, .act, .envStep, .codec, .collect]
@@ -103,6 +106,9 @@ struct Bench: ParsableCommand {
                 return [(one, nil), (two, String(format: "%.2f× the time of one thread", two.medianMicroseconds / one.medianMicroseconds))]
             }
         case .act: return [(CoreBenchmarks.act(repetitions: repetitions), nil)]
+        case .convUpdate:
+            let r = ConvBenchmarks.updateStep(repetitions: max(3, repetitions / 6))
+            return [(r, String(format: "%.0f frames/s trained at 4 epochs", r.extra["frames_per_second"] ?? 0))]
         case .envStep:
             return try ["CartPole-v1", "Acrobot-v1"].map { id in
                 var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)

@@ -32,58 +32,113 @@ struct ConvolutionalUpdateReferenceTests {
         return (model, adam)
     }
 
-    @Test("steps 1 and 2 match expected_float32, layer by layer", arguments: ["ppo_cnn_update_case.json", "ppo_dict_multidiscrete_case.json"])
+    /// A reference case's batch and settings.
+    struct Case {
+        let file: String
+        let images: [Float]
+        let vectors: [Float]
+        let actions: [Float]
+        let oldLogProbs: [Float]
+        let advantages: [Float]
+        let returns: [Float]
+        let oldValues: [Float]
+        let coefficients: PPOLoss.Coefficients
+        let maxGradNorm: Double
+        let count = 8
+
+        init(_ file: String, _ reference: [String: Any]) throws {
+            self.file = file
+            let config = try #require(reference["config"] as? [String: Any])
+            let clip = Float(try #require(config["clip_coef"] as? Double))
+            coefficients = PPOLoss.Coefficients(
+                clip: clip, valueClip: config["clip_vloss"] as? Bool == true ? clip : nil,
+                value: Float(try #require(config["vf_coef"] as? Double)), entropy: Float(try #require(config["ent_coef"] as? Double)))
+            maxGradNorm = try #require(config["max_grad_norm"] as? Double)
+            let batch = try #require(reference["batch"] as? [String: Any])
+            images = ConvolutionTests.images(reference, scaled: false).values
+            vectors = flatFloats(batch["vector"])
+            actions = flatFloats(batch["actions"])
+            oldLogProbs = flatFloats(batch["old_log_probs"])
+            advantages = flatFloats(batch["advantages"])
+            returns = flatFloats(batch["returns"])
+            oldValues = flatFloats(batch["old_values"])
+        }
+    }
+
+    @Test("step 1 matches expected_float32 stage by stage; step 2 on the same batch, as ConvolutionalActorCritic.minibatchStep takes it, too",
+          arguments: ["ppo_cnn_update_case.json", "ppo_dict_multidiscrete_case.json"])
     func twoSteps(file: String) throws {
         let reference = try Reference.load(file)
         let (model, adam) = try Self.model(reference)
-        let config = try #require(reference["config"] as? [String: Any])
-        let clip = Float(try #require(config["clip_coef"] as? Double))
-        let coefficients = PPOLoss.Coefficients(
-            clip: clip, valueClip: config["clip_vloss"] as? Bool == true ? clip : nil,
-            value: Float(try #require(config["vf_coef"] as? Double)), entropy: Float(try #require(config["ent_coef"] as? Double)))
-        let maxGradNorm = try #require(config["max_grad_norm"] as? Double)
-        let batchJSON = try #require(reference["batch"] as? [String: Any])
-        let images = ConvolutionTests.images(reference, scaled: false).values
-        let vectors = flatFloats(batchJSON["vector"])
-        let actions = flatFloats(batchJSON["actions"])
+        let c = try Case(file, reference)
         let expected = try #require(reference["expected_float32"] as? [String: Any])
-        let count = 8
-        for step in ["step1", "step2_same_batch"] {
-            let e = try #require(expected[step] as? [String: Any])
-            let perSample = try #require(e["per_sample"] as? [String: Any])
-            for p in model.parameters { p.zeroGrad() }
-            let (outputs, values) = images.withUnsafeBufferPointer { image in
-                vectors.withUnsafeBufferPointer { model.forward(images: image.baseAddress!, vectors: $0.baseAddress, batch: count) }
-            }
-            let width = model.head.outputSize
-            expectClose(Array(UnsafeBufferPointer(start: outputs, count: count * width)), flatDoubles(perSample["logits"]), "\(file) \(step) logits")
-            expectClose(Array(UnsafeBufferPointer(start: values, count: count)), flatDoubles(perSample["new_values"]), "\(file) \(step) values")
+        try Self.stepByStage(model: model, adam: adam, c, expected: try #require(expected["step1"] as? [String: Any]))
 
-            var logProb = [Float](repeating: 0, count: count), entropy = [Float](repeating: 0, count: count)
-            let scratch = PolicyHead.Scratch()
-            model.head.evaluate(outputs: outputs, actions: actions, count: count, logStd: nil, logProb: &logProb, entropy: &entropy, scratch: scratch)
-            expectClose(logProb, flatDoubles(perSample["new_log_probs"]), "\(file) \(step) new_log_probs")
-            expectClose(entropy, flatDoubles(perSample["entropy"]), "\(file) \(step) entropy")
-
-            var advantages = flatFloats(batchJSON["advantages"])
-            Statistics.standardize(&advantages, count: count)
-            expectClose(advantages, flatDoubles(perSample["mb_advantages"]), "\(file) \(step) mb_advantages")
-            var dLogProb = [Float](repeating: 0, count: count), dEntropy = dLogProb, dValue = dLogProb
-            let stats = PPOLoss.compute(
-                newLogProb: logProb, entropy: entropy, newValue: values, oldLogProb: flatFloats(batchJSON["old_log_probs"]),
-                advantages: advantages, returns: flatFloats(batchJSON["returns"]), oldValues: flatFloats(batchJSON["old_values"]),
-                count: count, coefficients: coefficients, dNewLogProb: &dLogProb, dEntropy: &dEntropy, dNewValue: &dValue)
-            for (value, key) in [(stats.policyLoss, "pg_loss"), (stats.valueLoss, "v_loss"), (stats.entropy, "entropy_loss"),
-                                 (stats.totalLoss, "loss"), (stats.approxKL, "approx_kl"), (stats.clipFraction, "clipfrac")] {
-                expectClose([value], [try #require(e[key] as? Double)], "\(file) \(step) \(key)")
-            }
-
-            var dOutputs = [Float](repeating: 0, count: count * width)
-            model.head.backward(outputs: outputs, actions: actions, count: count, logStd: nil, dLogProb: dLogProb, dEntropy: dEntropy,
-                                scratch: scratch, dOutputs: &dOutputs)
-            model.backward(dOutputs: dOutputs, dValues: dValue)
-            try Self.expectGradientsAndStep(model: model, adam: adam, maxGradNorm: maxGradNorm, expected: e, what: "\(file) \(step)")
+        let e = try #require(expected["step2_same_batch"] as? [String: Any])
+        var advantages = c.advantages
+        Statistics.standardize(&advantages, count: c.count)
+        let stats = Self.withMinibatch(c, advantages) { model.minibatchStep($0, coefficients: c.coefficients, maxGradNorm: c.maxGradNorm, adam: adam, scratch: .init()) }
+        for (value, key) in [(stats.policyLoss, "pg_loss"), (stats.valueLoss, "v_loss"), (stats.entropy, "entropy_loss"), (stats.totalLoss, "loss")] {
+            expectClose([value], [try #require(e[key] as? Double)], "\(file) step 2 \(key)")
         }
+        let clipped = try #require(e["grads_after_clip"] as? [String: Any])
+        let after = try #require(e["params_after"] as? [String: Any])
+        for p in model.parameters {
+            expectClose(p.gradients, flatDoubles(clipped[p.name]), "\(file) step 2 clipped \(p.name)")
+            expectClose(p.values, flatDoubles(after[p.name]), "\(file) step 2 \(p.name) after")
+        }
+    }
+
+    /// `body` with the case's columns as a `Minibatch` (advantages as given).
+    static func withMinibatch<R>(_ c: Case, _ advantages: [Float], _ body: (ConvolutionalActorCritic.Minibatch) -> R) -> R {
+        c.images.withUnsafeBufferPointer { images in c.vectors.withUnsafeBufferPointer { vectors in
+            c.actions.withUnsafeBufferPointer { actions in c.oldLogProbs.withUnsafeBufferPointer { old in
+                advantages.withUnsafeBufferPointer { adv in c.returns.withUnsafeBufferPointer { returns in
+                    c.oldValues.withUnsafeBufferPointer { values in
+                        body(.init(images: images.baseAddress!, vectors: vectors.baseAddress, actions: actions.baseAddress!,
+                                   oldLogProbs: old.baseAddress!, advantages: adv.baseAddress!, returns: returns.baseAddress!,
+                                   oldValues: values.baseAddress!, count: c.count))
+                    }
+                } }
+            } }
+        } }
+    }
+
+    /// One step done stage by stage, each stage's figures against the reference's `e`.
+    static func stepByStage(model: ConvolutionalActorCritic, adam: Adam, _ c: Case, expected e: [String: Any]) throws {
+        let (file, count) = (c.file, c.count)
+        let perSample = try #require(e["per_sample"] as? [String: Any])
+        for p in model.parameters { p.zeroGrad() }
+        let (outputs, values) = c.images.withUnsafeBufferPointer { image in
+            c.vectors.withUnsafeBufferPointer { model.forward(images: image.baseAddress!, vectors: $0.baseAddress, batch: count) }
+        }
+        let width = model.head.outputSize
+        expectClose(Array(UnsafeBufferPointer(start: outputs, count: count * width)), flatDoubles(perSample["logits"]), "\(file) logits")
+        expectClose(Array(UnsafeBufferPointer(start: values, count: count)), flatDoubles(perSample["new_values"]), "\(file) values")
+
+        var logProb = [Float](repeating: 0, count: count), entropy = [Float](repeating: 0, count: count)
+        let scratch = PolicyHead.Scratch()
+        model.head.evaluate(outputs: outputs, actions: c.actions, count: count, logStd: nil, logProb: &logProb, entropy: &entropy, scratch: scratch)
+        expectClose(logProb, flatDoubles(perSample["new_log_probs"]), "\(file) new_log_probs")
+        expectClose(entropy, flatDoubles(perSample["entropy"]), "\(file) entropy")
+
+        var advantages = c.advantages
+        Statistics.standardize(&advantages, count: count)
+        expectClose(advantages, flatDoubles(perSample["mb_advantages"]), "\(file) mb_advantages")
+        var dLogProb = [Float](repeating: 0, count: count), dEntropy = dLogProb, dValue = dLogProb
+        let stats = PPOLoss.compute(
+            newLogProb: logProb, entropy: entropy, newValue: values, oldLogProb: c.oldLogProbs, advantages: advantages,
+            returns: c.returns, oldValues: c.oldValues, count: count, coefficients: c.coefficients,
+            dNewLogProb: &dLogProb, dEntropy: &dEntropy, dNewValue: &dValue)
+        for (value, key) in [(stats.policyLoss, "pg_loss"), (stats.valueLoss, "v_loss"), (stats.entropy, "entropy_loss"),
+                             (stats.totalLoss, "loss"), (stats.approxKL, "approx_kl"), (stats.clipFraction, "clipfrac")] {
+            expectClose([value], [try #require(e[key] as? Double)], "\(file) \(key)")
+        }
+        var dOutputs = [Float](repeating: 0, count: count * width)
+        model.head.backward(outputs: outputs, actions: c.actions, count: count, logStd: nil, dLogProb: dLogProb, dEntropy: dEntropy,
+                            scratch: scratch, dOutputs: &dOutputs)
+        model.backward(dOutputs: dOutputs, dValues: dValue)
+        try expectGradientsAndStep(model: model, adam: adam, maxGradNorm: c.maxGradNorm, expected: e, what: file)
     }
 
     /// The gradients, their norm, the clipped gradients, then one Adam step: the parameters and the moments after it.

@@ -1,0 +1,45 @@
+import PPOCore
+
+/// The update of an image policy: CleanRL's Atari agent (the Nature CNN over 4 stacked 84×84 frames, fc 512,
+/// Discrete(6)) and its PPO minibatch of 256 (8 envs × 128 steps in 4 minibatches).
+public enum ConvBenchmarks {
+    /// One `ConvolutionalActorCritic.minibatchStep` of `minibatch` rows: forward, loss, backward, clip, Adam.
+    /// `extra["frames_per_second"]` is what the learner sustains at CleanRL's 4 epochs: rows trained per second / 4.
+    public static func updateStep(minibatch: Int = 256, repetitions: Int = 5, callsPerRepetition: Int = 2) -> BenchResult {
+        Kernels.configureBLAS()
+        var rng = RNG(seed: 0)
+        let nature = [ConvolutionalActorCritic.Convolution(outChannels: 32, kernel: 8, stride: 4),
+                      .init(outChannels: 64, kernel: 4, stride: 2), .init(outChannels: 64, kernel: 3, stride: 1)]
+        let model = ConvolutionalActorCritic(channels: 4, height: 84, width: 84, convolutions: nature, vectorSize: 0,
+                                             hidden: 512, head: .categorical(segments: [6]), inputScale: 1 / 255)
+        for p in model.parameters {
+            let bound = 1 / Float(p.shape.dropFirst().reduce(1, *)).squareRoot()
+            for i in 0..<p.count { p.value[i] = Float(rng.uniform(-1, 1)) * bound }
+        }
+        let adam = Adam(parameters: model.parameters, learningRate: 2.5e-4, eps: 1e-5)
+        let images = (0..<(minibatch * model.imageSize)).map { _ in Float(rng.integer(below: 256)) }
+        let actions = (0..<minibatch).map { _ in Float(rng.integer(below: 6)) }
+        let column = { (low: Double, high: Double) in (0..<minibatch).map { _ in Float(rng.uniform(low, high)) } }
+        let (oldLogProbs, advantages, returns, oldValues) = (column(-1.9, -1.7), column(-1, 1), column(-1, 1), column(-1, 1))
+        let coefficients = PPOLoss.Coefficients(clip: 0.1, valueClip: 0.1, value: 0.5, entropy: 0.01)
+        let scratch = ConvolutionalActorCritic.StepScratch()
+        let samples = images.withUnsafeBufferPointer { i in actions.withUnsafeBufferPointer { a in
+            oldLogProbs.withUnsafeBufferPointer { o in advantages.withUnsafeBufferPointer { adv in
+                returns.withUnsafeBufferPointer { r in oldValues.withUnsafeBufferPointer { v in
+                    let batch = ConvolutionalActorCritic.Minibatch(
+                        images: i.baseAddress!, vectors: nil, actions: a.baseAddress!, oldLogProbs: o.baseAddress!,
+                        advantages: adv.baseAddress!, returns: r.baseAddress!, oldValues: v.baseAddress!, count: minibatch)
+                    return measure(repetitions: repetitions, inner: callsPerRepetition, warmup: 1) {
+                        _ = model.minibatchStep(batch, coefficients: coefficients, maxGradNorm: 0.5, adam: adam, scratch: scratch)
+                    }
+                } }
+            } }
+        } }
+        let median = samples.sorted()[samples.count / 2]
+        return BenchResult(
+            name: "conv-update",
+            description: "one PPO minibatch-\(minibatch) step of the Nature CNN (4×84×84 → 32@8/4, 64@4/2, 64@3/1 → fc 512 → 6 + 1): forward, loss, backward, clip, Adam",
+            samples: samples, callsPerRepetition: callsPerRepetition,
+            extra: ["frames_per_second": Double(minibatch) / (median * 1e-6) / 4])
+    }
+}
