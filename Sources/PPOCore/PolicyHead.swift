@@ -3,12 +3,15 @@
 /// entropy of the stored actions and their gradients.
 ///
 /// `Discrete(n)` is a categorical of one segment of n logits; a `Box` of D values a diagonal Gaussian whose mean is
-/// the actor's output and whose log-std is a parameter of its own (`ActorCritic.logStd`).
+/// the actor's output and whose log-std is a parameter of its own (`ActorCritic.logStd`); n binary actions
+/// (`MultiBinary(n)`) independent Bernoullis of one logit each.
 public enum PolicyHead: Sendable, Equatable {
     /// Independent categoricals over consecutive segments of the logits, one per action component.
     case categorical(segments: [Int])
     /// A diagonal Gaussian over `dimension` values.
     case gaussian(dimension: Int)
+    /// Independent Bernoullis over `count` binary actions.
+    case bernoulli(count: Int)
 
     public init(_ space: Space) {
         switch space {
@@ -22,14 +25,16 @@ public enum PolicyHead: Sendable, Equatable {
         switch self {
         case .categorical(let segments): segments.reduce(0, +)
         case .gaussian(let dimension): dimension
+        case .bernoulli(let count): count
         }
     }
 
-    /// Floats one action occupies: one index per segment, or the Gaussian's dimension.
+    /// Floats one action occupies: one index per segment, the Gaussian's dimension, or one bit per Bernoulli.
     public var actionSize: Int {
         switch self {
         case .categorical(let segments): segments.count
         case .gaussian(let dimension): dimension
+        case .bernoulli(let count): count
         }
     }
 
@@ -67,6 +72,10 @@ public enum PolicyHead: Sendable, Equatable {
                     logProbs[b] = DiagonalGaussian.sample(mean: mean, logStd: logStd, dimension: d, rng: &rng, into: action)
                 }
             }
+        case .bernoulli(let n):
+            for b in 0..<count {
+                logProbs[b] = Bernoulli.act(logits: outputs + b * n, n: n, deterministic: deterministic, rng: &rng, into: actions + b * n)
+            }
         }
     }
 
@@ -86,6 +95,8 @@ public enum PolicyHead: Sendable, Equatable {
             guard let logStd else { preconditionFailure("a Gaussian head always has a log-std") }
             DiagonalGaussian.evaluate(
                 mean: outputs, logStd: logStd, actions: actions, batch: count, dimension: d, logProb: logProb, entropy: entropy)
+        case .bernoulli(let n):
+            Bernoulli.evaluate(logits: outputs, actions: actions, batch: count, n: n, logProb: logProb, entropy: entropy)
         }
     }
 
@@ -106,6 +117,9 @@ public enum PolicyHead: Sendable, Equatable {
             DiagonalGaussian.backward(
                 mean: outputs, logStd: logStd.value, actions: actions, dLogProb: dLogProb, dEntropy: dEntropy,
                 batch: count, dimension: d, dMean: dOutputs, dLogStd: logStd.grad)
+        case .bernoulli(let n):
+            Bernoulli.backward(
+                logits: outputs, actions: actions, dLogProb: dLogProb, dEntropy: dEntropy, batch: count, n: n, dLogits: dOutputs)
         }
     }
 

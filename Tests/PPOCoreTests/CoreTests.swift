@@ -317,6 +317,35 @@ struct PolicyTests {
         #expect(action == [Float(first.action), Float(second.action)] && lp == first.logProb + second.logProb)
     }
 
+    @Test("Bernoulli bits: log-prob and entropy in closed form, samples at σ(logit), the mode where σ > ½, through the policy head")
+    func bernoulliAct() {
+        let logits: [Float] = [0, 2, -1]
+        var logProb: Float = 0, entropy: Float = 0
+        Bernoulli.evaluate(logits: logits, actions: [1, 0, 1], batch: 1, n: 3, logProb: &logProb, entropy: &entropy)
+        func softplus(_ x: Double) -> Double { log(1 + exp(x)) }
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        #expect(abs(Double(logProb) - (-log(2) - softplus(2) - softplus(1))) < 1e-6)
+        let h = logits.map { Double($0) }.reduce(0.0) { $0 + softplus($1) - sigmoid($1) * $1 }
+        #expect(abs(Double(entropy) - h) < 1e-6)
+
+        var rng = RNG(seed: 26)
+        var ones = [0, 0, 0]
+        var bits: [Float] = [0, 0, 0]
+        let head = PolicyHead.bernoulli(count: 3)
+        for _ in 0..<30_000 {
+            var lp: Float = 0
+            head.act(outputs: logits, count: 1, logStd: nil, deterministic: false, rng: &rng, actions: &bits, logProbs: &lp)
+            for i in 0..<3 { ones[i] += Int(bits[i]) }
+            var evaluated: Float = 0, h: Float = 0
+            Bernoulli.evaluate(logits: logits, actions: bits, batch: 1, n: 3, logProb: &evaluated, entropy: &h)
+            #expect(lp == evaluated)
+        }
+        for i in 0..<3 { #expect(abs(Double(ones[i]) / 30_000 - sigmoid(Double(logits[i]))) < 0.01) }
+        var lp: Float = 0
+        head.act(outputs: logits, count: 1, logStd: nil, deterministic: true, rng: &rng, actions: &bits, logProbs: &lp)
+        #expect(bits == [0, 1, 0] && head.outputSize == 3 && head.actionSize == 3 && head.logStdDimension == nil)
+    }
+
     @Test("Gaussian actions are unclipped samples around the mean; deterministic act returns the mean")
     func gaussianAct() {
         var rng = RNG(seed: 22)

@@ -90,6 +90,28 @@ struct GradientCheckTests {
         }, loss: loss)
     }
 
+    @Test("Bernoulli head backward (log-prob and entropy), MultiBinary's")
+    func bernoulli() {
+        var rng = RNG(seed: 15)
+        let batch = 5, n = 3
+        let logits = Parameter(name: "logits", shape: [batch, n])
+        for i in 0..<logits.count { logits.value[i] = Float(rng.uniform(-3, 3)) }
+        let actions = (0..<(batch * n)).map { _ in Float(rng.integer(below: 2)) }
+        let cLogProb = (0..<batch).map { _ in Float(rng.uniform(-1, 1)) }
+        let cEntropy = (0..<batch).map { _ in Float(rng.uniform(-1, 1)) }
+        var logProb = [Float](repeating: 0, count: batch)
+        var entropy = [Float](repeating: 0, count: batch)
+        func loss() -> Double {
+            Bernoulli.evaluate(logits: logits.value, actions: actions, batch: batch, n: n, logProb: &logProb, entropy: &entropy)
+            return (0..<batch).reduce(0.0) { $0 + Double(cLogProb[$1] * logProb[$1] + cEntropy[$1] * entropy[$1]) }
+        }
+        Self.check(parameters: [logits], samples: 15, rng: &rng, what: "Bernoulli", computeGradients: {
+            _ = loss()
+            Bernoulli.backward(logits: logits.value, actions: actions, dLogProb: cLogProb, dEntropy: cEntropy, batch: batch, n: n,
+                               dLogits: logits.grad)
+        }, loss: loss)
+    }
+
     @Test("Diagonal Gaussian head backward (mean and log-std)")
     func gaussian() {
         var rng = RNG(seed: 13)
