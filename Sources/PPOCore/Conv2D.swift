@@ -3,8 +3,9 @@ import COpenBLAS
 /// A 2-D convolution without padding, PyTorch's `Conv2d(in, out, kernel, stride)` with its layout (weight
 /// `[out][in][k][k]`), on batches in (B, C, H, W) order.
 ///
-/// Each sample's patches are unfolded into a (C·k·k, Ho·Wo) matrix (im2col) and the output is one sgemm of the
-/// weight, seen as (O, C·k·k), by it. The backward pass is two sgemms per sample — the weight's gradient from the
+/// The batch's patches are unfolded into one (C·k·k, B·Ho·Wo) matrix (im2col), each sample's Ho·Wo columns side by
+/// side, and the output is one sgemm of the weight, seen as (O, C·k·k), by it — one large product rather than B
+/// small ones — scattered back to (B, O, Ho, Wo). The backward pass is two sgemms — the weight's gradient from the
 /// output's and the patches, the patches' gradient from the weight — and the patches' gradient folded back onto
 /// the input (col2im, the adjoint of the unfolding). The unfolded patches of the last forward pass are kept for
 /// the backward pass.
@@ -22,8 +23,10 @@ public final class Conv2D {
     /// (out)
     public let bias: Parameter
 
-    /// The last forward pass's patches, (B, C·k·k, Ho·Wo), and the scratch of one sample's patch gradient.
+    /// The last forward pass's patches (C·k·k, B·Ho·Wo), the product in that layout, and its gradients.
     private let patches = ScratchBuffer()
+    private let product = ScratchBuffer()
+    private let productGradient = ScratchBuffer()
     private let patchGradient = ScratchBuffer()
     private var lastBatch = 0
 
@@ -54,17 +57,20 @@ public final class Conv2D {
 
     /// y (B, O, Ho, Wo) = conv(x (B, C, H, W)) + bias.
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int) {
-        let k = patchSize, p = positions
-        let columns = patches.reserve(batch * k * p)
+        let k = patchSize, p = positions, width = batch * p
+        let columns = patches.reserve(k * width)
         lastBatch = batch
+        for b in 0..<batch { unfold(x + b * inputSize, into: columns + b * p, rowStride: width) }
+        let out = product.reserve(outChannels * width)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(width), Int32(k),
+            1, weight.value, Int32(k), columns, Int32(width), 0, out, Int32(width))
         for b in 0..<batch {
-            let column = columns + b * k * p
-            unfold(x + b * inputSize, into: column)
-            let out = y + b * outputSize
-            for o in 0..<outChannels { (out + o * p).update(repeating: bias.value[o], count: p) }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
-                1, weight.value, Int32(k), column, Int32(p), 1, out, Int32(p))
+            for o in 0..<outChannels {
+                let source = out + o * width + b * p, destination = y + b * outputSize + o * p
+                let bias = bias.value[o]
+                for q in 0..<p { destination[q] = source[q] + bias }
+            }
         }
     }
 
@@ -72,33 +78,32 @@ public final class Conv2D {
     /// gradients and, if wanted, writes dx (B, C, H, W).
     public func backward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch: Int) {
         precondition(batch == lastBatch, "backward needs the batch of the last forward pass")
-        let k = patchSize, p = positions
-        let columnGradient = dx == nil ? nil : patchGradient.reserve(k * p)
+        let k = patchSize, p = positions, width = batch * p
+        let g = productGradient.reserve(outChannels * width)
         for b in 0..<batch {
-            let column = patches.pointer + b * k * p
-            let g = dy + b * outputSize
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(k), Int32(p),
-                1, g, Int32(p), column, Int32(p), 1, weight.grad, Int32(k))
-            for o in 0..<outChannels {
-                var sum: Float = 0
-                for q in 0..<p { sum += g[o * p + q] }
-                bias.grad[o] += sum
-            }
-            if let dx, let columnGradient {
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(outChannels),
-                    1, weight.value, Int32(k), g, Int32(p), 0, columnGradient, Int32(p))
-                fold(columnGradient, into: dx + b * inputSize)
-            }
+            for o in 0..<outChannels { (g + o * width + b * p).update(from: dy + b * outputSize + o * p, count: p) }
         }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(k), Int32(width),
+            1, g, Int32(width), patches.pointer, Int32(width), 1, weight.grad, Int32(k))
+        for o in 0..<outChannels {
+            var sum: Float = 0
+            for q in 0..<width { sum += g[o * width + q] }
+            bias.grad[o] += sum
+        }
+        guard let dx else { return }
+        let columnGradient = patchGradient.reserve(k * width)
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(width), Int32(outChannels),
+            1, weight.value, Int32(k), g, Int32(width), 0, columnGradient, Int32(width))
+        for b in 0..<batch { fold(columnGradient + b * p, rowStride: width, into: dx + b * inputSize) }
     }
 
-    /// One sample's patches: row (c, i, j) of `column` (C·k·k, Ho·Wo) holds x[c][oh·s + i][ow·s + j] at column
-    /// oh·Wo + ow.
-    func unfold(_ x: UnsafePointer<Float>, into column: UnsafeMutablePointer<Float>) {
+    /// One sample's patches: row (c, i, j) of `column` (rows `rowStride` apart) holds x[c][oh·s + i][ow·s + j] at
+    /// column oh·Wo + ow.
+    func unfold(_ x: UnsafePointer<Float>, into column: UnsafeMutablePointer<Float>, rowStride: Int) {
         forEachPatchRow { row, plane, i, j in
-            let out = column + row * positions
+            let out = column + row * rowStride
             for oh in 0..<outHeight {
                 let source = x + plane + (oh * stride + i) * inWidth + j
                 let destination = out + oh * outWidth
@@ -108,10 +113,10 @@ public final class Conv2D {
     }
 
     /// The adjoint of `unfold`: dx is zeroed, then each entry of `column` is added to the pixel it was read from.
-    func fold(_ column: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func fold(_ column: UnsafePointer<Float>, rowStride: Int, into dx: UnsafeMutablePointer<Float>) {
         dx.update(repeating: 0, count: inputSize)
         forEachPatchRow { row, plane, i, j in
-            let source = column + row * positions
+            let source = column + row * rowStride
             for oh in 0..<outHeight {
                 let destination = dx + plane + (oh * stride + i) * inWidth + j
                 let values = source + oh * outWidth
