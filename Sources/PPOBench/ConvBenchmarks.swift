@@ -23,18 +23,11 @@ public enum ConvBenchmarks {
         let (oldLogProbs, advantages, returns, oldValues) = (column(-1.9, -1.7), column(-1, 1), column(-1, 1), column(-1, 1))
         let coefficients = PPOLoss.Coefficients(clip: 0.1, valueClip: 0.1, value: 0.5, entropy: 0.01)
         let scratch = ConvolutionalActorCritic.StepScratch()
-        let samples = images.withUnsafeBufferPointer { i in actions.withUnsafeBufferPointer { a in
-            oldLogProbs.withUnsafeBufferPointer { o in advantages.withUnsafeBufferPointer { adv in
-                returns.withUnsafeBufferPointer { r in oldValues.withUnsafeBufferPointer { v in
-                    let batch = ConvolutionalActorCritic.Minibatch(
-                        images: i.baseAddress!, vectors: nil, actions: a.baseAddress!, oldLogProbs: o.baseAddress!,
-                        advantages: adv.baseAddress!, returns: r.baseAddress!, oldValues: v.baseAddress!, count: minibatch)
-                    return measure(repetitions: repetitions, inner: callsPerRepetition, warmup: 1) {
-                        _ = model.minibatchStep(batch, coefficients: coefficients, maxGradNorm: 0.5, adam: adam, scratch: scratch)
-                    }
-                } }
-            } }
-        } }
+        let batch = Minibatch(observations: images, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+                              returns: returns, oldValues: oldValues)
+        let samples = measure(repetitions: repetitions, inner: callsPerRepetition, warmup: 1) {
+            _ = model.minibatchStep(batch, coefficients: coefficients, maxGradNorm: 0.5, adam: adam, scratch: scratch)
+        }
         let median = samples.sorted()[samples.count / 2]
         return BenchResult(
             name: "conv-update",

@@ -63,7 +63,7 @@ public final class ActorCritic {
     ) {
         let out = actor.forward(observations, batch: count)
         head.act(
-            outputs: out, count: count, logStd: logStd.map { UnsafePointer($0.value) }, deterministic: deterministic,
+            outputs: out, count: count, logStd: logStd, deterministic: deterministic,
             rng: &rng, actions: actions, logProbs: logProbs)
         value(observations: observations, count: count, into: values)
     }

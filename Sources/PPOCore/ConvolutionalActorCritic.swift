@@ -136,54 +136,36 @@ public final class ConvolutionalActorCritic {
 }
 
 extension ConvolutionalActorCritic {
-    /// A minibatch of `count` rows for `minibatchStep`, as contiguous columns.
-    public struct Minibatch {
-        public var images: UnsafePointer<Float>
-        public var vectors: UnsafePointer<Float>?
-        public var actions: UnsafePointer<Float>
-        public var oldLogProbs: UnsafePointer<Float>
-        public var advantages: UnsafePointer<Float>
-        public var returns: UnsafePointer<Float>
-        public var oldValues: UnsafePointer<Float>
-        public var count: Int
-
-        public init(images: UnsafePointer<Float>, vectors: UnsafePointer<Float>?, actions: UnsafePointer<Float>,
-                    oldLogProbs: UnsafePointer<Float>, advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>,
-                    oldValues: UnsafePointer<Float>, count: Int) {
-            self.images = images
-            self.vectors = vectors
-            self.actions = actions
-            self.oldLogProbs = oldLogProbs
-            self.advantages = advantages
-            self.returns = returns
-            self.oldValues = oldValues
-            self.count = count
-        }
-    }
-
-    /// One PPO step on `batch` (CleanRL's Atari loss): the gradients zeroed, forward, the head's log-probabilities
-    /// and entropies, the loss with `coefficients` and the advantages as given, backward, `clip_grad_norm_`
-    /// (`maxGradNorm`), and one step of `adam` (made over `parameters`). Returns the loss's statistics.
+    /// One PPO step on `batch` (CleanRL's Atari loss), whose observations are the images (B, C·H·W), with the
+    /// vector key's values `vectors` (B, vectorSize; empty for none): the gradients zeroed, forward, the head's
+    /// log-probabilities and entropies, the loss with `coefficients` and the advantages as given, backward,
+    /// `clip_grad_norm_` (`maxGradNorm`), and one step of `adam` (made over `parameters`). Returns the loss's
+    /// statistics.
     public func minibatchStep(
-        _ batch: Minibatch, coefficients: PPOLoss.Coefficients, maxGradNorm: Double, adam: Adam, scratch: StepScratch
+        _ batch: Minibatch, vectors: [Float] = [], coefficients: PPOLoss.Coefficients, maxGradNorm: Double, adam: Adam,
+        scratch: StepScratch
     ) -> PPOLoss.Statistics {
+        precondition(batch.observations.count == batch.count * imageSize && vectors.count == batch.count * vectorSize
+            && batch.actions.count == batch.count * head.actionSize, "minibatch columns disagree with the model")
         let count = batch.count
         for p in parameters { p.zeroGrad() }
-        let (outputs, values) = forward(images: batch.images, vectors: batch.vectors, batch: count)
-        let logProb = scratch.logProbs.reserve(count), entropy = scratch.entropies.reserve(count)
-        let logStdValues = logStd.map { UnsafePointer($0.value) }
-        head.evaluate(outputs: outputs, actions: batch.actions, count: count, logStd: logStdValues, logProb: logProb,
-                      entropy: entropy, scratch: scratch.head)
-        let dLogProb = scratch.dLogProbs.reserve(count), dEntropy = scratch.dEntropies.reserve(count)
-        let dValue = scratch.dValues.reserve(count)
-        let stats = PPOLoss.compute(
-            newLogProb: logProb, entropy: entropy, newValue: values, oldLogProb: batch.oldLogProbs, advantages: batch.advantages,
-            returns: batch.returns, oldValues: batch.oldValues, count: count, coefficients: coefficients,
-            dNewLogProb: dLogProb, dEntropy: dEntropy, dNewValue: dValue)
-        let dOutputs = scratch.dOutputs.reserve(count * head.outputSize)
-        head.backward(outputs: outputs, actions: batch.actions, count: count, logStd: logStd, dLogProb: dLogProb,
-                      dEntropy: dEntropy, scratch: scratch.head, dOutputs: dOutputs)
-        backward(dOutputs: dOutputs, dValues: dValue)
+        let stats = batch.withPointers { images, actions, oldLogProbs, advantages, returns, oldValues in
+            let (outputs, values) = vectors.withUnsafeBufferPointer { forward(images: images, vectors: $0.baseAddress, batch: count) }
+            let logProb = scratch.logProbs.reserve(count), entropy = scratch.entropies.reserve(count)
+            head.evaluate(outputs: outputs, actions: actions, count: count, logStd: logStd, logProb: logProb, entropy: entropy,
+                          scratch: scratch.head)
+            let dLogProb = scratch.dLogProbs.reserve(count), dEntropy = scratch.dEntropies.reserve(count)
+            let dValue = scratch.dValues.reserve(count)
+            let stats = PPOLoss.compute(
+                newLogProb: logProb, entropy: entropy, newValue: values, oldLogProb: oldLogProbs, advantages: advantages,
+                returns: returns, oldValues: oldValues, count: count, coefficients: coefficients,
+                dNewLogProb: dLogProb, dEntropy: dEntropy, dNewValue: dValue)
+            let dOutputs = scratch.dOutputs.reserve(count * head.outputSize)
+            head.backward(outputs: outputs, actions: actions, count: count, logStd: logStd, dLogProb: dLogProb,
+                          dEntropy: dEntropy, scratch: scratch.head, dOutputs: dOutputs)
+            backward(dOutputs: dOutputs, dValues: dValue)
+            return stats
+        }
         clipGradNorm(parameters, maxNorm: maxGradNorm)
         adam.update()
         return stats

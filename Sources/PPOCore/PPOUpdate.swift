@@ -197,7 +197,7 @@ public final class PPOUpdater {
         let actorOut = model.actor.forward(observations, batch: count)
         let logStd = model.logStd
         model.head.evaluate(
-            outputs: actorOut, actions: actions, count: count, logStd: logStd.map { UnsafePointer($0.value) },
+            outputs: actorOut, actions: actions, count: count, logStd: logStd,
             logProb: newLogProb, entropy: entropy, scratch: headScratch)
         let stats = PPOLoss.policy(
             newLogProb: newLogProb, entropy: entropy, oldLogProb: oldLogProbs, advantages: advantages, count: count,

@@ -47,7 +47,7 @@ public enum PolicyHead: Sendable, Equatable {
     /// Actions (B, actionSize) and their log-probabilities (B) from the actor's outputs (B, outputSize): sampled,
     /// or (`deterministic`) the most probable index of each segment / the Gaussian's mean.
     func act(
-        outputs: UnsafePointer<Float>, count: Int, logStd: UnsafePointer<Float>?, deterministic: Bool, rng: inout RNG,
+        outputs: UnsafePointer<Float>, count: Int, logStd: Parameter?, deterministic: Bool, rng: inout RNG,
         actions: UnsafeMutablePointer<Float>, logProbs: UnsafeMutablePointer<Float>
     ) {
         switch self {
@@ -66,10 +66,10 @@ public enum PolicyHead: Sendable, Equatable {
                     action.update(from: mean, count: d)
                     var entropyScratch: Float = 0
                     DiagonalGaussian.evaluate(
-                        mean: mean, logStd: logStd, actions: action, batch: 1, dimension: d, logProb: logProbs + b,
+                        mean: mean, logStd: logStd.value, actions: action, batch: 1, dimension: d, logProb: logProbs + b,
                         entropy: &entropyScratch)
                 } else {
-                    logProbs[b] = DiagonalGaussian.sample(mean: mean, logStd: logStd, dimension: d, rng: &rng, into: action)
+                    logProbs[b] = DiagonalGaussian.sample(mean: mean, logStd: logStd.value, dimension: d, rng: &rng, into: action)
                 }
             }
         case .bernoulli(let n):
@@ -82,7 +82,7 @@ public enum PolicyHead: Sendable, Equatable {
     /// The update's forward pass: the log-probabilities (B) and entropies (B) of the stored `actions` (B,
     /// actionSize) under the actor's `outputs`; `scratch` keeps what `backward` needs.
     func evaluate(
-        outputs: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, logStd: UnsafePointer<Float>?,
+        outputs: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, logStd: Parameter?,
         logProb: UnsafeMutablePointer<Float>, entropy: UnsafeMutablePointer<Float>, scratch: Scratch
     ) {
         switch self {
@@ -94,7 +94,8 @@ public enum PolicyHead: Sendable, Equatable {
         case .gaussian(let d):
             guard let logStd else { preconditionFailure("a Gaussian head always has a log-std") }
             DiagonalGaussian.evaluate(
-                mean: outputs, logStd: logStd, actions: actions, batch: count, dimension: d, logProb: logProb, entropy: entropy)
+                mean: outputs, logStd: logStd.value, actions: actions, batch: count, dimension: d, logProb: logProb,
+                entropy: entropy)
         case .bernoulli(let n):
             Bernoulli.evaluate(logits: outputs, actions: actions, batch: count, n: n, logProb: logProb, entropy: entropy)
         }

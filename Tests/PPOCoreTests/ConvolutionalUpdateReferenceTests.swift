@@ -77,7 +77,10 @@ struct ConvolutionalUpdateReferenceTests {
         let e = try #require(expected["step2_same_batch"] as? [String: Any])
         var advantages = c.advantages
         Statistics.standardize(&advantages, count: c.count)
-        let stats = Self.withMinibatch(c, advantages) { model.minibatchStep($0, coefficients: c.coefficients, maxGradNorm: c.maxGradNorm, adam: adam, scratch: .init()) }
+        let batch = Minibatch(observations: c.images, actions: c.actions, oldLogProbs: c.oldLogProbs, advantages: advantages,
+                              returns: c.returns, oldValues: c.oldValues)
+        let stats = model.minibatchStep(batch, vectors: c.vectors, coefficients: c.coefficients, maxGradNorm: c.maxGradNorm,
+                                        adam: adam, scratch: .init())
         for (value, key) in [(stats.policyLoss, "pg_loss"), (stats.valueLoss, "v_loss"), (stats.entropy, "entropy_loss"), (stats.totalLoss, "loss")] {
             expectClose([value], [try #require(e[key] as? Double)], "\(file) step 2 \(key)")
         }
@@ -87,21 +90,6 @@ struct ConvolutionalUpdateReferenceTests {
             expectClose(p.gradients, flatDoubles(clipped[p.name]), "\(file) step 2 clipped \(p.name)")
             expectClose(p.values, flatDoubles(after[p.name]), "\(file) step 2 \(p.name) after")
         }
-    }
-
-    /// `body` with the case's columns as a `Minibatch` (advantages as given).
-    static func withMinibatch<R>(_ c: Case, _ advantages: [Float], _ body: (ConvolutionalActorCritic.Minibatch) -> R) -> R {
-        c.images.withUnsafeBufferPointer { images in c.vectors.withUnsafeBufferPointer { vectors in
-            c.actions.withUnsafeBufferPointer { actions in c.oldLogProbs.withUnsafeBufferPointer { old in
-                advantages.withUnsafeBufferPointer { adv in c.returns.withUnsafeBufferPointer { returns in
-                    c.oldValues.withUnsafeBufferPointer { values in
-                        body(.init(images: images.baseAddress!, vectors: vectors.baseAddress, actions: actions.baseAddress!,
-                                   oldLogProbs: old.baseAddress!, advantages: adv.baseAddress!, returns: returns.baseAddress!,
-                                   oldValues: values.baseAddress!, count: c.count))
-                    }
-                } }
-            } }
-        } }
     }
 
     /// One step done stage by stage, each stage's figures against the reference's `e`.
