@@ -1,5 +1,4 @@
 import Foundation
-import X509
 
 /// The PEM files of one run, in one directory (`--tls-dir`):
 ///
@@ -143,7 +142,7 @@ public struct CertificateBundle: Sendable {
         let certificate = try CertificateFile.parseCertificate(
             at: certificateURL, missingHint: hint)
         let key = try CertificateFile.parsePrivateKey(at: keyURL, missingHint: hint)
-        guard key.publicKey == certificate.publicKey else {
+        guard key.matches(certificate) else {
             throw .keyDoesNotMatchCertificate(keyPath: keyURL.path, certificatePath: certificateURL.path)
         }
         try CertificateFile.checkIsCA(certificate, path: certificateURL.path)

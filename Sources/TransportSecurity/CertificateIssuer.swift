@@ -1,28 +1,18 @@
-import Crypto
+import COpenSSL
 import Foundation
-import SwiftASN1
-import X509
 
 /// A certificate with its private key, both ready to be written as PEM.
 struct IssuedCertificate {
-    let certificate: Certificate
-    let privateKey: Certificate.PrivateKey
+    let certificate: X509Certificate
+    let privateKey: PrivateKey
 
-    func certificatePEM() throws(TransportSecurityError) -> String {
-        do { return try certificate.serializeAsPEM().pemString + "\n" } catch {
-            throw .issuanceFailed(reason: "cannot encode the certificate as PEM: \(error)")
-        }
-    }
+    func certificatePEM() throws(TransportSecurityError) -> String { try certificate.pem() }
 
-    func privateKeyPEM() throws(TransportSecurityError) -> String {
-        do { return try privateKey.serializeAsPEM().pemString + "\n" } catch {
-            throw .issuanceFailed(reason: "cannot encode the private key as PEM: \(error)")
-        }
-    }
+    func privateKeyPEM() throws(TransportSecurityError) -> String { try privateKey.pem() }
 }
 
-/// Builds the run's certificates with swift-certificates, every key ECDSA P-256, every serial number random
-/// (20 bytes from the system RNG).
+/// Builds the run's certificates with OpenSSL, every key ECDSA P-256, every serial number random
+/// (159 bits from OpenSSL's CSPRNG).
 enum CertificateIssuer {
     /// Certificates start being valid this long before "now", so that a host whose clock is a little behind the
     /// issuing machine's does not refuse a freshly issued certificate.
@@ -33,25 +23,15 @@ enum CertificateIssuer {
     /// A self-signed CA: basicConstraints CA (no intermediates below it), keyUsage keyCertSign + cRLSign.
     /// Its common name carries a random suffix so that the CAs of two runs are told apart in errors and logs.
     static func makeCA(validityDays: Int, now: Date = Date()) throws(TransportSecurityError) -> IssuedCertificate {
-        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+        let key = try PrivateKey.generateP256()
         let suffix = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        return try wrap {
-            let name = try DistinguishedName {
-                OrganizationName(organization)
-                CommonName("ppo run CA \(suffix)")
-            }
-            let extensions = try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: key.publicKey)
-            }
-            let certificate = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
-                notValidBefore: now - clockSkewAllowance, notValidAfter: now + days(validityDays),
-                issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: extensions, issuerPrivateKey: key)
-            return IssuedCertificate(certificate: certificate, privateKey: key)
-        }
+        let builder = try CertificateBuilder(
+            subject: [(NID_organizationName, organization), (NID_commonName, "ppo run CA \(suffix)")],
+            publicKey: key, notValidBefore: now - clockSkewAllowance, notValidAfter: now + days(validityDays))
+        try builder.addExtension(NID_basic_constraints, "critical,CA:TRUE,pathlen:0", issuer: nil)
+        try builder.addExtension(NID_key_usage, "critical,keyCertSign,cRLSign", issuer: nil)
+        try builder.addExtension(NID_subject_key_identifier, "hash", issuer: nil)
+        return IssuedCertificate(certificate: try builder.sign(issuer: nil, key: key), privateKey: key)
     }
 
     /// The learner's TLS server certificate: the given names as SANs (DNS or IP, exactly those), serverAuth.
@@ -59,14 +39,8 @@ enum CertificateIssuer {
         hosts: [HostAddress], ca: IssuedCertificate, validityDays: Int, now: Date = Date()
     ) throws(TransportSecurityError) -> IssuedCertificate {
         guard let first = hosts.first else { throw .noLearnerHosts }
-        let names: [GeneralName] = hosts.map { host in
-            switch host {
-            case .ipv4(let bytes), .ipv6(let bytes): .ipAddress(ASN1OctetString(contentBytes: bytes[...]))
-            case .dnsName(let name): .dnsName(name)
-            }
-        }
         return try makeLeaf(
-            commonName: "ppo learner \(first)", usage: .serverAuth, subjectAlternativeNames: names,
+            commonName: "ppo learner \(first)", role: .learner, subjectAlternativeNames: hosts,
             ca: ca, validityDays: validityDays, now: now)
     }
 
@@ -75,49 +49,31 @@ enum CertificateIssuer {
         name: String, ca: IssuedCertificate, validityDays: Int, now: Date = Date()
     ) throws(TransportSecurityError) -> IssuedCertificate {
         try makeLeaf(
-            commonName: name, usage: .clientAuth, subjectAlternativeNames: nil,
+            commonName: name, role: .worker, subjectAlternativeNames: [],
             ca: ca, validityDays: validityDays, now: now)
     }
 
     /// A leaf signed by `ca`. It never outlives the CA: a chain is valid only while every link is.
     private static func makeLeaf(
-        commonName: String, usage: ExtendedKeyUsage.Usage, subjectAlternativeNames: [GeneralName]?,
+        commonName: String, role: CertificateRole, subjectAlternativeNames: [HostAddress],
         ca: IssuedCertificate, validityDays: Int, now: Date
     ) throws(TransportSecurityError) -> IssuedCertificate {
-        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
-        let notValidAfter = min(now + days(validityDays), ca.certificate.notValidAfter)
-        let notValidBefore = max(now - clockSkewAllowance, ca.certificate.notValidBefore)
-        return try wrap {
-            let subject = try DistinguishedName {
-                OrganizationName(organization)
-                CommonName(commonName)
-            }
-            let authorityKeyID = try ca.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
-            let extensions = try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                // ECDHE key exchange: the certificate's key only signs the handshake.
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([usage])
-                SubjectKeyIdentifier(hash: key.publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
-                if let subjectAlternativeNames {
-                    SubjectAlternativeNames(subjectAlternativeNames)
-                }
-            }
-            let certificate = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
-                notValidBefore: notValidBefore, notValidAfter: notValidAfter,
-                issuer: ca.certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: extensions, issuerPrivateKey: ca.privateKey)
-            return IssuedCertificate(certificate: certificate, privateKey: key)
-        }
+        let key = try PrivateKey.generateP256()
+        let builder = try CertificateBuilder(
+            subject: [(NID_organizationName, organization), (NID_commonName, commonName)], publicKey: key,
+            notValidBefore: max(now - clockSkewAllowance, ca.certificate.notValidBefore),
+            notValidAfter: min(now + days(validityDays), ca.certificate.notValidAfter))
+        try builder.addExtension(NID_basic_constraints, "critical,CA:FALSE", issuer: ca.certificate)
+        // ECDHE key exchange: the certificate's key only signs the handshake.
+        try builder.addExtension(NID_key_usage, "critical,digitalSignature", issuer: ca.certificate)
+        try builder.addExtension(
+            NID_ext_key_usage, role == .learner ? "serverAuth" : "clientAuth", issuer: ca.certificate)
+        try builder.addExtension(NID_subject_key_identifier, "hash", issuer: ca.certificate)
+        try builder.addExtension(NID_authority_key_identifier, "keyid:always", issuer: ca.certificate)
+        if !subjectAlternativeNames.isEmpty { try builder.addSubjectAlternativeNames(subjectAlternativeNames) }
+        return IssuedCertificate(
+            certificate: try builder.sign(issuer: ca.certificate, key: ca.privateKey), privateKey: key)
     }
 
     private static func days(_ n: Int) -> TimeInterval { TimeInterval(n) * 86_400 }
-
-    private static func wrap<T>(_ body: () throws -> T) throws(TransportSecurityError) -> T {
-        do { return try body() } catch let error as TransportSecurityError { throw error } catch {
-            throw .issuanceFailed(reason: String(describing: error))
-        }
-    }
 }

@@ -51,7 +51,7 @@ public struct LearnerTLS: Sendable {
             role: .learner, missingHint: hint, now: now)
         return try LearnerTLS(
             trustRoot: material.trustRoot, certificateChain: material.chain, privateKey: material.key,
-            names: CertificateFile.subjectAlternativeNames(of: material.leaf),
+            names: material.leaf.subjectAlternativeNames,
             notValidAfter: material.leaf.notValidAfter)
     }
 

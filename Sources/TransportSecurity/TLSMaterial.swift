@@ -1,14 +1,13 @@
 import Foundation
 import NIOSSL
-import X509
 
 /// The CA, a leaf certificate (with any chain) and its key, read from a bundle directory, checked with
-/// swift-certificates and parsed for NIOSSL.
+/// OpenSSL and parsed for NIOSSL.
 struct TLSMaterial {
     let trustRoot: NIOSSLCertificate
     let chain: [NIOSSLCertificate]
     let key: NIOSSLPrivateKey
-    let leaf: Certificate
+    let leaf: X509Certificate
 
     static func load(
         directory: URL, certificateFile: String, keyFile: String, role: CertificateRole, missingHint: String,
@@ -24,7 +23,7 @@ struct TLSMaterial {
 
         let leaf = try CertificateFile.parseCertificate(at: certificateURL, missingHint: missingHint)
         let key = try CertificateFile.parsePrivateKey(at: keyURL, missingHint: missingHint)
-        guard key.publicKey == leaf.publicKey else {
+        guard key.matches(leaf) else {
             throw .keyDoesNotMatchCertificate(keyPath: keyURL.path, certificatePath: certificateURL.path)
         }
         try CertificateFile.checkIssued(leaf, path: certificateURL.path, by: ca, caPath: caURL.path)

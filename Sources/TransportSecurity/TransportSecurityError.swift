@@ -51,7 +51,7 @@ public enum TransportSecurityError: Error, Equatable, Sendable, CustomStringConv
     case certificateExpired(path: String, notValidAfter: Date)
     /// A certificate's validity period has not started yet (usually a clock that is behind).
     case certificateNotYetValid(path: String, notValidBefore: Date)
-    /// swift-certificates / swift-crypto failed to build or sign a certificate.
+    /// OpenSSL failed to build or sign a certificate.
     case issuanceFailed(reason: String)
     /// NIOSSL refused the TLS configuration.
     case tlsConfigurationFailed(reason: String)

@@ -50,7 +50,7 @@ public struct WorkerTLS: Sendable {
             role: .worker, missingHint: hint, now: now)
         return try WorkerTLS(
             trustRoot: material.trustRoot, certificateChain: material.chain, privateKey: material.key,
-            workerName: CertificateFile.commonName(of: material.leaf) ?? certName,
+            workerName: material.leaf.commonName ?? certName,
             notValidAfter: material.leaf.notValidAfter)
     }
 

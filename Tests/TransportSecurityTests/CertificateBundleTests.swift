@@ -49,11 +49,11 @@ struct CertificateBundleTests {
 
         // The learner names exactly what was asked for (the duplicate differing only in case once), in order.
         let learner = try CertificateFile.parseCertificate(at: out.appendingPathComponent("learner.pem"), missingHint: "")
-        #expect(CertificateFile.subjectAlternativeNames(of: learner) == ["learner.example", "10.0.0.5", "::1"])
+        #expect(learner.subjectAlternativeNames == ["learner.example", "10.0.0.5", "::1"])
         #expect(bundle.learnerHosts.map(\.description) == ["learner.example", "10.0.0.5", "::1"])
         let worker = try CertificateFile.parseCertificate(at: out.appendingPathComponent("worker-2.pem"), missingHint: "")
-        #expect(CertificateFile.commonName(of: worker) == "worker-2")
-        #expect(CertificateFile.subjectAlternativeNames(of: worker).isEmpty)
+        #expect(worker.commonName == "worker-2")
+        #expect(worker.subjectAlternativeNames.isEmpty)
 
         // Validity: 30 days from now (minus the clock-skew allowance at the start).
         let days = learner.notValidAfter.timeIntervalSinceNow / 86_400
@@ -240,6 +240,58 @@ struct CertificateBundleTests {
         } throws: { error in
             guard case .invalidCertificate(let path, _) = error as? TransportSecurityError else { return false }
             return path.hasSuffix("/learner.pem")
+        }
+    }
+
+    @Test("a key where a certificate belongs, an encrypted key, a leaf as the CA and a client certificate for the learner are each named",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func wrongFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try CertificateBundle.create(in: dir.url, learnerHosts: ["localhost"], workers: 1)
+        func path(_ name: String) -> String { dir.url.appendingPathComponent(name).path }
+        func copy(_ from: String, _ to: String) throws {
+            try FileManager.default.removeItem(atPath: path(to))
+            try FileManager.default.copyItem(atPath: path(from), toPath: path(to))
+        }
+        let original = try Self.text(dir.url.appendingPathComponent("learner.pem"))
+        let originalKey = try Self.text(dir.url.appendingPathComponent("learner-key.pem"))
+        // The learner's key where its certificate belongs: the PEM label says so.
+        try copy("learner-key.pem", "learner.pem")
+        #expect(throws: TransportSecurityError.invalidCertificate(
+            path: path("learner.pem"), reason: "it holds a PRIVATE KEY, not a CERTIFICATE")) {
+            _ = try LearnerTLS.load(directory: dir.url)
+        }
+        // A worker's certificate and key for the learner: it is a client certificate.
+        try copy("worker-1.pem", "learner.pem")
+        try copy("worker-1-key.pem", "learner-key.pem")
+        #expect(throws: TransportSecurityError.wrongCertificatePurpose(path: path("learner.pem"), expected: .learner)) {
+            _ = try LearnerTLS.load(directory: dir.url)
+        }
+        try original.write(toFile: path("learner.pem"), atomically: true, encoding: .utf8)
+        try originalKey.write(toFile: path("learner-key.pem"), atomically: true, encoding: .utf8)
+        // A password-protected key is refused with OpenSSL's reason (nothing asks for the password).
+        let encrypt = Process()
+        encrypt.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        encrypt.arguments = ["pkey", "-in", path("learner-key.pem"), "-aes256", "-passout", "pass:secret",
+                             "-out", path("encrypted-key.pem")]
+        try encrypt.run()
+        encrypt.waitUntilExit()
+        #expect(encrypt.terminationStatus == 0)
+        try copy("encrypted-key.pem", "learner-key.pem")
+        #expect(try Self.text(dir.url.appendingPathComponent("learner-key.pem")).contains("ENCRYPTED PRIVATE KEY"))
+        #expect {
+            _ = try LearnerTLS.load(directory: dir.url)
+        } throws: { error in
+            guard case .invalidPrivateKey(let keyPath, let reason) = error as? TransportSecurityError else { return false }
+            return keyPath == path("learner-key.pem") && !reason.isEmpty
+        }
+        try originalKey.write(toFile: path("learner-key.pem"), atomically: true, encoding: .utf8)
+        #expect(throws: Never.self) { _ = try LearnerTLS.load(directory: dir.url) }
+        // The learner's certificate where the CA belongs: it is not a CA.
+        try copy("learner.pem", "ca.pem")
+        #expect(throws: TransportSecurityError.notACertificateAuthority(path: path("ca.pem"))) {
+            _ = try LearnerTLS.load(directory: dir.url)
         }
     }
 
