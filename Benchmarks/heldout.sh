@@ -36,6 +36,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 python=${PPO_PYTHON:-$PWD/.build/ci-python/bin/python3}
+# The benchmarks' own envs (gym:ppo_bench_envs:ID) and their presets (Benchmarks/presets/NAME.yaml, found before
+# the shipped ones).
+export PYTHONPATH=$PWD/Benchmarks/envs${PYTHONPATH:+:$PYTHONPATH}
+config_of() { if [ -f "Benchmarks/presets/$1.yaml" ]; then echo "Benchmarks/presets/$1.yaml"; else echo "$1"; fi; }
 
 if [ -n "$commit" ]; then
   full=$(git rev-parse --verify "$commit^{commit}")
@@ -59,13 +63,14 @@ header="env,seed,preset_hash,commit,env_steps,eval_mean,eval_std,wall_seconds,st
 [ -s "$out" ] || echo "$header" > "$out"
 
 for env in $envs; do
-  hash=$("$bin/ppo" presets "$env" | sha256sum | cut -c1-12)
+  config=$(config_of "$env")
+  hash=$("$bin/ppo" presets "$config" | sha256sum | cut -c1-12)
   for seed in $seeds; do
     if grep -q "^$env,$seed,$hash,$build," "$out"; then continue; fi
     dir="$runs/$env-$seed-$hash-$build"
     echo "$(date -u +%H:%M:%S) $env seed $seed (preset $hash, commit $build)"
     rm -rf "$dir"
-    if ! "$bin/ppo" train --config "$env" --seed "$seed" --workers 0 --python "$python" --out "$dir" --overwrite \
+    if ! "$bin/ppo" train --config "$config" --seed "$seed" --workers 0 --python "$python" --out "$dir" --overwrite \
         --logdir "$dir/tb" --status-port=-1 --json >"$dir.json" 2>"$dir.err"; then
       echo "$env seed $seed failed:"; tail -5 "$dir.err"; continue
     fi

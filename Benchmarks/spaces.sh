@@ -3,7 +3,7 @@
 # on the reporting seeds with Benchmarks/heldout.sh (resumable, one CSV row per run, final deterministic evaluation
 # of 20 episodes), beside a uniformly random policy's return over 20 episodes (Benchmarks/random_policy.py).
 #
-# usage: Benchmarks/spaces.sh [--envs "LunarLander-v3 highway-fast-v0 PointMaze_UMazeDense-v3"] [--seeds "101 102 103"]
+# usage: Benchmarks/spaces.sh [--envs "LunarLander-v3 highway-fast-v0 PointMaze_UMazeDense-v3 GridReach-v0"] [--seeds "101 102 103"]
 #                             [--out Benchmarks/spaces-results.csv] [heldout.sh options: --bin DIR | --commit REV]
 # The env packages (Box2D, highway-env, gymnasium-robotics, MiniGrid, MinAtar) go into a venv of their own,
 # .build/spaces-python (made once); the random policy's returns go to Benchmarks/spaces-random.csv.
@@ -26,12 +26,15 @@ if ! "$venv/bin/python3" -c "import gymnasium, Box2D, highway_env, gymnasium_rob
   "$venv/bin/pip" install -q --disable-pip-version-check "gymnasium[box2d,mujoco]" highway-env gymnasium-robotics minigrid minatar
 fi
 export PPO_PYTHON=$venv/bin/python3 PPO_PRESETS_DIR=${PPO_PRESETS_DIR:-$PWD/Sources/Training/Presets}
+export PYTHONPATH=$PWD/Benchmarks/envs${PYTHONPATH:+:$PYTHONPATH}  # the benchmarks' own envs (GridReach-v0)
 
 random=Benchmarks/spaces-random.csv
 [ -s "$random" ] || echo "env,episodes,first_seed,mean,std,min,max,success_rate" > "$random"
 for env in $envs; do
   grep -q "^$env," "$random" && continue
-  id=$(sed -n 's/^env: gym://p' "$PPO_PRESETS_DIR/$env.yaml")
+  preset=$PPO_PRESETS_DIR/$env.yaml
+  [ -f "Benchmarks/presets/$env.yaml" ] && preset=Benchmarks/presets/$env.yaml
+  id=$(sed -n 's/^env: gym://p' "$preset")
   "$PPO_PYTHON" Benchmarks/random_policy.py "$id" --episodes 20 --seed 101 --csv "$env" >> "$random"
   tail -1 "$random"
 done

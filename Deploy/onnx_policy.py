@@ -66,7 +66,10 @@ def play(args):
             # The model takes the observation as the bridge flattened it in training, and gives a Box's action flat.
             flat = gym.spaces.flatten(env.observation_space, obs)
             action = sess.run(["action"], {"observation": np.asarray(flat, dtype=np.float32)[None]})[0][0]
-            action = int(action) if action.ndim == 0 else action.reshape(env.action_space.shape)
+            if action.ndim == 0:
+                action = int(action)
+            else:
+                action = action.reshape(env.action_space.shape).astype(env.action_space.dtype)
             obs, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
             done = terminated or truncated
@@ -100,6 +103,21 @@ def normalizer_figures(path):
             "inverse_std_min": float(inv.min()), "inverse_std_max": float(inv.max())}
 
 
+def index_agreement(space, out, recorded_actions, t):
+    """Per action component: whether the model decided it (its top two logits of the segment more than t apart,
+    a bit's logit more than t from 0) and whether it chose the recorded index."""
+    logits = out["logits"]
+    chosen = out["action"].reshape(len(logits), -1)
+    recorded = recorded_actions.astype(np.int64).reshape(len(logits), -1)
+    if "multiBinary" in space:
+        return np.abs(logits) > t, chosen == recorded
+    sizes = space["multiDiscrete"]["_0"] if "multiDiscrete" in space else [logits.shape[1]]
+    bounds = np.cumsum([0] + list(sizes))
+    decided = np.stack([np.diff(np.sort(logits[:, a:b], axis=1)[:, -2:], axis=1)[:, 0] > t
+                        for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
+    return decided, chosen == recorded
+
+
 def compare(args):
     import onnx
     onnx.checker.check_model(onnx.load(args.model), full_check=True)
@@ -118,9 +136,7 @@ def compare(args):
     report["value_max_abs_diff"] = float(np.abs(out["value"] - recorded_values).max())
     report["value_mismatches"] = int((~values_ok).sum())
     if "logits" in out:
-        top2 = np.sort(out["logits"], axis=1)[:, -2:]
-        decided = (top2[:, 1] - top2[:, 0]) > t
-        agree = out["action"] == recorded_actions[:, 0].astype(np.int64)
+        decided, agree = index_agreement(json.loads(metadata(sess)["action_space"]), out, recorded_actions, t)
         report["action_compared"] = int(decided.sum())
         report["action_exempt_near_ties"] = int((~decided).sum())
         report["action_mismatches"] = int((decided & ~agree).sum())

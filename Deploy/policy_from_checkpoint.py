@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Loads a swift-ppo checkpoint (safetensors) with numpy and computes the policy's action probabilities
-(discrete actions) or action means (continuous actions) for given observations.
+(discrete actions; per component for MultiDiscrete, of each bit being 1 for MultiBinary) or action means
+(continuous actions) for given observations.
 
     python3 policy_from_checkpoint.py CHECKPOINT OBSERVATIONS.json > OUT.json
 
@@ -62,10 +63,17 @@ def main():
         h = h @ w.T + b
         if i < layers - 1:
             h = activation(h)
+    def softmax(logits):
+        z = logits - logits.max(axis=1, keepdims=True)
+        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     if "discrete" in space:
-        z = h - h.max(axis=1, keepdims=True)
-        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        json.dump({"probabilities": p.tolist()}, sys.stdout)
+        json.dump({"probabilities": softmax(h).tolist()}, sys.stdout)
+    elif "multiDiscrete" in space:  # one categorical per component, over its segment of the logits
+        bounds = np.cumsum([0] + list(space["multiDiscrete"]["_0"]))
+        pieces = [softmax(h[:, a:b]).tolist() for a, b in zip(bounds[:-1], bounds[1:])]
+        json.dump({"probabilities": pieces}, sys.stdout)
+    elif "multiBinary" in space:  # one Bernoulli per bit: the probability of 1
+        json.dump({"probabilities": (1 / (1 + np.exp(-h))).tolist()}, sys.stdout)
     else:
         json.dump({"means": h.tolist()}, sys.stdout)
 

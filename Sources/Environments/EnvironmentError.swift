@@ -1,3 +1,5 @@
+import PPOCore
+
 /// Why an action was refused.
 public enum InvalidActionReason: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The action has `got` floats; the action space needs `expected`.
@@ -104,5 +106,31 @@ func checkBox(
     }
     for index in 0..<dimension where !action[index].isFinite {
         throw .invalidAction(envID: envID(), action: Array(action), reason: .notFinite(index: index))
+    }
+}
+
+extension Space {
+    /// Checks an action of this space, as an env about to step with it does: the right number of values; a Box's
+    /// all finite (out-of-bounds values are allowed: the env clips); each discrete component (Discrete,
+    /// MultiDiscrete, MultiBinary) a whole number in its range.
+    public func check(_ action: UnsafeBufferPointer<Float>, envID: @autoclosure () -> String) throws(EnvironmentError) {
+        if case .box(let low, _) = self {
+            try checkBox(action, dimension: low.count, envID: envID())
+            return
+        }
+        guard action.count == flatSize else {
+            throw .invalidAction(
+                envID: envID(), action: Array(action), reason: .wrongDimension(expected: flatSize, got: action.count))
+        }
+        for index in 0..<action.count {
+            let value = action[index], count = choices(at: index) ?? 0
+            guard value >= 0, value < Float(count), value == value.rounded(.towardZero) else {
+                let reason: InvalidActionReason =
+                    if !value.isFinite { .notFinite(index: index) }
+                    else if value != value.rounded(.towardZero) { .notIntegral }
+                    else { .outOfRange(count: count) }
+                throw .invalidAction(envID: envID(), action: Array(action), reason: reason)
+            }
+        }
     }
 }

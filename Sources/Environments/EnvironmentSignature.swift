@@ -25,11 +25,14 @@ public enum EnvironmentSignature {
         return h
     }
 
-    /// `discrete:N` or `box:D:low…:high…`, each bound as Swift prints a Float (`-inf`, `1.0`).
+    /// `discrete:N`, `box:D:low…:high…` (each bound as Swift prints a Float: `-inf`, `1.0`),
+    /// `multi_discrete:n0,n1,…` or `multi_binary:N`.
     static func text(_ space: Space) -> String {
         switch space {
         case .discrete(let n): "discrete:\(n)"
         case .box(let low, let high): "box:\(low.count):" + low.map { "\($0)" }.joined(separator: ",") + ":" + high.map { "\($0)" }.joined(separator: ",")
+        case .multiDiscrete(let nvec): "multi_discrete:" + nvec.map(String.init).joined(separator: ",")
+        case .multiBinary(let n): "multi_binary:\(n)"
         }
     }
 }

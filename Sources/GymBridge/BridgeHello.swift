@@ -64,6 +64,18 @@ enum BridgeHello {
                 throw .bridge(.protocolViolation(envID: envID, detail: "the \(name) Box needs matching low ≤ high bounds of 1–65535 values"))
             }
             return .box(low: low, high: high)
+        case "multi_discrete":
+            guard let nvec = object["nvec"] as? [Int], (1...65535).contains(nvec.count),
+                  nvec.allSatisfy({ (1...65535).contains($0) }), nvec.reduce(0, +) <= 65535
+            else {
+                throw .bridge(.protocolViolation(envID: envID, detail: "a MultiDiscrete \(name) space needs nvec of 1–65535 counts of 1 or more, 65535 in all at most"))
+            }
+            return .multiDiscrete(nvec)
+        case "multi_binary":
+            guard let n = object["n"] as? Int, (1...65535).contains(n) else {
+                throw .bridge(.protocolViolation(envID: envID, detail: "a MultiBinary \(name) space needs n in 1–65535"))
+            }
+            return .multiBinary(n)
         default:
             throw .bridge(.protocolViolation(envID: envID, detail: "unknown \(name) space kind '\(kind)'"))
         }

@@ -136,15 +136,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     private func checkActions(_ actions: UnsafeBufferPointer<Float>) throws(EnvironmentError) {
         let a = spec.actionSize
         for i in 0..<count {
-            let action = UnsafeBufferPointer(rebasing: actions[i * a..<(i + 1) * a])
-            if case .discrete(let n) = spec.actionSpace {
-                let v = action[0]
-                guard v.isFinite, v >= 0, v < Float(n), v == v.rounded(.towardZero) else {
-                    throw .invalidAction(envID: spec.id, action: [v], reason: !v.isFinite ? .notFinite(index: 0) : v == v.rounded(.towardZero) ? .outOfRange(count: n) : .notIntegral)
-                }
-            } else if let bad = action.firstIndex(where: { !$0.isFinite }) {
-                throw .invalidAction(envID: spec.id, action: Array(action), reason: .notFinite(index: bad))
-            }
+            try spec.actionSpace.check(UnsafeBufferPointer(rebasing: actions[i * a..<(i + 1) * a]), envID: spec.id)
         }
     }
 }

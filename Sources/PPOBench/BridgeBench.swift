@@ -43,16 +43,16 @@ public enum BridgeBenchmarks {
     static func randomActions(_ space: Space, envs: Int, rows: Int) -> [[Float]] {
         var rng = RNG(seed: 9)
         return (0..<rows).map { _ in
-            switch space {
-            case .discrete(let n):
-                return (0..<envs).map { _ in Float(rng.integer(below: n)) }
-            case .box(let low, let high):
+            if case .box(let low, let high) = space {
                 return (0..<envs).flatMap { _ in
                     zip(low, high).map { l, h in
                         let lo = l.isFinite ? Double(l) : -1, hi = h.isFinite ? Double(h) : 1
                         return Float(rng.uniform(lo, hi))
                     }
                 }
+            }
+            return (0..<envs).flatMap { _ in
+                (0..<space.flatSize).map { j in Float(rng.integer(below: space.choices(at: j) ?? 1)) }
             }
         }
     }

@@ -27,14 +27,11 @@ public func benchEnvStep(id: String, steps: Int, seed: UInt64) throws -> BenchRe
     var actionRNG = RNG(seed: seed).split(1)
     var observation = [Float](repeating: 0, count: spec.observationSize)
     var action = [Float](repeating: 0, count: spec.actionSize)
-    let discreteCount: Int
+    // Each component's number of choices (discrete kinds), or the Box's bounds.
+    let choices = (0..<spec.actionSize).compactMap { spec.actionSpace.choices(at: $0) }
     var low = [Float](repeating: 0, count: spec.actionSize)
     var width = [Float](repeating: 0, count: spec.actionSize)
-    switch spec.actionSpace {
-    case .discrete(let n):
-        discreteCount = n
-    case .box(let boxLow, let boxHigh):
-        discreteCount = 0
+    if case .box(let boxLow, let boxHigh) = spec.actionSpace {
         for j in 0..<spec.actionSize {
             low[j] = boxLow[j]
             width[j] = boxHigh[j] - boxLow[j]
@@ -50,8 +47,8 @@ public func benchEnvStep(id: String, steps: Int, seed: UInt64) throws -> BenchRe
             env.reset(seed: seed, into: observation)
             let actionView = UnsafeBufferPointer(action)
             return measure(repetitions: repetitions, inner: steps, warmup: warmup) {
-                if discreteCount > 0 {
-                    action[0] = Float(actionRNG.integer(below: discreteCount))
+                if !choices.isEmpty {
+                    for j in 0..<choices.count { action[j] = Float(actionRNG.integer(below: choices[j])) }
                 } else {
                     for j in 0..<action.count { action[j] = low[j] + width[j] * actionRNG.uniformFloat() }
                 }

@@ -121,6 +121,15 @@ public final class ActorCritic {
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// The parameters of the actor–critic these sizes make, without making it: two MLPs from the observation
+    /// through `hiddenSizes`, to the head's outputs and to the value, and a Gaussian head's log-std. (The
+    /// Welcome's check of the learner's network and the worker's sizing use this, so the count has one rule.)
+    public static func parameterCount(observationSize: Int, hiddenSizes: [Int], head: PolicyHead) -> Int {
+        func mlp(_ sizes: [Int]) -> Int { zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 } }
+        return mlp([observationSize] + hiddenSizes + [head.outputSize]) + mlp([observationSize] + hiddenSizes + [1])
+            + (head.logStdDimension ?? 0)
+    }
+
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }

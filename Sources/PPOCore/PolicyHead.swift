@@ -3,8 +3,8 @@
 /// entropy of the stored actions and their gradients.
 ///
 /// `Discrete(n)` is a categorical of one segment of n logits; a `Box` of D values a diagonal Gaussian whose mean is
-/// the actor's output and whose log-std is a parameter of its own (`ActorCritic.logStd`); n binary actions
-/// (`MultiBinary(n)`) independent Bernoullis of one logit each.
+/// the actor's output and whose log-std is a parameter of its own (`ActorCritic.logStd`); `MultiDiscrete(nvec)` one
+/// segment per component; n binary actions (`MultiBinary(n)`) independent Bernoullis of one logit each.
 public enum PolicyHead: Sendable, Equatable {
     /// Independent categoricals over consecutive segments of the logits, one per action component.
     case categorical(segments: [Int])
@@ -17,6 +17,8 @@ public enum PolicyHead: Sendable, Equatable {
         switch space {
         case .discrete(let n): self = .categorical(segments: [n])
         case .box(let low, _): self = .gaussian(dimension: low.count)
+        case .multiDiscrete(let nvec): self = .categorical(segments: nvec)
+        case .multiBinary(let n): self = .bernoulli(count: n)
         }
     }
 

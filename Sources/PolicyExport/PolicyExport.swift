@@ -54,6 +54,9 @@ public enum PolicyExport {
         let action: String
         switch checkpoint.actionSpace {
         case .discrete: action = "int64 [batch]: the most probable action (argmax of logits)"
+        case .multiDiscrete(let nvec):
+            action = "int64 [batch, \(nvec.count)]: the most probable choice of each component (argmax of its segment of the logits, segments \(nvec))"
+        case .multiBinary(let n): action = "int64 [batch, \(n)]: each bit 1 where its logit is positive"
         case .box: action = clipActions
             ? "float32 [batch, D]: the Gaussian mean clipped to the action space's bounds"
             : "float32 [batch, D]: the Gaussian mean, not clipped (the env clips)"

@@ -90,27 +90,59 @@ struct PolicyGraph {
             ]
             model.outputs = [.init(name: "action", type: .int64, shape: [batch]),
                              .init(name: "logits", type: .float, shape: [batch, .fixed(n)])]
-        case .box(let low, let high):
-            let d = low.count
-            let logStd = try tensor("actor_logstd")
-            model.initializers.append(.floats(logStd.name, logStd.values, dims: logStd.shape))
+        case .multiDiscrete(let nvec):
+            addSegmentArgMax(top, segments: nvec, batch: batch)
+        case .multiBinary(let n):
+            // A bit is 1 where its logit is positive: the more probable value of its Bernoulli.
+            model.initializers.append(.floats("zero", [0], dims: [1]))
             model.nodes += [
-                .init(op: "Identity", inputs: [top], outputs: ["mean"]),
-                .init(op: "Identity", inputs: ["actor_logstd"], outputs: ["log_std"]),
+                .init(op: "Identity", inputs: [top], outputs: ["logits"]),
+                .init(op: "Greater", inputs: [top, "zero"], outputs: ["positive"]),
+                .init(op: "Cast", inputs: ["positive"], outputs: ["action"], attributes: [("to", ONNXModel.ElementType.int64.rawValue)]),
             ]
-            if clipActions {
-                model.initializers += [.floats("action_low", low, dims: [d]), .floats("action_high", high, dims: [d])]
-                model.nodes += [
-                    .init(op: "Max", inputs: [top, "action_low"], outputs: ["mean_above_low"]),
-                    .init(op: "Min", inputs: ["mean_above_low", "action_high"], outputs: ["action"]),
-                ]
-            } else {
-                model.nodes.append(.init(op: "Identity", inputs: [top], outputs: ["action"]))
-            }
-            model.outputs = [.init(name: "action", type: .float, shape: [batch, .fixed(d)]),
-                             .init(name: "mean", type: .float, shape: [batch, .fixed(d)]),
-                             .init(name: "log_std", type: .float, shape: [.fixed(1), .fixed(d)])]
+            model.outputs = [.init(name: "action", type: .int64, shape: [batch, .fixed(n)]),
+                             .init(name: "logits", type: .float, shape: [batch, .fixed(n)])]
+        case .box(let low, let high):
+            try addGaussian(top, low: low, high: high, batch: batch)
         }
+    }
+
+    /// MultiDiscrete: the logits split into one segment per component, the argmax of each, side by side.
+    private mutating func addSegmentArgMax(_ top: String, segments: [Int], batch: ONNXModel.Dimension) {
+        model.initializers.append(.int64s("segment_sizes", segments.map(Int64.init), dims: [segments.count]))
+        let pieces = segments.indices.map { "logits_\($0)" }
+        let choices = segments.indices.map { "action_\($0)" }
+        model.nodes.append(.init(op: "Identity", inputs: [top], outputs: ["logits"]))
+        model.nodes.append(.init(op: "Split", inputs: [top, "segment_sizes"], outputs: pieces, attributes: [("axis", 1)]))
+        for (piece, choice) in zip(pieces, choices) {
+            model.nodes.append(.init(op: "ArgMax", inputs: [piece], outputs: [choice], attributes: [("axis", 1), ("keepdims", 1)]))
+        }
+        model.nodes.append(.init(op: "Concat", inputs: choices, outputs: ["action"], attributes: [("axis", 1)]))
+        model.outputs = [.init(name: "action", type: .int64, shape: [batch, .fixed(segments.count)]),
+                         .init(name: "logits", type: .float, shape: [batch, .fixed(segments.reduce(0, +))])]
+    }
+
+    /// Box: the Gaussian's mean (clipped to the bounds when asked) and its log-std.
+    private mutating func addGaussian(_ top: String, low: [Float], high: [Float], batch: ONNXModel.Dimension) throws(PolicyExport.Failure) {
+        let d = low.count
+        let logStd = try tensor("actor_logstd")
+        model.initializers.append(.floats(logStd.name, logStd.values, dims: logStd.shape))
+        model.nodes += [
+            .init(op: "Identity", inputs: [top], outputs: ["mean"]),
+            .init(op: "Identity", inputs: ["actor_logstd"], outputs: ["log_std"]),
+        ]
+        if clipActions {
+            model.initializers += [.floats("action_low", low, dims: [d]), .floats("action_high", high, dims: [d])]
+            model.nodes += [
+                .init(op: "Max", inputs: [top, "action_low"], outputs: ["mean_above_low"]),
+                .init(op: "Min", inputs: ["mean_above_low", "action_high"], outputs: ["action"]),
+            ]
+        } else {
+            model.nodes.append(.init(op: "Identity", inputs: [top], outputs: ["action"]))
+        }
+        model.outputs = [.init(name: "action", type: .float, shape: [batch, .fixed(d)]),
+                         .init(name: "mean", type: .float, shape: [batch, .fixed(d)]),
+                         .init(name: "log_std", type: .float, shape: [.fixed(1), .fixed(d)])]
     }
 
     /// The checkpoint's tensor `name` (`Checkpoint.read` has checked every one against the architecture).

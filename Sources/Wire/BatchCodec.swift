@@ -23,11 +23,9 @@ extension BatchMessage {
     /// The most steps per env a worker accepts in one Grant (PROTOCOL.md §6): the largest T for which a Batch of
     /// `envs × T` transitions is sure to fit in `limits` after decompression, with every step the end of an
     /// episode (the worst case: a truncation value and an episode record per transition).
-    public static func maxSteps(envs: Int, observationSize: Int, actionSpace: Space, limits: WireLimits = .default) -> Int {
-        let actionBytes = switch actionSpace {
-        case .discrete(let n): n <= 256 ? 1 : 2
-        case .box(let low, _): 4 * low.count
-        }
+    public static func maxSteps(envs: Int, observationSize: Int, head: PolicyHead, limits: WireLimits = .default) -> Int {
+        let encoding = ActionEncoding(for: head)
+        let actionBytes = encoding.bytes * head.actionSize
         // observation, action, reward, flags, value, log-prob, truncation value, episode (f64 + u32)
         let perTransition = 4 * observationSize + actionBytes + 4 + 1 + 4 + 4 + 4 + 12
         let fixed = 64 + 4 * envs
@@ -50,17 +48,18 @@ extension BatchMessage {
         guard b.observationSize == e.observationSize else {
             throw WireError(.shapeMismatch, "observations of \(b.observationSize) floats, the environment's are \(e.observationSize)")
         }
-        switch e.actionSpace {
-        case .discrete(let n):
-            guard actionEncoding != .float32, b.actionSize == 1 else {
-                throw WireError(.shapeMismatch, "continuous actions for a discrete action space")
-            }
-            if let bad = b.actions.firstIndex(where: { Int($0) >= n }) {
-                throw WireError(.actionOutOfRange, "action \(Int(b.actions[bad])) of env \(bad / b.steps), step \(bad % b.steps), the environment has \(n) actions")
-            }
-        case .box(let low, _):
-            guard actionEncoding == .float32, b.actionSize == low.count else {
-                throw WireError(.shapeMismatch, "actions of \(b.actionSize) values (\(actionEncoding)), the environment's have \(low.count)")
+        let space = e.actionSpace
+        guard b.actionSize == space.flatSize, (actionEncoding == .float32) == !space.isDiscrete else {
+            throw WireError(.shapeMismatch, "actions of \(b.actionSize) values (\(actionEncoding)) for the action space \(space)")
+        }
+        guard space.isDiscrete else { return }
+        // Component-major (§5.2): component c of every transition, then component c + 1.
+        let n = b.count
+        for c in 0..<b.actionSize {
+            guard let choices = space.choices(at: c) else { continue }
+            if let bad = (c * n..<(c + 1) * n).first(where: { Int(b.actions[$0]) >= choices }) {
+                let i = bad - c * n
+                throw WireError(.actionOutOfRange, "action component \(c) = \(Int(b.actions[bad])) of env \(i / b.steps), step \(i % b.steps), the environment has \(choices) choices there")
             }
         }
     }
@@ -76,17 +75,18 @@ extension BatchMessage: PayloadCodable {
         w.integer(UInt32(clamping: b.steps))
         w.integer(UInt16(clamping: b.observationSize))
         w.integer(actionEncoding.rawValue)
-        w.integer(UInt16(clamping: actionEncoding == .float32 ? b.actionSize : 1))
+        w.integer(UInt16(clamping: b.actionSize))
         // The batch is laid out as the wire carries it: every column is written as it is.
         w.floats(b.observations)
+        let indices = b.actions.count
         switch actionEncoding {
         case .uint8Index:
-            w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-                for i in 0..<n { out[i] = UInt8(clamping: Int(b.actions[i])) }
-                return n
+            w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: indices) { out in
+                for i in 0..<indices { out[i] = UInt8(clamping: Int(b.actions[i])) }
+                return indices
             }
         case .uint16Index:
-            for i in 0..<n { w.integer(UInt16(clamping: Int(b.actions[i]))) }
+            for i in 0..<indices { w.integer(UInt16(clamping: Int(b.actions[i]))) }
         case .float32:
             w.floats(b.actions)
         }
@@ -148,7 +148,6 @@ extension BatchMessage: PayloadCodable {
         }
         let a = Int(try r.integer("action_size", as: UInt16.self))
         guard k >= 1, t >= 1, o >= 1, a >= 1 else { throw r.fail("num_envs, steps, observation_size and action_size must be positive") }
-        guard encoding == .float32 || a == 1 else { throw r.fail("action_size must be 1 for index actions") }
         let (n, overflow) = t.multipliedReportingOverflow(by: k)
         guard !overflow, n <= r.buffer.readableBytes else {
             throw r.fail("\(t) steps × \(k) envs cannot fit in \(r.buffer.readableBytes) bytes")
@@ -156,21 +155,21 @@ extension BatchMessage: PayloadCodable {
         return (k, t, o, encoding, a, n)
     }
 
-    /// The actions column, as floats.
+    /// The actions column (A components per transition, component-major), as floats.
     private static func decodeActions(_ r: inout PayloadReader, encoding: ActionEncoding, k: Int, t: Int, a: Int) throws(WireError) -> [Float] {
-        let n = k * t
+        let (count, overflow) = (k * t).multipliedReportingOverflow(by: a)
+        guard !overflow, count <= r.buffer.readableBytes / encoding.bytes else {
+            throw r.fail("actions need \(k * t) × \(a) values of \(encoding.bytes) bytes, \(r.buffer.readableBytes) bytes left")
+        }
         switch encoding {
         case .uint8Index:
-            let wire = try r.bytes("actions", count: n)
+            let wire = try r.bytes("actions", count: count)
             return wire.map { Float($0) }
         case .uint16Index:
-            guard n <= r.buffer.readableBytes / 2 else { throw r.fail("payload ends inside actions") }
-            var actions = [Float](repeating: 0, count: n)
-            for i in 0..<n { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
+            var actions = [Float](repeating: 0, count: count)
+            for i in 0..<count { actions[i] = Float(try r.integer("actions", as: UInt16.self)) }
             return actions
         case .float32:
-            let (count, overflow) = n.multipliedReportingOverflow(by: a)
-            guard !overflow, count <= r.buffer.readableBytes / 4 else { throw r.fail("actions need \(n) × \(a) floats") }
             return try r.finiteColumn("actions", envs: k, steps: t, width: a)
         }
     }

@@ -4,14 +4,6 @@ import PPOCore
 /// §6), next to the codecs: the decoder has checked each message alone; these check one against the Welcome of its
 /// connection. The worker acts on the answers, and the wire fuzzer runs them on every message it decodes.
 extension Welcome {
-    /// The action space the Welcome's network acts in, as far as the wire's sizes go (a Box's bounds are not sent).
-    public var wireActionSpace: Space {
-        switch actionKind {
-        case .discrete(let n): .discrete(n)
-        case .continuous(let d): .box(low: Array(repeating: -1, count: d), high: Array(repeating: 1, count: d))
-        }
-    }
-
     /// Why Weights `w` cannot be loaded into the network this Welcome describes (a parameter count or an
     /// observation normaliser that does not fit it), or nil.
     public func problem(with w: Weights) -> String? {
@@ -26,7 +18,7 @@ extension Welcome {
 
     /// The most steps per env a worker of `envs` environments collects for one Grant: what a Batch can carry.
     public func maxGrantSteps(envs: Int) -> Int {
-        BatchMessage.maxSteps(envs: envs, observationSize: observationSize, actionSpace: wireActionSpace)
+        BatchMessage.maxSteps(envs: envs, observationSize: observationSize, head: head)
     }
 
     /// Why Grant `g` cannot be collected by a worker of `envs` environments (no steps, or more than a Batch can

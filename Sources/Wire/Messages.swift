@@ -53,8 +53,9 @@ public struct Welcome: Equatable, Sendable {
     public var activation: Activation
     public var hiddenSizes: [Int]
     public var observationSize: Int
-    /// `.discrete(n)`, or `.box` with only the dimension known (bounds come from the worker's own env).
-    public var actionKind: ActionKind
+    /// The distribution the actor's outputs parameterise: categoricals over segments (Discrete, MultiDiscrete),
+    /// a Gaussian (Box; the bounds come from the worker's own env) or Bernoullis (MultiBinary); version 3.
+    public var head: PolicyHead
     public var parameterCount: Int
     public var observationClip: Double
     public var normalizeRewards: Bool
@@ -65,14 +66,9 @@ public struct Welcome: Equatable, Sendable {
     /// §4.11 signature of the learner's environment (spaces with their bounds, time limit, arguments); version 2.
     public var envSignature: UInt64
 
-    public enum ActionKind: Equatable, Sendable {
-        case discrete(Int)
-        case continuous(Int)
-    }
-
     public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
                 heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
-                actionKind: ActionKind, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
+                head: PolicyHead, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
                 gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0) {
         self.version = version
         self.runID = runID
@@ -84,7 +80,7 @@ public struct Welcome: Equatable, Sendable {
         self.activation = activation
         self.hiddenSizes = hiddenSizes
         self.observationSize = observationSize
-        self.actionKind = actionKind
+        self.head = head
         self.parameterCount = parameterCount
         self.observationClip = observationClip
         self.normalizeRewards = normalizeRewards
@@ -131,11 +127,24 @@ public struct BatchMessage: Equatable, Sendable {
         case uint16Index = 2
         case float32 = 3
 
-        /// The compact encoding for an action space: the smallest index type for discrete actions.
-        public init(for space: Space) {
-            switch space {
-            case .discrete(let n): self = n <= 256 ? .uint8Index : .uint16Index
-            case .box: self = .float32
+        /// The compact encoding for a policy head's actions: the smallest index type that holds every choice of a
+        /// categorical head (Discrete, MultiDiscrete), bytes for Bernoulli bits, floats for a Gaussian.
+        public init(for head: PolicyHead) {
+            switch head {
+            case .categorical(let segments): self = (segments.max() ?? 0) <= 256 ? .uint8Index : .uint16Index
+            case .bernoulli: self = .uint8Index
+            case .gaussian: self = .float32
+            }
+        }
+
+        public init(for space: Space) { self.init(for: PolicyHead(space)) }
+
+        /// Bytes of one action component.
+        public var bytes: Int {
+            switch self {
+            case .uint8Index: 1
+            case .uint16Index: 2
+            case .float32: 4
             }
         }
     }

@@ -16,14 +16,7 @@ extension Welcome: PayloadCodable {
         w.integer(UInt8(clamping: hiddenSizes.count))
         for width in hiddenSizes { w.integer(UInt32(clamping: width)) }
         w.integer(UInt32(clamping: observationSize))
-        switch actionKind {
-        case .discrete(let n):
-            w.integer(UInt8(0))
-            w.integer(UInt32(clamping: n))
-        case .continuous(let d):
-            w.integer(UInt8(1))
-            w.integer(UInt32(clamping: d))
-        }
+        Self.encode(head, into: &w)
         w.integer(UInt32(clamping: parameterCount))
         w.double(observationClip)
         w.integer(UInt8(normalizeRewards ? 1 : 0))
@@ -51,7 +44,7 @@ extension Welcome: PayloadCodable {
         let welcome = Welcome(
             version: version, runID: run, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
             heartbeatIntervalMilliseconds: heartbeat, activation: network.activation, hiddenSizes: network.hidden,
-            observationSize: network.observationSize, actionKind: network.actionKind, parameterCount: parameterCount,
+            observationSize: network.observationSize, head: network.head, parameterCount: parameterCount,
             observationClip: collection.observationClip, normalizeRewards: collection.normalizeRewards, gamma: collection.gamma,
             rewardClip: collection.rewardClip, envArguments: collection.envArguments, envSignature: collection.envSignature)
         guard parameterCount == welcome.impliedParameterCount else {
@@ -60,9 +53,9 @@ extension Welcome: PayloadCodable {
         return welcome
     }
 
-    /// activation … action_size: the actor–critic's shape, within `PPOConfig`'s bounds and the wire's sizes.
+    /// activation … head: the actor–critic's shape, within `PPOConfig`'s bounds and the wire's sizes.
     private static func decodeNetwork(_ r: inout PayloadReader) throws(WireError)
-        -> (activation: Activation, hidden: [Int], observationSize: Int, actionKind: ActionKind) {
+        -> (activation: Activation, hidden: [Int], observationSize: Int, head: PolicyHead) {
         let activation: Activation
         switch try r.integer("activation", as: UInt8.self) {
         case 0: activation = .tanh
@@ -80,19 +73,56 @@ extension Welcome: PayloadCodable {
         }
         let obs = Int(try r.integer("observation_size", as: UInt32.self))
         guard WireProtocol.sizes.contains(obs) else { throw r.fail("observation_size \(obs) is outside 1–\(WireProtocol.sizes.upperBound)") }
-        let kind = try r.integer("action_kind", as: UInt8.self)
-        let size = Int(try r.integer("action_size", as: UInt32.self))
-        let actionKind: ActionKind
-        switch kind {
-        case 0:
-            guard size >= 2, WireProtocol.sizes.contains(size) else { throw r.fail("discrete action count \(size) is outside 2–\(WireProtocol.sizes.upperBound)") }
-            actionKind = .discrete(size)
-        case 1:
-            guard WireProtocol.sizes.contains(size) else { throw r.fail("action dimension \(size) is outside 1–\(WireProtocol.sizes.upperBound)") }
-            actionKind = .continuous(size)
-        default: throw r.fail("action_kind \(kind) is not 0 or 1")
+        return (activation, hidden, obs, try decodeHead(&r))
+    }
+
+    /// head_kind and its sizes (§4.2): 0 = categoricals (a u16 count of segments, then each segment's u32
+    /// number of choices), 1 = Gaussian (u32 dimension), 2 = Bernoullis (u32 count).
+    static func encode(_ head: PolicyHead, into w: inout PayloadWriter) {
+        switch head {
+        case .categorical(let segments):
+            w.integer(UInt8(0))
+            w.integer(UInt16(clamping: segments.count))
+            for n in segments { w.integer(UInt32(clamping: n)) }
+        case .gaussian(let dimension):
+            w.integer(UInt8(1))
+            w.integer(UInt32(clamping: dimension))
+        case .bernoulli(let count):
+            w.integer(UInt8(2))
+            w.integer(UInt32(clamping: count))
         }
-        return (activation, hidden, obs, actionKind)
+    }
+
+    /// A head whose outputs (logits, means) and action components each fit the wire's sizes; every segment of a
+    /// categorical head has at least one choice and the head at least two choices in all.
+    private static func decodeHead(_ r: inout PayloadReader) throws(WireError) -> PolicyHead {
+        let sizes = WireProtocol.sizes
+        switch try r.integer("head_kind", as: UInt8.self) {
+        case 0:
+            let count = Int(try r.integer("segment_count", as: UInt16.self))
+            guard count >= 1 else { throw r.fail("a categorical head has no segments") }
+            var segments: [Int] = []
+            var total = 0
+            for i in 0..<count {
+                let n = Int(try r.integer("segment \(i)", as: UInt32.self))
+                total += n
+                guard n >= 1, total <= sizes.upperBound else {
+                    throw r.fail("segment \(i) has \(n) choices; each needs 1 or more, \(sizes.upperBound) in all at most")
+                }
+                segments.append(n)
+            }
+            guard total >= 2 else { throw r.fail("a categorical head of \(total) choice cannot act") }
+            return .categorical(segments: segments)
+        case 1:
+            let d = Int(try r.integer("dimension", as: UInt32.self))
+            guard sizes.contains(d) else { throw r.fail("action dimension \(d) is outside 1–\(sizes.upperBound)") }
+            return .gaussian(dimension: d)
+        case 2:
+            let n = Int(try r.integer("bernoulli_count", as: UInt32.self))
+            guard sizes.contains(n) else { throw r.fail("bernoulli count \(n) is outside 1–\(sizes.upperBound)") }
+            return .bernoulli(count: n)
+        case let kind: throw r.fail("head_kind \(kind) is not 0 (categorical), 1 (gaussian) or 2 (bernoulli)")
+        }
     }
 
     /// observation_clip … env_signature: what collection needs of the config, and the environment's arguments.
@@ -114,14 +144,6 @@ extension Welcome: PayloadCodable {
 
     /// The number of parameters of the actor–critic this Welcome describes.
     public var impliedParameterCount: Int {
-        func mlp(_ sizes: [Int]) -> Int {
-            zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
-        }
-        switch actionKind {
-        case .discrete(let n):
-            return mlp([observationSize] + hiddenSizes + [n]) + mlp([observationSize] + hiddenSizes + [1])
-        case .continuous(let d):
-            return mlp([observationSize] + hiddenSizes + [d]) + mlp([observationSize] + hiddenSizes + [1]) + d
-        }
+        ActorCritic.parameterCount(observationSize: observationSize, hiddenSizes: hiddenSizes, head: head)
     }
 }

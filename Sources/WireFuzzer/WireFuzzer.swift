@@ -39,7 +39,7 @@ func decodeAll(_ input: ByteBuffer) {
         }
         switch message {
         case .batch(let b):
-            for space in [Space.discrete(2), .discrete(300), .box(low: [-1, -1], high: [1, 1])] {
+            for space in [Space.discrete(2), .discrete(300), .box(low: [-1, -1], high: [1, 1]), .multiDiscrete([3, 300]), .multiBinary(4)] {
                 _ = try? b.validate(against: BatchExpectation(
                     envCount: b.batch.envCount, steps: b.batch.steps, observationSize: b.batch.observationSize,
                     actionSpace: space, policyVersion: b.batch.policyVersion))
@@ -62,7 +62,7 @@ let cartPoleWelcome: Welcome = {
     var w = Welcome(
         version: WireProtocol.supportedVersions.upperBound, runID: "fuzz", envID: "CartPole-v1", policyVersion: 0, seed: 1,
         maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4,
-        actionKind: .discrete(2), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+        head: .categorical(segments: [2]), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envSignature: 0)
     w.parameterCount = w.impliedParameterCount
     return w

@@ -41,10 +41,8 @@ final class WorkerState: @unchecked Sendable {
     init(welcome: Welcome, env: any VectorEnvironment, options: WorkerOptions, streams: CollectorStreams) throws {
         self.welcome = welcome
         let spec = env.spec
-        switch (welcome.actionKind, spec.actionSpace) {
-        case (.discrete(let n), .discrete(let m)) where n == m: break
-        case (.continuous(let d), .box(let low, _)) where d == low.count: break
-        default: throw WorkerError.local("the learner's action space does not match \(spec.id)'s")
+        guard welcome.head == PolicyHead(spec.actionSpace) else {
+            throw WorkerError.local("the learner's policy head \(welcome.head) does not fit \(spec.id)'s action space \(spec.actionSpace)")
         }
         guard welcome.observationSize == spec.observationSize else {
             throw WorkerError.local("the learner's observation size \(welcome.observationSize) does not match \(spec.id)'s \(spec.observationSize)")

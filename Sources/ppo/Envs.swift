@@ -7,7 +7,7 @@ struct Envs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the native environments, with their spaces, time limits and reward thresholds, and how to use Gymnasium's.",
         discussion: """
-            Besides these, any Gymnasium environment trains as gym:ID: gym:HalfCheetah-v5, gym:CartPole-v1, or a user's own gym:my_package.envs:MyEnv-v0 (Gymnasium imports my_package.envs, which registers it). The worker steps it in a Python process of its own: give --python PATH (or set PPO_PYTHON) to an interpreter with gymnasium installed (pip install gymnasium, "gymnasium[mujoco]" for MuJoCo), and --env-arg key=value for gymnasium.make's keyword arguments. Observations may be a Box of any shape and dtype, Discrete, MultiDiscrete, MultiBinary, or one level of Dict or Tuple of these: the bridge flattens them as gymnasium.spaces.flatten does (one-hots, a Dict's keys in order) for the policy's MLP; uint8 images must be under 36 × 36 pixels (larger ones need a convolutional encoder, which this version lacks). Actions: Discrete (starting at 0) or a Box of any shape. Other spaces are refused at start with the wrapper that would make them usable.
+            Besides these, any Gymnasium environment trains as gym:ID: gym:HalfCheetah-v5, gym:CartPole-v1, or a user's own gym:my_package.envs:MyEnv-v0 (Gymnasium imports my_package.envs, which registers it). The worker steps it in a Python process of its own: give --python PATH (or set PPO_PYTHON) to an interpreter with gymnasium installed (pip install gymnasium, "gymnasium[mujoco]" for MuJoCo), and --env-arg key=value for gymnasium.make's keyword arguments. Observations may be a Box of any shape and dtype, Discrete, MultiDiscrete, MultiBinary, or one level of Dict or Tuple of these: the bridge flattens them as gymnasium.spaces.flatten does (one-hots, a Dict's keys in order) for the policy's MLP; uint8 images must be under 36 × 36 pixels (larger ones need a convolutional encoder, which this version lacks). Actions: Discrete (starting at 0), a Box of any shape, MultiDiscrete (starting at 0) or MultiBinary. Other spaces are refused at start with the wrapper that would make them usable.
             """)
 
     @Flag(help: "Print the list as JSON (infinite bounds as the strings \"inf\" and \"-inf\").")
@@ -40,6 +40,8 @@ struct Envs: ParsableCommand {
         switch space {
         case .discrete(let n): "Discrete(\(n))"
         case .box(let low, _): "Box(\(low.count))"
+        case .multiDiscrete(let nvec): "MultiDiscrete(\(nvec))"
+        case .multiBinary(let n): "MultiBinary(\(n))"
         }
     }
 
@@ -50,6 +52,8 @@ struct Envs: ParsableCommand {
             switch s {
             case .discrete(let n): ["kind": "discrete", "n": n]
             case .box(let low, let high): ["kind": "box", "low": low.map(bound), "high": high.map(bound)]
+            case .multiDiscrete(let nvec): ["kind": "multi_discrete", "nvec": nvec]
+            case .multiBinary(let n): ["kind": "multi_binary", "n": n]
             }
         }
         return ["id": spec.id, "observation": space(spec.observationSpace), "action": space(spec.actionSpace),

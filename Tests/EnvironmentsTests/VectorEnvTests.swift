@@ -104,6 +104,7 @@ struct VectorEnvTests {
                 switch vector.spec.actionSpace {
                 case .discrete(let n): actions[j] = Float(rng.integer(below: n))
                 case .box(let low, let high): actions[j] = low[0] + (high[0] - low[0]) * rng.uniformFloat()
+                case .multiDiscrete, .multiBinary: Issue.record("no native env has index actions of several components")
                 }
             }
             try vector.step(actions)

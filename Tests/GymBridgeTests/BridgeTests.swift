@@ -132,6 +132,21 @@ struct BridgeTests {
         }
     }
 
+    @Test("MultiDiscrete and MultiBinary actions: the spec has their space, a 2 × 2 int8 action reaches step as the env's own array, and an index outside its component's range stops before Python")
+    func indexActions() throws {
+        let sign = try EnvironmentCatalog.spec(for: EnvironmentSelection(id: "gym:ppo_test_envs:MultiSign-v0"), bridge: Gym.options())
+        #expect(sign.actionSpace == .multiDiscrete([2, 3]) && sign.actionFlattenedFrom == nil)
+        let bits = try EnvironmentCatalog.spec(for: EnvironmentSelection(id: "gym:ppo_test_envs:BitSign-v0"), bridge: Gym.options())
+        #expect(bits.actionSpace == .multiBinary(3))
+        let env = try GymVectorEnv(selection: EnvironmentSelection(id: "gym:ppo_test_envs:EchoIndexAction-v0"), count: 1, seed: 0, options: Gym.options())
+        #expect(env.spec.actionSpace == .multiDiscrete([2, 3, 4, 5]) && env.spec.actionFlattenedFrom?.hasPrefix("MultiDiscrete([[2 3]") == true)
+        try [Float]([1, 2, 3, 4]).withUnsafeBufferPointer { try env.step(actions: $0) }
+        #expect(Array(env.observations) == [1, 2, 3, 4, 1])  // the action as the env got it, and "inside the space, int8"
+        #expect(throws: EnvironmentError.invalidAction(envID: "gym:ppo_test_envs:EchoIndexAction-v0", action: [1, 3, 0, 0], reason: .outOfRange(count: 3))) {
+            try [Float]([1, 3, 0, 0]).withUnsafeBufferPointer { try env.step(actions: $0) }
+        }
+    }
+
     /// The error starting `id` gives.
     func startError(_ id: String, arguments: String = "", options: BridgeOptions = Gym.options()) -> EnvironmentError? {
         do {
@@ -165,7 +180,7 @@ struct BridgeTests {
     @Test("spaces the policy cannot handle are refused at start, naming the space (and its key) and the wrapper that would make it usable")
     func unsupportedSpaces() throws {
         for (id, words) in [("TextKey-v0", ["'mission'", "Text(", "FilterObservation"]), ("NestedDict-v0", ["'arm'", "FlattenObservation"]),
-                            ("LargeImage-v0", ["40 × 48", "ResizeObservation"]), ("MultiDiscrete-v0", ["MultiDiscrete", "Discrete"])] {
+                            ("LargeImage-v0", ["40 × 48", "ResizeObservation"]), ("ShiftedMultiDiscrete-v0", ["MultiDiscrete", "start at 0"])] {
             let error = try #require(startError("gym:ppo_test_envs:\(id)"))
             guard case .bridge(.refused(_, "unsupported_space", let message)) = error else { Issue.record("\(id): \(error)"); continue }
             for word in words { #expect(message.contains(word), "\(id): \(message)") }

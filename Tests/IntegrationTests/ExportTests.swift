@@ -69,6 +69,14 @@ struct ExportTests {
         #expect(normalizer.mean_max_abs > 0.1 && (normalizer.inverse_std_min < 0.5 || normalizer.inverse_std_max > 2))
     }
 
+    @Test("MultiDiscrete actions (gym:ppo_test_envs:MultiSign-v0): the exported model's per-component actions and values equal ppo eval's", .timeLimit(.minutes(10)))
+    func multiDiscrete() async throws {
+        let (report, _, _) = try await trainExportCompare("export-multisign", train: ["--env", "gym:ppo_test_envs:MultiSign-v0", "--seed", "1", "--steps", "8192"], episodes: 40)
+        #expect(report.rows >= 1000)
+        #expect(report.action_mismatches == 0 && report.value_mismatches == 0)
+        #expect((report.action_compared ?? 0) >= 1000)
+    }
+
     @Test("export refuses a file that is not a checkpoint and a place it cannot write, in one sentence, writing nothing")
     func refusals() async throws {
         let dir = temporaryDirectory("export-refusals")

@@ -100,6 +100,13 @@ struct GymTrainingTests {
         try await trainsTheSignTask("gym-dict", env: "gym:ppo_test_envs:DictSign-v0")
     }
 
+    @Test("MultiDiscrete actions (two categoricals) and MultiBinary actions (three Bernoullis) train with two workers, and ppo eval loads the checkpoints",
+          .timeLimit(.minutes(8)))
+    func indexActions() async throws {
+        try await trainsTheSignTask("gym-multisign", env: "gym:ppo_test_envs:MultiSign-v0")
+        try await trainsTheSignTask("gym-bitsign", env: "gym:ppo_test_envs:BitSign-v0")
+    }
+
     /// Trains `env` (Sign-v0's task: a return of 32 when solved) with two workers, and expects a greedy return of
     /// at least 30 at the end and from `ppo eval` of the checkpoint.
     func trainsTheSignTask(_ name: String, env: String) async throws {

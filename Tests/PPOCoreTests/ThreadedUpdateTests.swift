@@ -11,6 +11,9 @@ struct ThreadedUpdateTests {
         switch actionSpace {
         case .discrete(let k): actions = (0..<n).map { _ in Float(Int(rng.uniformDouble() * Double(k)) % k) }
         case .box(let low, _): actions = column(n * low.count)
+        case .multiDiscrete(let nvec):
+            actions = (0..<n * nvec.count).map { i in Float(rng.integer(below: nvec[i % nvec.count])) }
+        case .multiBinary(let bits): actions = (0..<n * bits).map { _ in Float(rng.integer(below: 2)) }
         }
         let values = column(n)
         let advantages = column(n, scale: 2)
@@ -32,8 +35,8 @@ struct ThreadedUpdateTests {
         return (model, updater, stats)
     }
 
-    @Test("two threads give bit for bit the weights, Adam moments and statistics of one (discrete and continuous actions, clipped and unclipped norms, value clipping)",
-          arguments: [Space.discrete(3), .box(low: [-1, -1, -1, -1, -1, -1], high: [1, 1, 1, 1, 1, 1])], [0.5, 100.0])
+    @Test("two threads give bit for bit the weights, Adam moments and statistics of one (discrete, continuous, MultiDiscrete and MultiBinary actions, clipped and unclipped norms, value clipping)",
+          arguments: [Space.discrete(3), .box(low: [-1, -1, -1, -1, -1, -1], high: [1, 1, 1, 1, 1, 1]), .multiDiscrete([2, 3]), .multiBinary(3)], [0.5, 100.0])
     func bitIdentical(actionSpace: Space, maxGradNorm: Double) {
         var config = PPOConfig()
         config.hiddenSizes = [64, 64]

@@ -9,9 +9,9 @@ import Testing
 struct ConfigBoundsTests {
     static func welcome(_ c: PPOConfig) -> Message {
         var w = Welcome(
-            version: 2, runID: "run", envID: "CartPole-v1", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+            version: 3, runID: "run", envID: "CartPole-v1", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
             heartbeatIntervalMilliseconds: 5000, activation: c.activation, hiddenSizes: c.hiddenSizes, observationSize: 4,
-            actionKind: .discrete(2), parameterCount: 0, observationClip: c.observationClip, normalizeRewards: c.normalizeRewards,
+            head: .categorical(segments: [2]), parameterCount: 0, observationClip: c.observationClip, normalizeRewards: c.normalizeRewards,
             gamma: c.gamma, rewardClip: c.rewardClip, envSignature: 1)
         w.parameterCount = w.impliedParameterCount
         return .welcome(w)

@@ -15,16 +15,22 @@ enum Samples {
         observationSpace: .box(low: [-4.8, -.infinity, -0.41887903, -.infinity], high: [4.8, .infinity, 0.41887903, .infinity]),
         actionSpace: .discrete(2), maxEpisodeSteps: 500)
     static let welcome = Message.welcome(Welcome(
-        version: 2, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
-        activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2), parameterCount: 9155,
+        version: 3, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]), parameterCount: 9155,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envSignature: cartPoleSignature))
     /// A Welcome for a Gymnasium environment with `gymnasium.make` arguments.
     static let gymWelcome = Message.welcome(Welcome(
-        version: 2, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
-        heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, actionKind: .discrete(2),
+        version: 3, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]),
         parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envArguments: #"{"difficulty": 3, "mode": "hard"}"#, envSignature: 0x0123_4567_89AB_CDEF))
+    /// A Welcome whose actions are MultiDiscrete([3, 300]): two categoricals over 303 logits.
+    static let multiDiscreteWelcome = Message.welcome(Welcome(
+        version: 3, runID: "run-44", envID: "gym:my_package.envs:Choices-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        heartbeatIntervalMilliseconds: 5000, activation: .relu, hiddenSizes: [32], observationSize: 4,
+        head: .categorical(segments: [3, 300]), parameterCount: 4 * 32 + 32 + 32 * 303 + 303 + 4 * 32 + 32 + 32 + 1,
+        observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10, envSignature: 0x0123_4567_89AB_CDEF))
     static var weights: Message {
         var rng = RNG(seed: 1)
         let params = (0..<50).map { _ in Float(rng.normal()) }
@@ -52,9 +58,10 @@ enum Samples {
         for (env, step) in rows {
             for d in 0..<actionSize {
                 let i = b.index(env: env, step: step, component: d)
-                switch space {
-                case .discrete(let n): b.actions[i] = Float(rng.integer(below: n))
-                case .box: b.actions[i] = Float(rng.normal() * 2)
+                if let choices = space.choices(at: d) {
+                    b.actions[i] = Float(rng.integer(below: choices))
+                } else {
+                    b.actions[i] = Float(rng.normal() * 2)
                 }
             }
         }
@@ -73,7 +80,10 @@ enum Samples {
 
     static var all: [(String, Message)] {
         [("hello", hello), ("welcome", welcome), ("welcome-gym", gymWelcome), ("weights", weights), ("ready", ready), ("grant", grant),
+         ("welcome-multidiscrete", multiDiscreteWelcome),
          ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
+         ("batch-multidiscrete", .batch(batch(space: .multiDiscrete([3, 300])))),
+         ("batch-multibinary", .batch(batch(space: .multiBinary(3)))),
          ("ack", ack), ("heartbeat", heartbeat), ("error", error), ("goodbye", goodbye)]
     }
 }

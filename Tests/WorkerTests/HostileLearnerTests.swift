@@ -98,7 +98,7 @@ struct HostileLearnerTests {
         var w = Welcome(
             version: version, runID: "hostile", envID: spec.id, policyVersion: 0, seed: 1, maxUnackedBatches: 4,
             heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: spec.observationSize,
-            actionKind: .discrete(2), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+            head: .categorical(segments: [2]), parameterCount: 0, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
             envSignature: EnvironmentSignature.hash(envID: spec.id, arguments: "", observationSpace: spec.observationSpace,
                                                     actionSpace: spec.actionSpace, maxEpisodeSteps: spec.maxEpisodeSteps))
         w.parameterCount = w.impliedParameterCount
@@ -117,6 +117,24 @@ struct HostileLearnerTests {
         WorkerClient(options: WorkerOptions(
             host: "127.0.0.1", port: port, tls: nil, workerID: "target", envs: 2,
             initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), maxAttempts: 5, welcomeTimeout: .seconds(5)))
+    }
+
+    @Test("a Welcome whose policy head does not fit the worker's env (three choices for CartPole-v1's two): the worker answers shapeMismatch, stops saying so, and collects nothing",
+          .timeLimit(.minutes(2)))
+    func headThatDoesNotFit() async throws {
+        guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
+        w.head = .categorical(segments: [3])
+        w.parameterCount = w.impliedParameterCount
+        let learner = ScriptedLearner(scripts: [[.welcome(w)]])
+        let port = try await learner.start()
+        await #expect {
+            try await client(port: port).run()
+        } throws: { error in
+            "\(error)".contains("policy head categorical(segments: [3]) does not fit CartPole-v1's action space Discrete(2)")
+        }
+        await learner.stop()
+        #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])
+        #expect(!learner.received[0].contains { if case .batch = $0 { true } else { false } })
     }
 
     @Test("Weights whose normaliser has observation size + 1 values: refused with shapeMismatch, the worker reconnects; then a Welcome of a protocol version it does not speak: refused with unsupportedVersion, the worker stops with an error",
@@ -204,7 +222,7 @@ struct HostileLearnerTests {
 
     @Test("the largest grant follows from the frame limit: the worst-case Batch of that many steps fits, one more step would not")
     func largestGrant() {
-        let steps = BatchMessage.maxSteps(envs: 8, observationSize: 4, actionSpace: .discrete(2))
+        let steps = BatchMessage.maxSteps(envs: 8, observationSize: 4, head: .categorical(segments: [2]))
         let perTransition = 4 * 4 + 1 + 4 + 1 + 4 + 4 + 4 + 12
         #expect(64 + 8 * 4 + 8 * steps * perTransition <= WireLimits.default.maxDecodedBytes)
         #expect(64 + 8 * 4 + 8 * (steps + 1) * perTransition > WireLimits.default.maxDecodedBytes)

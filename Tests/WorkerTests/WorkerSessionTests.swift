@@ -13,7 +13,7 @@ struct WorkerSessionTests {
                         maxUnacked: UInt16 = 2) -> Welcome {
         Welcome(version: version, runID: "run", envID: "CartPole-v1", policyVersion: policyVersion, seed: 1,
                 maxUnackedBatches: maxUnacked, heartbeatIntervalMilliseconds: 1000, activation: .tanh, hiddenSizes: [4],
-                observationSize: 4, actionKind: .discrete(2), parameterCount: 10, observationClip: 10,
+                observationSize: 4, head: .categorical(segments: [2]), parameterCount: 10, observationClip: 10,
                 normalizeRewards: false, gamma: 0.99, rewardClip: 10)
     }
 

@@ -347,16 +347,20 @@ def check_action_space(space):
     spaces = gym.spaces
     if isinstance(space, spaces.Discrete) and space.start == 0:
         return
-    if isinstance(space, spaces.Box) and 1 <= int(np.prod(space.shape)) <= MAX_VALUES:
+    if isinstance(space, (spaces.Box, spaces.MultiBinary)) and 1 <= int(np.prod(space.shape)) <= MAX_VALUES:
         return
-    unsupported = f"The action space {space!r} is not supported (the bridge takes only Discrete and Box actions)"
-    if isinstance(space, spaces.Discrete):
-        message = f"The action space {space!r} starts at {int(space.start)}, and the bridge supports only Discrete " \
-                  "action spaces starting at 0: shift it with a custom gymnasium.ActionWrapper"
+    if isinstance(space, spaces.MultiDiscrete) and np.all(space.start == 0) and 1 <= space.nvec.size \
+            and int(space.nvec.sum()) <= MAX_VALUES:
+        return
+    unsupported = f"The action space {space!r} is not supported (the bridge takes Discrete, Box, MultiDiscrete " \
+                  "and MultiBinary actions)"
+    if isinstance(space, (spaces.Discrete, spaces.MultiDiscrete)) and np.any(np.asarray(space.start) != 0):
+        message = f"The action space {space!r} does not start at 0, and the bridge supports only Discrete and " \
+                  "MultiDiscrete action spaces starting at 0: shift it with a custom gymnasium.ActionWrapper"
     elif isinstance(space, spaces.MultiDiscrete):
-        message = f"{unsupported}: wrap it into a single Discrete or Box action space with a custom " \
-                  "gymnasium.ActionWrapper"
-    elif isinstance(space, spaces.Box):
+        message = f"The action space {space!r} has {int(space.nvec.sum())} choices in all, and an action " \
+                  f"space holds 1–{MAX_VALUES}"
+    elif isinstance(space, (spaces.Box, spaces.MultiBinary)):
         message = f"The action space {space!r} has {int(np.prod(space.shape))} values, and an action holds 1–" \
                   f"{MAX_VALUES}"
     else:
@@ -385,10 +389,22 @@ def describe_observation(space):
 
 
 def describe_action(space):
-    """Discrete(n), or the Box's bounds flattened."""
+    """Discrete(n); MultiDiscrete's nvec and MultiBinary's n, flattened; or the Box's bounds flattened."""
     if isinstance(space, gym.spaces.Discrete):
         return {"kind": "discrete", "n": int(space.n)}
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        return {"kind": "multi_discrete", "nvec": [int(n) for n in space.nvec.ravel()]}
+    if isinstance(space, gym.spaces.MultiBinary):
+        return {"kind": "multi_binary", "n": int(np.prod(space.shape))}
     return describe_box(space)
+
+
+def is_flat_action(space):
+    """Whether the worker's action is the env's own: a Discrete, or a one-dimensional Box, MultiDiscrete or
+    MultiBinary (anything else is flattened, and its repr becomes part of the env's signature)."""
+    if isinstance(space, gym.spaces.Discrete):
+        return True
+    return isinstance(space, (gym.spaces.Box, gym.spaces.MultiDiscrete, gym.spaces.MultiBinary)) and len(space.shape) == 1
 
 
 def observation_size(space):
@@ -397,7 +413,7 @@ def observation_size(space):
 
 
 def action_size(space):
-    """Floats per env in the shared memory's action rows: 1 for a Discrete action, else the Box's size."""
+    """Floats per env in the shared memory's action rows: 1 for a Discrete action, else one per component."""
     return 1 if isinstance(space, gym.spaces.Discrete) else int(np.prod(space.shape))
 
 
@@ -433,8 +449,7 @@ def hello(env_id, env, frame=None):
     return {"ok": True, "bridge": BRIDGE_VERSION, "gymnasium": gym.__version__, "env_id": env_id,
             "observation": describe_observation(observation_space), "action": describe_action(action_space),
             "observation_flattened_from": None if is_flat_box(observation_space) else repr(observation_space),
-            "action_flattened_from": None if is_flat_box(action_space) or isinstance(action_space, gym.spaces.Discrete)
-            else repr(action_space),
+            "action_flattened_from": None if is_flat_action(action_space) else repr(action_space),
             "max_episode_steps": None if max_episode_steps is None else int(max_episode_steps),
             "reward_threshold": None if reward_threshold is None else float(reward_threshold),
             "frame": None if frame is None else list(frame)}
@@ -576,10 +591,14 @@ def attach(message, count, observation_size, action_size, frame=None):
 
 def action_converter(space):
     """The function from the K rows of f32 actions to what each env's `step` takes, in one call per vector step:
-    a list of ints for `Discrete`; for `Box`, a fresh array (an env may keep its action) in the env's dtype,
-    clipped to the bounds in that dtype, whose rows, in the Box's shape, go to the envs."""
+    a list of ints for `Discrete`; for `MultiDiscrete` and `MultiBinary`, a fresh array of the space's dtype and
+    shape per env (the worker has checked every index); for `Box`, a fresh array (an env may keep its action) in
+    the env's dtype, clipped to the bounds in that dtype, whose rows, in the Box's shape, go to the envs."""
     if isinstance(space, gym.spaces.Discrete):
         return lambda rows: rows[:, 0].astype(np.int64).tolist()
+    if isinstance(space, (gym.spaces.MultiDiscrete, gym.spaces.MultiBinary)):
+        indices_shape, dtype = space.shape, space.dtype
+        return lambda rows: rows.astype(dtype).reshape((len(rows),) + indices_shape)
     low, high, dtype = space.low.ravel(), space.high.ravel(), space.dtype
     if len(space.shape) == 1:
         return lambda rows: np.clip(rows.astype(dtype), low, high)

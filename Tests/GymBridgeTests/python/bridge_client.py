@@ -54,7 +54,15 @@ class Layout:
 
 
 def space_size(description):
-    return 1 if description["kind"] == "discrete" else len(description["low"])
+    """Floats per env for a hello's space, as the worker sizes its shared memory (BRIDGE.md §1.3)."""
+    kind = description["kind"]
+    if kind == "discrete":
+        return 1
+    if kind == "multi_discrete":
+        return len(description["nvec"])
+    if kind == "multi_binary":
+        return description["n"]
+    return len(description["low"])
 
 
 class Bridge:

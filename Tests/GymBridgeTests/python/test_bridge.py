@@ -135,6 +135,27 @@ def test_observations_arrive_as_gymnasiums_flatten_gives_them(bridge, env_id, si
         assert any(step[1].any() for step in steps)
 
 
+@pytest.mark.parametrize("kind, described, action", [
+    ("multi_discrete", {"kind": "multi_discrete", "nvec": [2, 3, 4, 5]}, [1.0, 2.0, 0.0, 4.0]),
+    ("multi_binary", {"kind": "multi_binary", "n": 4}, [1.0, 0.0, 0.0, 1.0])])
+def test_index_actions_reach_step_in_their_spaces_dtype_and_shape(bridge, kind, described, action):
+    """A 2 × 2 MultiDiscrete (int8) or MultiBinary action: described flattened, row-major, and named in the hello;
+    each env gets an array of the space's own dtype and shape, inside the space (the env reports it last)."""
+    process = started(bridge, "ppo_test_envs:EchoIndexAction-v0", {"kind": kind})
+    assert process.hello["action"] == described
+    assert process.hello["action_flattened_from"] == repr(gym.make("ppo_test_envs:EchoIndexAction-v0", kind=kind).action_space)
+    assert process.reset([0]) == (0, 0, "")
+    assert process.step([action]) == (0, 0, "")
+    np.testing.assert_array_equal(process.observations[0], np.float32(action + [1.0]))
+
+
+def test_one_dimensional_index_actions_are_the_envs_own(bridge):
+    for env_id, described in [("ppo_test_envs:MultiSign-v0", {"kind": "multi_discrete", "nvec": [2, 3]}),
+                              ("ppo_test_envs:BitSign-v0", {"kind": "multi_binary", "n": 3})]:
+        process = started(bridge, env_id)
+        assert process.hello["action"] == described and process.hello["action_flattened_from"] is None
+
+
 @pytest.mark.parametrize("lie, fragment", [("long", "flattens to 3 values, and its space Dict('position'"),
                                             ("missing", "does not fit its space Dict('position'"),
                                             ("scalar", "flattens to 1 value, and its space Dict('position'")])
@@ -297,9 +318,9 @@ def test_refusal_when_make_fails(bridge):
     ("ppo_test_envs:LargeImage-v0", ["Box(0, 255, (3, 40, 48), uint8)", "40 × 48 pixels", "under 36 × 36",
                                      "gymnasium.wrappers.ResizeObservation"]),
     ("ppo_test_envs:SequenceObs-v0", ["observation space is Sequence(", "custom gymnasium.ObservationWrapper"]),
-    ("ppo_test_envs:MultiDiscrete-v0", ["MultiDiscrete([2 3])", "only Discrete and Box actions",
-                                        "single Discrete or Box action space", "ActionWrapper"]),
-    ("ppo_test_envs:ShiftedDiscrete-v0", ["Discrete(3, start=-1)", "starts at -1", "starting at 0"]),
+    ("ppo_test_envs:ShiftedMultiDiscrete-v0", ["MultiDiscrete([2 3], start=[0 1])", "does not start at 0",
+                                               "starting at 0", "ActionWrapper"]),
+    ("ppo_test_envs:ShiftedDiscrete-v0", ["Discrete(3, start=-1)", "does not start at 0", "starting at 0"]),
 ])
 def test_refusal_of_unsupported_spaces(bridge, env_id, fragments):
     assert_refused(bridge(env_id), "unsupported_space", *fragments)
