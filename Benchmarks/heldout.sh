@@ -64,7 +64,8 @@ header="env,seed,preset_hash,commit,env_steps,eval_mean,eval_std,wall_seconds,st
 
 for env in $envs; do
   config=$(config_of "$env")
-  hash=$("$bin/ppo" presets "$config" | sha256sum | cut -c1-12)
+  # (the hash of the preset's text, as `ppo presets NAME` prints a shipped one)
+  if [ -f "$config" ]; then hash=$(sha256sum <"$config" | cut -c1-12); else hash=$("$bin/ppo" presets "$config" | sha256sum | cut -c1-12); fi
   for seed in $seeds; do
     if grep -q "^$env,$seed,$hash,$build," "$out"; then continue; fi
     dir="$runs/$env-$seed-$hash-$build"
