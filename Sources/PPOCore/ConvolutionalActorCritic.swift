@@ -9,13 +9,9 @@
 public final class ConvolutionalActorCritic {
     /// One convolution of the encoder: PyTorch's `Conv2d(_, outChannels, kernel, stride)`, no padding.
     public struct Convolution: Sendable, Equatable {
-        public var outChannels: Int
-        public var kernel: Int
-        public var stride: Int
+        public var outChannels, kernel, stride: Int
         public init(outChannels: Int, kernel: Int, stride: Int) {
-            self.outChannels = outChannels
-            self.kernel = kernel
-            self.stride = stride
+            (self.outChannels, self.kernel, self.stride) = (outChannels, kernel, stride)
         }
     }
 
