@@ -29,8 +29,10 @@ struct PolicyLagTests {
         #expect(m.droppedTotal == 0, "nothing is granted during the last update, so nothing is left over: \(m.transitionsDropped)")
         #expect(m.grantsIssued == m.grantsCompleted + m.grantsReturned + m.grantsOpen, "\(m)")
         // A grant of the version before, arriving after the next weights, is collected with that version's policy:
-        // a batch of the wrong version would be refused and its worker reconnect.
-        #expect(m.framesRejected.values.reduce(0, +) == 0 && m.connectionsTotal == 2, "rejected \(m.framesRejected), connections \(m.connectionsTotal)")
+        // a batch of the wrong version would be refused (invalidVersion), which the learner counts. (Not the number
+        // of connections: an in-process worker starved by a loaded test process can be closed by the learner's
+        // idle timeout and reconnect, which says nothing about versions.)
+        #expect(m.framesRejected.values.reduce(0, +) == 0, "rejected \(m.framesRejected), connections \(m.connectionsTotal)")
         #expect(text.contains("ppo_transitions_trained_by_lag_total{lag=\"1\"} \(Double(m.transitionsTrainedByLag["1", default: 0]))"))
     }
 
