@@ -88,11 +88,14 @@ func discreteIndex(
 
 @inline(never)
 func discreteError(_ value: Float, count: Int, envID: String) -> EnvironmentError {
-    let reason: InvalidActionReason =
-        if !value.isFinite { .notFinite(index: 0) }
-        else if value != value.rounded(.towardZero) { .notIntegral }
-        else { .outOfRange(count: count) }
-    return .invalidAction(envID: envID, action: [value], reason: reason)
+    .invalidAction(envID: envID, action: [value], reason: discreteReason(value, count: count, index: 0))
+}
+
+/// Why `value`, component `index` of an action, is not an index in `0..<count`.
+func discreteReason(_ value: Float, count: Int, index: Int) -> InvalidActionReason {
+    if !value.isFinite { .notFinite(index: index) }
+    else if value != value.rounded(.towardZero) { .notIntegral }
+    else { .outOfRange(count: count) }
 }
 
 /// Checks a `Box` action of `dimension` floats: right size, all finite (out-of-bounds values are allowed).
@@ -125,11 +128,7 @@ extension Space {
         for index in 0..<action.count {
             let value = action[index], count = choices(at: index) ?? 0
             guard value >= 0, value < Float(count), value == value.rounded(.towardZero) else {
-                let reason: InvalidActionReason =
-                    if !value.isFinite { .notFinite(index: index) }
-                    else if value != value.rounded(.towardZero) { .notIntegral }
-                    else { .outOfRange(count: count) }
-                throw .invalidAction(envID: envID(), action: Array(action), reason: reason)
+                throw .invalidAction(envID: envID(), action: Array(action), reason: discreteReason(value, count: count, index: index))
             }
         }
     }
