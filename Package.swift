@@ -205,13 +205,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // What the test targets share: running tests that block off the cooperative pool (`.offThePool`).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "PPOCoreTests",
-            dependencies: ["PPOCore"]
+            dependencies: ["TestSupport", "PPOCore"]
         ),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Environments", "PPOCore"]
+            dependencies: ["TestSupport", "Training", "Environments", "PPOCore"]
         ),
         .testTarget(
             name: "WireTests",
@@ -226,6 +228,7 @@ let package = Package(
         .testTarget(
             name: "TransportSecurityTests",
             dependencies: [
+                "TestSupport",
                 "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -235,7 +238,7 @@ let package = Package(
         // Real processes: ppo-learner and ppo-worker over mutual TLS on loopback.
         .testTarget(
             name: "LearnerTests",
-            dependencies: ["Learner", "Worker", "Training", "Wire", "PPOCore", "Environments",
+            dependencies: ["TestSupport", "Learner", "Worker", "Training", "Wire", "PPOCore", "Environments",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
@@ -257,20 +260,20 @@ let package = Package(
         // The bridge against real Python processes (needs an interpreter with gymnasium: PPO_PYTHON).
         .testTarget(
             name: "GymBridgeTests",
-            dependencies: ["GymBridge", "Environments", "PPOCore", "Training"],
+            dependencies: ["TestSupport", "GymBridge", "Environments", "PPOCore", "Training"],
             exclude: ["fixtures", "python"]
         ),
         .testTarget(
             name: "RenderingTests",
-            dependencies: ["Rendering"]
+            dependencies: ["TestSupport", "Rendering"]
         ),
         .testTarget(
             name: "PolicyExportTests",
-            dependencies: ["PolicyExport", "Training", "PPOCore"]
+            dependencies: ["TestSupport", "PolicyExport", "Training", "PPOCore"]
         ),
         .testTarget(
             name: "EnvironmentsTests",
-            dependencies: ["Environments", "PPOCore"]
+            dependencies: ["TestSupport", "Environments", "PPOCore"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -49,13 +49,22 @@ enum LearnerConnection {
         if let id { await core.unregister(session: id, reason: reason) }
     }
 
+    /// How long a connection stays open after its Goodbye for the worker to close it first.
+    static let goodbyeLinger = TimeAmount.seconds(2)
+
     /// Writes the session's queue; ends after an Error or Goodbye, or when the queue ends. The session is then
-    /// over, so the connection is closed: a peer that stays silent cannot keep it open.
+    /// over, so the connection is closed: a peer that stays silent cannot keep it open. After a Goodbye the close
+    /// waits up to `goodbyeLinger` while the worker, which closes once it has read the Goodbye, may still be
+    /// sending a batch (read and dropped meanwhile): a socket closed with unread bytes sends a reset, and a reset
+    /// can discard the Goodbye before the worker reads it — the worker would then reconnect to a finished run.
     static func drain(_ queue: AsyncStream<OutboundFrame>, to writer: NIOAsyncChannelOutboundWriter<OutboundFrame>, closing channel: Channel) async throws {
         for await frame in queue {
             try await writer.write(frame)
             if case .message(.error) = frame { break }
-            if case .message(.goodbye) = frame { break }
+            if case .message(.goodbye) = frame {
+                channel.eventLoop.scheduleTask(in: goodbyeLinger) { channel.close(promise: nil) }
+                return
+            }
         }
         try? await channel.close()
     }

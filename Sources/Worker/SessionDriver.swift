@@ -42,8 +42,20 @@ final class SessionDriver {
         } catch {
             // The connection failed because the learner's silence closed it: that is how the session ended.
             if let watch, watch.fired { return watch.ending }
+            if let ending = await lastWord() { return ending }
             throw error
         }
+    }
+
+    /// How the learner ended the session, if it did so in a message received before the connection failed: a
+    /// learner that finishes the run says Goodbye and closes, and a worker still collecting then fails to send
+    /// its batch with the Goodbye unread. Only a closed connection's messages are read (they are all buffered).
+    private func lastWord() async -> SessionEnding? {
+        guard !channel.isActive else { return nil }
+        while let message = try? await messages.next() {
+            for case .end(let ending) in machine.receive(message) { return ending }
+        }
+        return nil
     }
 
     private func converse() async throws -> SessionEnding {

@@ -1,8 +1,9 @@
 import Environments
 import PPOCore
 import Testing
+import TestSupport
 
-@Suite("Environments")
+@Suite("Environments", .offThePool)
 struct EnvironmentTests {
     static let ids = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
     static let discreteIDs = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"]

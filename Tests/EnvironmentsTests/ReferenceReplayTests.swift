@@ -2,11 +2,12 @@ import Environments
 import Foundation
 import PPOCore
 import Testing
+import TestSupport
 
 /// Replays every recorded Gymnasium 1.4 trajectory step by step: before each step the recorded state (and the
 /// time-limit counter, set to the step index) is installed, the recorded action applied, and the resulting state,
 /// observation, reward and flags compared with the recording.
-@Suite("Reference trajectories")
+@Suite("Reference trajectories", .offThePool)
 struct ReferenceReplayTests {
     struct Mismatch: CustomStringConvertible {
         var location: String
@@ -91,7 +92,7 @@ struct ReferenceReplayTests {
     }
 }
 
-@Suite("Reference constants")
+@Suite("Reference constants", .offThePool)
 struct ReferenceConstantsTests {
     /// Each env's Swift constants, by the key the reference file uses.
     static func physicalConstants(_ file: ReferenceFile) -> [String: Double] {

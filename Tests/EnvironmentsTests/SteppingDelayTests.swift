@@ -1,8 +1,9 @@
 import Environments
 import Foundation
 import Testing
+import TestSupport
 
-@Suite("Stepping delay (a simulated expensive environment)")
+@Suite("Stepping delay (a simulated expensive environment)", .offThePool)
 struct SteppingDelayTests {
     /// CPU time of the calling thread, in seconds.
     static func threadCPUSeconds() -> Double {

@@ -1,8 +1,9 @@
 import Environments
 import PPOCore
 import Testing
+import TestSupport
 
-@Suite("VectorEnv")
+@Suite("VectorEnv", .offThePool)
 struct VectorEnvTests {
     /// Standalone envs seeded as `VectorEnv` seeds its env `i`: `RNG(seed: seed).split(i)`, then reset.
     func replicas(_ id: String, count: Int, seed: UInt64) throws -> [any Environment] {

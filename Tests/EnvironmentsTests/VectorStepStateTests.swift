@@ -1,8 +1,9 @@
 import Testing
 @testable import Environments
+import TestSupport
 
 /// The step state both vector envs keep: episode bookkeeping and the truncation rule, with no env at all.
-@Suite("Vector step state")
+@Suite("Vector step state", .offThePool)
 struct VectorStepStateTests {
     @Test("an episode ends on terminated or truncated; it counts as truncated only when cut by the time limit alone; final rows of envs that did not end are zero")
     func episodes() {

@@ -1,8 +1,9 @@
 import Foundation
 import GymBridge
 import Testing
+import TestSupport
 
-@Suite("Bridge options")
+@Suite("Bridge options", .offThePool)
 struct BridgeOptionsTests {
     @Test("a collector sharing its cores with the update sleeps at once, unless a spin was chosen")
     func sharingCores() {

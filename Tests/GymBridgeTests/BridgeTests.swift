@@ -4,9 +4,10 @@ import GymBridge
 import PPOCore
 import Testing
 import Training
+import TestSupport
 
 /// The bridge against real Python processes: Gymnasium's own numbers, the spaces, every refusal and every fault.
-@Suite("Gymnasium bridge", .enabled(if: Gym.enabled))
+@Suite("Gymnasium bridge", .enabled(if: Gym.enabled), .offThePool)
 struct BridgeTests {
     /// Steps `count` envs of `id` through the bridge with `actions` (one row per vector step) and, in Python, the
     /// same envs the same way with Gymnasium alone; returns both as JSON-like rows.
@@ -241,7 +242,7 @@ struct BridgeTests {
 }
 
 /// An evaluation while training that fails is reported and skipped; the next one starts a new bridge.
-@Suite("Evaluation while training, through the bridge", .enabled(if: Gym.enabled))
+@Suite("Evaluation while training, through the bridge", .enabled(if: Gym.enabled), .offThePool)
 struct BridgeEvaluationFailureTests {
     @Test("a bridge that dies, or sends NaN, during an evaluation: no evaluation is recorded, nothing is thrown, the next one runs again")
     func failedEvaluation() throws {
@@ -260,7 +261,7 @@ struct BridgeEvaluationFailureTests {
 }
 
 /// Frames from Gymnasium's own renderer, through the bridge (`BridgeOptions.render`).
-@Suite("Rendering through the bridge", .enabled(if: Gym.enabled))
+@Suite("Rendering through the bridge", .enabled(if: Gym.enabled), .offThePool)
 struct BridgeRenderTests {
     @Test("a rendering bridge reports its frame size in the hello and sends env 0's frame as the env drew it; a plain one renders nothing")
     func frames() throws {

@@ -34,7 +34,7 @@ struct DistributedTrainingTests {
         defer { workers.forEach { $0.kill9() } }
         // Kill one worker once training is under way (20 episodes of 500 steps take 10,000 steps, 39 updates, at least).
         #expect(await learner.wait(for: 120) { _ in learner.lastUpdate >= 30 }, "no progress: \(learner.stdout.suffix(500)) \(learner.stderr.suffix(500))")
-        workers[1].kill9()
+        await workers[1].killed()
         let progressAtKill = learner.lastUpdate
         #expect(await started.waitForStatus(30) { s in s.workers.contains { $0.id == "w2" && $0.state == "gone" } }, "the learner did not see w2 go")
         let status = await learner.waitForExit(timeout: 480)
@@ -67,7 +67,7 @@ struct DistributedTrainingTests {
         }
         defer { workers.forEach { $0.kill9() } }
         #expect(await first.wait(for: 120) { _ in first.lastUpdate >= 40 })
-        first.kill9()
+        await first.killed()
         let reached = first.lastUpdate
         let saved = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
         #expect(saved.version >= 40 && saved.version <= UInt64(reached) && saved.version % 5 == 0, "checkpoint at \(saved.version), reached \(reached)")
@@ -310,7 +310,7 @@ struct WorkerChurnTests {
             best = max(best, sample("ppo_episode_return", in: body).flatMap { $0.isNaN ? nil : $0 } ?? best)
             guard let updates = sample("ppo_updates_total", in: body), Int(updates) >= 30 * (kills + 1), updates < 390 else { continue }
             let slot = rng.integer(below: 4)
-            workers[slot].kill9()
+            await workers[slot].killed()
             retired.append(workers[slot])
             killed.insert(workers[slot].name)
             kills += 1

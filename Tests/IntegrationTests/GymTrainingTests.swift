@@ -232,7 +232,7 @@ struct GymTrainingTests {
         try #require(await started.waitForStatus(60) { $0.workers.contains { $0.state == "connected" && $0.openGrants > 0 } })
         let python = try TrainInterruptTests.children(named: "python3", of: worker.process.processIdentifier)
         try #require(python.count == 1, "the worker's Python processes: \(python)")
-        worker.kill9()
+        await worker.killed()
         var alive = true
         for _ in 0..<40 where alive {
             await pause(0.05)

@@ -114,7 +114,7 @@ final class Spawned: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning && Date() < deadline { await pause(0.05) }
         if isRunning {
-            kill9()
+            await killed()
             return nil
         }
         // Everything it wrote is read once both pipes are at their end (a grandchild that inherited them may keep
@@ -124,11 +124,17 @@ final class Spawned: @unchecked Sendable {
         return status
     }
 
-    /// SIGKILL, then up to 10 s for the exit to be seen (never blocks for ever).
+    /// SIGKILL, without waiting for the exit (what a `defer` does at a test's end: it must not hold the thread it
+    /// runs on, one of the few the other tests' tasks run on). `killed()` when the test goes on without it.
     func kill9() {
         if isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// SIGKILL, then up to 10 s for the exit to be seen (polled with `Task.sleep`).
+    func killed() async {
+        kill9()
         let deadline = Date().addingTimeInterval(10)
-        while isRunning && Date() < deadline { usleep(20_000) }
+        while isRunning && Date() < deadline { await pause(0.02) }
     }
 
     /// Whether the process still runs. Foundation's `Process` on Linux has been seen here to miss a child's exit
@@ -220,7 +226,7 @@ struct StartedLearner {
             guard process.isRunning else { break }
             await pause(0.05)
         }
-        process.kill9()
+        await process.killed()
         throw LearnerDidNotStart(description: "\(name) did not report its port: \(process.stdout.suffix(500)) \(process.stderr.suffix(1500))")
     }
 }

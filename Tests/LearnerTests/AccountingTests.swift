@@ -186,20 +186,9 @@ struct LivenessTests {
           .timeLimit(.minutes(3)))
     func heartbeatEcho() async throws {
         let server = try cartPoleLearner()
-        let ports = AsyncStream<Int>.makeStream()
-        async let finished = server.run { ports.continuation.yield($0) }
-        var it = ports.stream.makeAsyncIterator()
-        let port = await it.next() ?? 0
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder()))
-                try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
-                return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
-            }
-        }
+        let worker = try await HandWrittenWorker.connect(to: server)
         var echoed: UInt64?
-        try await channel.executeThenClose { inbound, outbound in
+        try await worker.channel.executeThenClose { inbound, outbound in
             try await outbound.write(.hello(Hello(workerID: "listener", envID: "", envSignature: 0, numEnvs: 2)))
             var sentHeartbeat = false
             for try await message in inbound {
@@ -216,9 +205,40 @@ struct LivenessTests {
             }
         }
         await server.stop()
-        _ = try await finished
-        try? await group.shutdownGracefully()
+        try await worker.finish()
         #expect(echoed == 424_242)
+    }
+}
+
+@Suite("Learner goodbye")
+struct GoodbyeLingerTests {
+    @Test("after its Goodbye the learner leaves the connection open for the worker to close first (what the worker still sends is read, so the close is no reset that could discard the Goodbye), and closes a worker that stays silent after the linger",
+          .timeLimit(.minutes(3)))
+    func goodbyeLingers() async throws {
+        let server = try cartPoleLearner()
+        let worker = try await HandWrittenWorker.connect(to: server)
+        var goodbyeAt: ContinuousClock.Instant?
+        var openAfterGoodbye: Duration?
+        try await worker.channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(workerID: "silent", envID: "", envSignature: 0, numEnvs: 2)))
+            for try await message in inbound {
+                switch message {
+                case .weights:
+                    Task { await server.stop() }
+                case .goodbye:
+                    goodbyeAt = .now
+                    // A frame sent after the Goodbye (a batch in flight would be one) is read, not reset.
+                    try await outbound.write(.heartbeat(sentAtNanoseconds: 1))
+                default:
+                    continue
+                }
+            }
+            openAfterGoodbye = goodbyeAt.map { ContinuousClock.now - $0 }
+        }
+        try await worker.finish()
+        let open = try #require(openAfterGoodbye, "no Goodbye")
+        // The linger is 2 s: not closed at once, and not kept open by a silent worker.
+        #expect(open >= .seconds(1) && open < .seconds(20), "closed \(open) after the Goodbye")
     }
 }
 

@@ -4,8 +4,9 @@ import Testing
 import Training
 @testable import Learner
 @testable import Worker
+import TestSupport
 
-@Suite("Distributed = single-process")
+@Suite("Distributed = single-process", .offThePool)
 struct EquivalenceTests {
     @Test("one worker, the rollout as one grant: the same weights after 3 updates as single-process training, bit for bit",
           arguments: ["CartPole-v1", "Pendulum-v1"])

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import PPOCore
+import TestSupport
 
 /// `Conv2D` against the two image reference cases (the post-ReLU activations of every layer, recorded from
 /// PyTorch) and against finite differences.
-@Suite("Convolution")
+@Suite("Convolution", .offThePool)
 struct ConvolutionTests {
     /// A layer of `case`'s `initial_params`, loaded into `parameters` (PyTorch layout, as `Conv2D` and `Linear` keep it).
     static func load(_ parameters: [Parameter], from initial: [String: Any], prefix: String) {

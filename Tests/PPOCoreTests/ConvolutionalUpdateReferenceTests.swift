@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 @testable import PPOCore
+import TestSupport
 
 /// One PPO minibatch step of CleanRL's Atari loss, and a second on the same batch, through the shared-trunk
 /// `ConvolutionalActorCritic` against PyTorch's float32 numbers (`ppo_cnn_update_case.json`: three convolutions
 /// over a 2×44×44 image, Categorical 3; `ppo_dict_multidiscrete_case.json`: one convolution over a 10×10×4 board
 /// and a vector key, MultiDiscrete [3, 2]): per-sample outputs, losses, every gradient, the clipped gradients, the
 /// Adam moments and the parameters after each step.
-@Suite("Convolutional PPO update vs PyTorch reference")
+@Suite("Convolutional PPO update vs PyTorch reference", .offThePool)
 struct ConvolutionalUpdateReferenceTests {
     /// The case's model with its initial parameters, and the Adam it steps with.
     static func model(_ reference: [String: Any]) throws -> (ConvolutionalActorCritic, Adam) {

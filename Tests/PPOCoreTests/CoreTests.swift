@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import PPOCore
+import TestSupport
 
-@Suite("RNG")
+@Suite("RNG", .offThePool)
 struct RNGTests {
     @Test("same seed, same stream; different seeds or streams differ")
     func reproducible() {
@@ -67,7 +68,7 @@ struct RNGTests {
     }
 }
 
-@Suite("Kernels")
+@Suite("Kernels", .offThePool)
 struct KernelTests {
     @Test("vectorised tanh is within 1e-6 of tanh on [-12, 12]")
     func tanhAccuracy() {
@@ -114,7 +115,7 @@ struct KernelTests {
     }
 }
 
-@Suite("Initialisation")
+@Suite("Initialisation", .offThePool)
 struct InitializationTests {
     @Test("orthogonal matrices have orthonormal rows or columns", arguments: [(64, 4), (4, 64), (64, 64), (2, 64)])
     func orthogonal(rows: Int, columns: Int) {
@@ -158,7 +159,7 @@ struct InitializationTests {
     }
 }
 
-@Suite("Statistics and normalisation")
+@Suite("Statistics and normalisation", .offThePool)
 struct StatisticsTests {
     @Test("standardize uses the unbiased std plus 1e-8, as the seed")
     func standardize() {
@@ -234,7 +235,7 @@ struct StatisticsTests {
     }
 }
 
-@Suite("Config")
+@Suite("Config", .offThePool)
 struct ConfigTests {
     @Test("the seed preset is the seed's PPOConfig")
     func seedPreset() {
@@ -274,7 +275,7 @@ struct ConfigTests {
     }
 }
 
-@Suite("Policy")
+@Suite("Policy", .offThePool)
 struct PolicyTests {
     @Test("sampled discrete actions follow softmax(logits); log-probs match evaluation")
     func categoricalSampling() {

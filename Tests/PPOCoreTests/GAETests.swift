@@ -1,7 +1,8 @@
 import Testing
 @testable import PPOCore
+import TestSupport
 
-@Suite("GAE vs the seed's recursion")
+@Suite("GAE vs the seed's recursion", .offThePool)
 struct GAETests {
     @Test("every case of gae_cases.json: seed semantics and truncation bootstrap")
     func allCases() throws {
@@ -62,7 +63,7 @@ struct GAETests {
     }
 }
 
-@Suite("GAE over a batch's env segments")
+@Suite("GAE over a batch's env segments", .offThePool)
 struct BatchGAETests {
     @Test("each env's segment of a K-env batch gets exactly the GAE of that env's steps laid out alone",
           arguments: [GAE.TruncationHandling.bootstrap, .seed])
@@ -94,7 +95,7 @@ struct BatchGAETests {
     }
 }
 
-@Suite("A batch gathered into rows")
+@Suite("A batch gathered into rows", .offThePool)
 struct BatchRowsTests {
     @Test("appendRows puts env k's step t at row t·K + k after what the rollout held, every column alike")
     func timeMajorRows() {

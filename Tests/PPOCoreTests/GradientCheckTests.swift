@@ -1,12 +1,13 @@
 import Testing
 @testable import PPOCore
+import TestSupport
 
 /// Finite-difference checks of every backward pass: Linear + activations through an MLP (tanh and ReLU),
 /// the Categorical and Gaussian heads, and the whole PPO loss through the updater (value clipping on and off).
 ///
 /// Central differences in Float with step h: truncation error O(h²), rounding O(ε_f·|L|/h); the tolerances
 /// below leave room for both and still catch any wrong term (a wrong sign or factor is an O(1) error).
-@Suite("Finite-difference gradient checks")
+@Suite("Finite-difference gradient checks", .offThePool)
 struct GradientCheckTests {
     static let h: Float = 1e-3
 

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import PPOCore
+import TestSupport
 
 /// One PPO minibatch step of the seed's ActorCritic(4, 2) against PyTorch's float32 numbers
 /// (`ppo_update_case.json`): losses, per-sample values, every gradient, the norm, clipped gradients, Adam state and
 /// parameters, for two consecutive steps on the same batch.
-@Suite("PPO update vs PyTorch reference")
+@Suite("PPO update vs PyTorch reference", .offThePool)
 struct PPOUpdateReferenceTests {
     struct Case {
         let json: [String: Any]

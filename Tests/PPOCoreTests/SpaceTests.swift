@@ -1,7 +1,8 @@
 import Testing
 @testable import PPOCore
+import TestSupport
 
-@Suite("Spaces and their policy heads")
+@Suite("Spaces and their policy heads", .offThePool)
 struct SpaceTests {
     @Test("MultiDiscrete and MultiBinary: one value per component, each a whole number within its own range")
     func indexSpaces() {

@@ -1,7 +1,8 @@
 import PPOCore
 import Testing
+import TestSupport
 
-@Suite("The update on two threads")
+@Suite("The update on two threads", .offThePool)
 struct ThreadedUpdateTests {
     /// A rollout of `n` random rows for a model of this size.
     static func rollout(n: Int, observationSize: Int, actionSpace: Space, seed: UInt64) -> Rollout {

@@ -4,6 +4,7 @@ import Testing
 import Training
 
 @testable import PolicyExport
+import TestSupport
 
 /// A checkpoint of a fresh policy, as `ppo train` would write it after no update.
 func freshCheckpoint(_ space: Space, observations: Int, normalize: Bool) -> Checkpoint {
@@ -18,7 +19,7 @@ func freshCheckpoint(_ space: Space, observations: Int, normalize: Bool) -> Chec
     return checkpoint
 }
 
-@Suite("ONNX export: the graph")
+@Suite("ONNX export: the graph", .offThePool)
 struct PolicyGraphTests {
     func ops(_ model: ONNXModel) -> [String] { model.nodes.map(\.op) }
 
@@ -104,7 +105,7 @@ func topLevelFields(_ bytes: [UInt8]) -> [(field: Int, varint: UInt64?, payload:
     return fields
 }
 
-@Suite("ONNX export: the file")
+@Suite("ONNX export: the file", .offThePool)
 struct PolicyFileTests {
     @Test("ModelProto: IR version 8, opset 17 of the default domain, one graph, the metadata")
     func modelProto() throws {

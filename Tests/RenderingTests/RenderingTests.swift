@@ -1,8 +1,9 @@
 import Testing
 
 @testable import Rendering
+import TestSupport
 
-@Suite("Frames and GIFs")
+@Suite("Frames and GIFs", .offThePool)
 struct RenderingTests {
     @Test("a filled square covers its area; shapes off the canvas draw nothing and do not trap")
     func canvas() {

@@ -4,8 +4,9 @@ import Logging
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
-@Suite("Checkpoint policy")
+@Suite("Checkpoint policy", .offThePool)
 struct CheckpointPolicyTests {
     @Test("checkpoints every N updates and always after the last one; --checkpoint-every 0 still writes the last")
     func destination() {
@@ -62,7 +63,7 @@ struct CheckpointPolicyTests {
     }
 }
 
-@Suite("Configuration coding")
+@Suite("Configuration coding", .offThePool)
 struct ConfigCodingTests {
     @Test("the config is written with the presets' snake_case keys and read back whole; a config written in the earlier camelCase keys reads the same")
     func checkpointKeys() throws {

@@ -2,8 +2,9 @@ import Foundation
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
-@Suite("Interoperability")
+@Suite("Interoperability", .offThePool)
 struct InteropTests {
     @Test("CRC-32C and its TFRecord mask")
     func crc32c() {

@@ -3,10 +3,11 @@ import Foundation
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
 /// `ppo train --workers 0 --max-policy-lag 1`: the next rollout is collected on a thread of its own, by the policy
 /// before the update in progress.
-@Suite("Single-process training with a policy lag of 1")
+@Suite("Single-process training with a policy lag of 1", .offThePool)
 struct LocalPolicyLagTests {
     /// Acrobot's preset (16 envs, observation normalisation) cut to `updates` updates, with policy lag `lag`.
     static func run(updates: Int, lag: Int = 1) throws -> RunConfiguration {

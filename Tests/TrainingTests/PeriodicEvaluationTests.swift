@@ -3,8 +3,9 @@ import Environments
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
-@Suite("Evaluating the greedy policy while a run trains (eval_every)")
+@Suite("Evaluating the greedy policy while a run trains (eval_every)", .offThePool)
 struct PeriodicEvaluationTests {
     func folder(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
@@ -118,7 +119,7 @@ struct PeriodicEvaluationTests {
     }
 }
 
-@Suite("Videos of rendered frames")
+@Suite("Videos of rendered frames", .offThePool)
 struct RenderedVideoTests {
     @Test("rendered frames are shrunk by a whole factor to at most 320 a side and quantised to the 6×6×6 palette")
     func quantised() throws {

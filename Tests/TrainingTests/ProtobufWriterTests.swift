@@ -1,9 +1,10 @@
 import Testing
 
 @testable import Training
+import TestSupport
 
 /// The protocol-buffers encoding, against the examples of protobuf.dev's encoding guide.
-@Suite("Protocol buffers")
+@Suite("Protocol buffers", .offThePool)
 struct ProtobufWriterTests {
     @Test("varint, string, packed and negative fields as the encoding guide writes them")
     func guideExamples() {

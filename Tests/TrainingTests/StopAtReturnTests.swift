@@ -2,8 +2,9 @@ import Foundation
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
-@Suite("Ending a run at a return target (stop_at_return)")
+@Suite("Ending a run at a return target (stop_at_return)", .offThePool)
 struct StopAtReturnTests {
     @Test("the window holds the last 20 returns; it reaches a target only when full and its mean is at least the target; no target is never reached")
     func window() {

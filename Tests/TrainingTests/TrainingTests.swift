@@ -3,8 +3,9 @@ import Foundation
 import PPOCore
 import Testing
 @testable import Training
+import TestSupport
 
-@Suite("Training")
+@Suite("Training", .offThePool)
 struct TrainingTests {
     static func tempDir() -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-tests-\(UUID().uuidString)")
@@ -173,7 +174,7 @@ struct TrainingTests {
     }
 }
 
-@Suite("Configuration")
+@Suite("Configuration", .offThePool)
 struct ConfigurationTests {
     @Test("every shipped preset loads and is valid", arguments: ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "seed"])
     func presets(name: String) throws {

@@ -2,8 +2,9 @@ import Foundation
 import NIOSSL
 import Testing
 @testable import TransportSecurity
+import TestSupport
 
-@Suite("Certificate bundles")
+@Suite("Certificate bundles", .offThePool)
 struct CertificateBundleTests {
     static func files(in dir: URL) throws -> Set<String> {
         Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))

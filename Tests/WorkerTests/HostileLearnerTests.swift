@@ -15,8 +15,12 @@ final class ScriptedLearner: Sendable {
     private let state: NIOLockedValueBox<(scripts: [[Message]], received: [[Message]])>
     private let channel: NIOLockedValueBox<Channel?> = NIOLockedValueBox(nil)
 
-    init(scripts: [[Message]]) {
+    /// How long after writing a connection's script its output is shut (a FIN); nil: never.
+    let closesAfterScript: TimeAmount?
+
+    init(scripts: [[Message]], closesAfterScript: TimeAmount? = nil) {
         state = NIOLockedValueBox((scripts, []))
+        self.closesAfterScript = closesAfterScript
     }
 
     /// Listens on a free loopback port; returns it.
@@ -79,6 +83,10 @@ private final class ScriptHandler: ChannelInboundHandler, @unchecked Sendable {
             connection = index
             for m in script { context.write(wrapOutboundOut(m), promise: nil) }
             context.flush()
+            if let delay = learner.closesAfterScript {
+                let channel = context.channel
+                context.eventLoop.scheduleTask(in: delay) { channel.close(mode: .output, promise: nil) }
+            }
         }
         learner.record(message, connection: connection)
     }
@@ -195,6 +203,22 @@ struct HostileLearnerTests {
         await learner.stop()
         // Without its own timeout the worker would wait on the first connection for ever (the test's time limit).
         #expect(learner.received.count == 2)
+    }
+
+    @Test("a learner that says Goodbye (the run is finished) and closes while the worker collects a grant: the worker ends as told, though its batch can no longer be sent, instead of reconnecting to a finished run",
+          .timeLimit(.minutes(2)))
+    func goodbyeWhileCollecting() async throws {
+        let learner = ScriptedLearner(scripts: [
+            [Self.welcome(), Self.weights(), .grant(Grant(grantID: 1, policyVersion: 0, steps: 25)),
+             .goodbye(Goodbye(reason: .finished, message: "done"))],
+        ], closesAfterScript: .milliseconds(200))
+        let port = try await learner.start()
+        // 25 steps of 20 ms: the learner's end of the connection arrives while the worker collects.
+        try await WorkerClient(options: WorkerOptions(
+            host: "127.0.0.1", port: port, tls: nil, workerID: "target", envs: 2, initialBackoff: .milliseconds(10),
+            maxBackoff: .milliseconds(50), maxAttempts: 5, welcomeTimeout: .seconds(5), stepDelay: .milliseconds(20))).run()
+        await learner.stop()
+        #expect(learner.received.count == 1, "the worker reconnected \(learner.received.count - 1) times")
     }
 
     @Test("a Grant of the version before the one just loaded (a policy lag of 1) is collected with that version's policy; a Grant of a version the worker never held is skipped",
