@@ -15,6 +15,7 @@
 # (neither)      build HEAD (a clean tree) and run .build/release
 # --runs DIR     run folders (checkpoints, TensorBoard logs); default /var/tmp/ppo-heldout
 # Interpreter for gym: envs: $PPO_PYTHON, or the venv .ci/run makes (.build/ci-python), with gymnasium[mujoco].
+# OPENBLAS_CORETYPE is Haswell unless set (see below): a row is reproducible bit for bit on any AVX2 host.
 # The CSV's load_1min column is /proc/loadavg's 1-minute figure at the end of the run: about 1 (2 for a preset
 # with max_policy_lag 1) when the run had the machine to itself; wall times of rows well above that shared it.
 set -euo pipefail
@@ -31,11 +32,16 @@ while [ $# -gt 0 ]; do
     --bin) bin="$2"; shift 2 ;;
     --commit) commit="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 python=${PPO_PYTHON:-$PWD/.build/ci-python/bin/python3}
+# One OpenBLAS kernel for every row, whatever host the queue runs on: OpenBLAS picks its sgemm kernels from the CPU
+# (Cooperlake on a host that shows AVX-512 BF16, Haswell or Zen on an AVX2 one), their float rounding differs, and
+# a run's trajectory follows it (Pendulum-v1 seed 101: -233.07 with the Haswell or Zen kernels, -223.46 with
+# SkylakeX or Cooperlake). The rows were made with the AVX2 kernels, which every x86-64 host of the last decade has.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 # The benchmarks' own envs (gym:ppo_bench_envs:ID) and their presets (Benchmarks/presets/NAME.yaml, found before
 # the shipped ones).
 export PYTHONPATH=$PWD/Benchmarks/envs${PYTHONPATH:+:$PYTHONPATH}
