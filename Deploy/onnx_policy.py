@@ -43,7 +43,19 @@ def describe(args):
         print(f"{key}: {value}")
 
 
+def imported(path):
+    """The object a `module:Name` path names (Name may be dotted)."""
+    import importlib
+    module, _, name = path.partition(":")
+    target = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
 def make_env(meta):
+    """The model's env as training made it: its register functions called, gymnasium.make with its env_args, then
+    its wrappers applied in order."""
     import gymnasium as gym
     env_id = meta["env_id"]
     if env_id.startswith("gym:"):
@@ -51,7 +63,12 @@ def make_env(meta):
         if ":" in env_id:  # module:ID imports the module that registers the env
             module, env_id = env_id.split(":", 1)
             __import__(module)
-    return gym.make(env_id, **json.loads(meta.get("env_args") or "{}"))
+    for path in json.loads(meta.get("register") or "[]"):
+        imported(path)()
+    env = gym.make(env_id, **json.loads(meta.get("env_args") or "{}"))
+    for wrapper in json.loads(meta.get("wrappers") or "[]"):
+        env = imported(wrapper["class"])(env, **wrapper.get("kwargs", {}))
+    return env
 
 
 def play(args):

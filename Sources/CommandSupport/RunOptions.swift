@@ -14,6 +14,8 @@ public struct RunOptions: ParsableArguments {
         valueName: "key=value"))
     public var envArguments: [String] = []
 
+    @OptionGroup public var envSetup: EnvironmentSetupFlags
+
     @Option(help: "A preset name (an environment id or 'seed') or a path to a YAML file. Default: the environment's preset.")
     public var config: String?
 
@@ -102,7 +104,8 @@ public struct RunOptions: ParsableArguments {
         if let evalEpisodes { settings.insert("eval_episodes=\(evalEpisodes)", at: 0) }
         if let stopAtEvalReturn { settings.insert("stop_at_eval_return=\(stopAtEvalReturn)", at: 0) }
         var run = try RunConfiguration.resolve(
-            env: env, config: config, steps: steps, overrides: settings, envArguments: envArguments, stopAtReturn: stopAtReturn)
+            env: env, config: config, steps: steps, overrides: settings, envArguments: envArguments, setup: try envSetup.setup(),
+            stopAtReturn: stopAtReturn)
         if evalVideo {
             guard run.evaluation.every != nil else {
                 throw ValidationError("--eval-video records the evaluations made while training: give --eval-every N too")

@@ -3,7 +3,7 @@ import Foundation
 /// Which environment a run trains: a native one by Gymnasium id (`CartPole-v1`, stepped in this process), or any
 /// Gymnasium environment through the Python bridge (`gym:HalfCheetah-v5`, `gym:my_package.envs:MyEnv-v0`), with
 /// the keyword arguments for `gymnasium.make` as one canonical JSON object.
-public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct EnvironmentSelection: Sendable, Hashable, CustomStringConvertible {
     /// What marks a Gymnasium id.
     public static let gymPrefix = "gym:"
     /// Longest id (and longest arguments object) a run may name; the wire carries both (PROTOCOL.md §4.2).
@@ -14,10 +14,14 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
     public var id: String
     /// `{"key": value, …}` with keys sorted, or "" for none. Only Gymnasium environments take arguments.
     public var arguments: String
+    /// The registrations the bridge calls before `gymnasium.make` and the wrappers it applies after (none for a
+    /// native environment).
+    public var setup: EnvironmentSetup
 
-    public init(id: String, arguments: String = "") {
+    public init(id: String, arguments: String = "", setup: EnvironmentSetup = .none) {
         self.id = id
         self.arguments = arguments
+        self.setup = setup
     }
 
     /// Whether the environment is stepped by Gymnasium in a Python process.
@@ -33,7 +37,9 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
     /// The arguments as the bridge takes them (`{}` for none).
     public var argumentsObject: String { arguments.isEmpty ? "{}" : arguments }
 
-    public var description: String { arguments.isEmpty ? id : "\(id) \(arguments)" }
+    public var description: String {
+        [id, arguments, setup.isEmpty ? "" : "setup \(setup.text)"].filter { !$0.isEmpty }.joined(separator: " ")
+    }
 
     /// Checks the id and the arguments: sizes, a `gym:` id that is not empty, arguments only for Gymnasium ids,
     /// and arguments that are one JSON object.
@@ -41,6 +47,10 @@ public struct EnvironmentSelection: Sendable, Hashable, Codable, CustomStringCon
         guard !id.isEmpty, id.utf8.count <= Self.maxIDBytes, !id.contains(where: { $0.isWhitespace || $0.isNewline })
         else { throw .invalidSelection(id: id, reason: "an environment id is 1–\(Self.maxIDBytes) bytes without spaces") }
         if isGym, gymID.isEmpty { throw .invalidSelection(id: id, reason: "gym: needs an id after it, e.g. gym:HalfCheetah-v5") }
+        if !setup.isEmpty {
+            guard isGym else { throw .invalidSelection(id: id, reason: "only Gymnasium environments (gym:ID) take --env-wrapper and --env-register") }
+            try setup.check()
+        }
         guard !arguments.isEmpty else { return self }
         guard isGym else {
             throw .invalidSelection(id: id, reason: "only Gymnasium environments (gym:ID) take --env-arg")

@@ -35,7 +35,7 @@ public final class GymVectorEnv: VectorEnvironment, @unchecked Sendable {
     public init(selection: EnvironmentSelection, count: Int, seed: UInt64, options: BridgeOptions) throws(EnvironmentError) {
         guard count > 0 else { throw .invalidEnvCount(count) }
         // Started from the spawner thread, the bridge may ask to die with it: it then dies with this process.
-        let arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)"]
+        let arguments = ["--env", selection.gymID, "--args", selection.argumentsObject, "--count", "\(count)"] + selection.setup.bridgeArguments
             + (options.render ? ["--render"] : []) + ["--die-with-parent"]
         let process = try BridgeProcess(envID: selection.id, python: options.python, arguments: arguments, environment: options.environment)
         let hello = try process.readControl(timeout: options.startTimeout, during: "start")

@@ -36,7 +36,7 @@ struct SessionTable {
     mutating func close(_ id: Int) -> Session? { sessions.removeValue(forKey: id) }
 
     /// Why a Hello (§3.2) is refused — too many workers, no common protocol version, another env — or nil.
-    static func refusal(of hello: Hello, connected: Int, maxConnections: Int, spec: EnvironmentSpec, envArguments: String,
+    static func refusal(of hello: Hello, connected: Int, maxConnections: Int, spec: EnvironmentSpec, environment: EnvironmentSelection,
                         signature: UInt64) -> WireError? {
         guard connected < maxConnections else {
             return WireError(.tooManyConnections, "the learner serves at most \(maxConnections) workers")
@@ -46,7 +46,7 @@ struct SessionTable {
             return WireError(.unsupportedVersion, "worker speaks \(hello.minVersion)–\(hello.maxVersion), the learner \(supported.lowerBound)–\(supported.upperBound)")
         }
         guard hello.envID.isEmpty || (hello.envID == spec.id && hello.envSignature == signature) else {
-            return WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(spec.canonicalDescription(arguments: envArguments)))")
+            return WireError(.envMismatch, "worker runs \(hello.envID), the learner trains \(spec.id) (\(spec.canonicalDescription(environment)))")
         }
         return nil
     }

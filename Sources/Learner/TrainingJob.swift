@@ -85,7 +85,7 @@ final class TrainingJob: Sendable {
     }
 
     private func checkpoint(envSteps: Int, recentReturns: RecentReturns) -> Checkpoint {
-        Checkpoint(trainer: trainer.value, envID: environment.id, envArguments: environment.arguments, envSteps: envSteps,
+        Checkpoint(trainer: trainer.value, envID: environment.id, envArguments: environment.arguments, envSetup: environment.setup, envSteps: envSteps,
                    recentReturns: recentReturns)
     }
 }

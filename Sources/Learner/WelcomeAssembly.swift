@@ -12,6 +12,6 @@ extension Welcome {
             activation: config.activation, hiddenSizes: config.hiddenSizes, observationSize: spec.observationSize,
             head: PolicyHead(spec.actionSpace), parameterCount: weights.parameters.count, observationClip: config.observationClip,
             normalizeRewards: config.normalizeRewards, gamma: config.gamma, rewardClip: config.rewardClip,
-            envArguments: options.run.envArguments, envSignature: signature)
+            envArguments: options.run.envArguments, envSignature: signature, envSetup: options.run.envSetup.text)
     }
 }

@@ -15,7 +15,8 @@ struct WorkerSessions {
     let grantTimeout: Duration
     /// The run's environment as a Hello must name it.
     let spec: EnvironmentSpec
-    let envArguments: String
+    /// The run's environment: id, arguments and setup (what a worker that names its own must match).
+    let environment: EnvironmentSelection
     let signature: UInt64
     let logger: Logger
 
@@ -31,8 +32,8 @@ struct WorkerSessions {
         maxConnections = options.maxConnections
         grantTimeout = options.grantTimeout
         self.spec = spec
-        envArguments = options.run.envArguments
-        signature = spec.signature(arguments: envArguments)
+        environment = options.run.environment
+        signature = spec.signature(environment)
         self.logger = logger
     }
 
@@ -41,7 +42,7 @@ struct WorkerSessions {
     mutating func register(_ hello: Hello, peer: String, outbound: AsyncStream<OutboundFrame>.Continuation, welcome: (UInt16) -> Welcome,
                            weights: ByteBuffer, telemetry: inout LearnerTelemetry) -> SessionRegistration {
         if let refusal = SessionTable.refusal(of: hello, connected: table.count, maxConnections: maxConnections, spec: spec,
-                                              envArguments: envArguments, signature: signature) {
+                                              environment: environment, signature: signature) {
             return .refused(refusal)
         }
         let id = table.open(hello, outbound: outbound)

@@ -10,13 +10,15 @@ import PPOCore
 /// `obs_normalizer.mean` / `obs_normalizer.var` (float64). Metadata (strings): `format`, `env_id`, `config`
 /// (JSON), `observation_size`, `action_space` (JSON), `version`, `updates`, `trained_transitions`, `env_steps`,
 /// `adam_step`, `obs_normalizer_count`, `rng`, `recent_returns` (the returns of the last training episodes,
-/// comma-separated, oldest first).
+/// comma-separated, oldest first), `env_args` and `env_setup` (a `gym:` environment's arguments and setup).
 public struct Checkpoint: Sendable {
     public static let format = "swift-ppo-checkpoint/1"
 
     public var envID: String
     /// `gymnasium.make` keyword arguments of a `gym:` environment, a JSON object ("" for none).
     public var envArguments: String = ""
+    /// A `gym:` environment's registrations and wrappers (metadata `env_setup`; none in checkpoints from before it).
+    public var envSetup = EnvironmentSetup.none
     public var config: PPOConfig
     public var observationSize: Int
     public var actionSpace: Space
@@ -54,10 +56,12 @@ public struct Checkpoint: Sendable {
     }
 
     /// The state of `trainer` now.
-    public init(trainer: Trainer, envID: String, envArguments: String = "", envSteps: Int, recentReturns: RecentReturns = RecentReturns()) {
+    public init(trainer: Trainer, envID: String, envArguments: String = "", envSetup: EnvironmentSetup = .none, envSteps: Int,
+                recentReturns: RecentReturns = RecentReturns()) {
         self.recentReturns = recentReturns
         self.envID = envID
         self.envArguments = envArguments
+        self.envSetup = envSetup
         config = trainer.config
         observationSize = trainer.model.observationSize
         actionSpace = trainer.model.actionSpace
@@ -111,7 +115,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The environment the checkpoint was trained on, with its arguments.
-    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments) }
+    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments, setup: envSetup) }
 
     init(
         envID: String, config: PPOConfig, observationSize: Int, actionSpace: Space, version: UInt64, updates: Int,

@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import PPOCore
 
@@ -27,6 +28,7 @@ enum CheckpointCodec {
         ]
         if let n = c.normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
         if !c.envArguments.isEmpty { metadata["env_args"] = c.envArguments }
+        if !c.envSetup.isEmpty { metadata["env_setup"] = c.envSetup.text }
         if !c.recentReturns.values.isEmpty { metadata["recent_returns"] = c.recentReturns.values.map { "\($0)" }.joined(separator: ",") }
         if let evaluation = c.evaluation { metadata["evaluation"] = metadataJSON(evaluation) }
         return SafeTensors.encode(tensors, metadata: metadata)
@@ -111,6 +113,13 @@ enum CheckpointCodec {
                 throw .content(path, reason: "metadata 'evaluation' is not an evaluation (update, env steps, episodes, mean, std, seconds)")
             }
             c.evaluation = point
+        }
+        if let text = meta["env_setup"] {
+            do {
+                c.envSetup = try EnvironmentSetup(text: text)
+            } catch {
+                throw .content(path, reason: "metadata 'env_setup' is not an environment setup: \(error)")
+            }
         }
     }
 }

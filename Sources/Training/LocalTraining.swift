@@ -235,6 +235,7 @@ public final class LocalTraining {
 
     /// A checkpoint of the current state.
     public func checkpoint() -> Checkpoint {
-        Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSteps: envSteps, recentReturns: returns.recent)
+        Checkpoint(trainer: trainer, envID: run.envID, envArguments: run.envArguments, envSetup: run.envSetup, envSteps: envSteps,
+                   recentReturns: returns.recent)
     }
 }

@@ -11,6 +11,9 @@ public struct RunConfiguration: Sendable, Equatable {
     public var envID: String
     /// Keyword arguments for `gymnasium.make`, a canonical JSON object ("" for none; `gym:` ids only).
     public var envArguments: String
+    /// The registrations called before `gymnasium.make` and the wrappers applied after (`register:`, `wrappers:`;
+    /// `gym:` ids only).
+    public var envSetup = EnvironmentSetup.none
     /// Environment steps to train for (rounded down to whole updates, at least one).
     public var totalSteps: Int
     /// Ends the run before `totalSteps` once the mean return of the last 20 training episodes reaches this
@@ -28,8 +31,8 @@ public struct RunConfiguration: Sendable, Equatable {
         self.ppo = ppo
     }
 
-    /// The environment and its arguments.
-    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments) }
+    /// The environment, its arguments and its setup.
+    public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments, setup: envSetup) }
 
     /// Number of updates the run makes.
     public var totalUpdates: Int { max(1, totalSteps / max(ppo.rolloutSteps, 1)) }
@@ -160,9 +163,11 @@ extension RunConfiguration {
     /// A Gymnasium id (`gym:ID`, `gym:module:ID`) takes the preset of the same ID where one is shipped (so
     /// `gym:CartPole-v1` trains with CartPole-v1's, `gym:highway_env:highway-fast-v0` with highway-fast-v0's), else
     /// the defaults; `envArguments` are `--env-arg key=value`
-    /// pairs, laid over the preset's `env_args`.
+    /// pairs, laid over the preset's `env_args`; `setup`'s registrations and wrappers (`--env-register`,
+    /// `--env-wrapper`) come after the preset's.
     public static func resolve(
-        env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = [], stopAtReturn: Double? = nil
+        env: String?, config: String?, steps: Int?, overrides: [String], envArguments: [String] = [], setup: EnvironmentSetup = .none,
+        stopAtReturn: Double? = nil
     ) throws(ConfigurationError) -> RunConfiguration {
         let selection = env.map { EnvironmentSelection(id: $0) }
         if let env, let selection, !selection.isGym, config == nil, !EnvironmentRegistry.ids.contains(env) {
@@ -187,6 +192,8 @@ extension RunConfiguration {
                 throw .badValue(key: "env-arg", value: envArguments.joined(separator: " "), expected: error.description)
             }
         }
+        run.envSetup.registrations += setup.registrations
+        run.envSetup.wrappers += setup.wrappers
         if let steps { run.totalSteps = steps }
         if let stopAtReturn { run.stopAtReturn = stopAtReturn }
         for o in overrides {

@@ -7,7 +7,7 @@ import Yams
 /// the keys present change.
 extension RunConfiguration: Decodable {
     public enum RunKeys: String, CodingKey, CaseIterable {
-        case env, envArgs = "env_args", totalSteps = "total_steps", stopAtReturn = "stop_at_return", base
+        case env, envArgs = "env_args", register, wrappers, totalSteps = "total_steps", stopAtReturn = "stop_at_return", base
         case evalEvery = "eval_every", evalEpisodes = "eval_episodes", stopAtEvalReturn = "stop_at_eval_return"
     }
 
@@ -26,6 +26,15 @@ extension RunConfiguration: Decodable {
             envID = id
         }
         if c.contains(.envArgs) { envArguments = try Self.canonicalArguments(c.decode(Argument.self, forKey: .envArgs), in: c) }
+        if c.contains(.register) { envSetup.registrations = try c.decodeNil(forKey: .register) ? [] : c.decode([String].self, forKey: .register) }
+        if c.contains(.wrappers) { envSetup.wrappers = try Self.wrappers(c.decode(Argument.self, forKey: .wrappers), in: c) }
+        if c.contains(.register) || c.contains(.wrappers) {
+            do {
+                try envSetup.check()
+            } catch {
+                throw DecodingError.dataCorruptedError(forKey: c.contains(.wrappers) ? .wrappers : .register, in: c, debugDescription: error.description)
+            }
+        }
         if c.contains(.totalSteps) { totalSteps = try c.positiveInteger(.totalSteps) }
         // Whether it is finite is checked with the rest of the run (`problems()`).
         if c.contains(.stopAtReturn) { stopAtReturn = try c.decodeNil(forKey: .stopAtReturn) ? nil : c.decode(Double.self, forKey: .stopAtReturn) }
@@ -50,11 +59,31 @@ extension RunConfiguration: Decodable {
         }
     }
 
+    /// A YAML list of `{class: module:Class, kwargs: {…}}` mappings (kwargs optional) as the setup's wrappers.
+    static func wrappers(_ value: Argument, in c: KeyedDecodingContainer<RunKeys>) throws -> [EnvironmentSetup.Wrapper] {
+        if case .null = value { return [] }
+        let bad = DecodingError.dataCorruptedError(forKey: .wrappers, in: c, debugDescription: expectation(for: "wrappers"))
+        guard case .list(let entries) = value else { throw bad }
+        return try entries.map { entry in
+            guard case .object(let fields) = entry, Set(fields.keys).isSubset(of: ["class", "kwargs"]), case .string(let path)? = fields["class"]
+            else { throw bad }
+            let kwargs = fields["kwargs"]?.foundation ?? [String: Any]()
+            guard let object = kwargs as? [String: Any] else { throw bad }
+            do {
+                return EnvironmentSetup.Wrapper(path: path, arguments: try EnvironmentSelection.canonical(object))
+            } catch {
+                throw DecodingError.dataCorruptedError(forKey: .wrappers, in: c, debugDescription: "\(error)")
+            }
+        }
+    }
+
     /// What a key's value must be, for error messages.
     static func expectation(for key: String) -> String {
         switch key {
         case "env": "a name"
         case "env_args": "a mapping of gymnasium.make keyword arguments (values: finite numbers, text, true/false, null, lists, mappings)"
+        case "register": "a list of module:function paths the bridge calls before gymnasium.make (packages that register their envs in a function)"
+        case "wrappers": "a list of {class: module:Class, kwargs: {…}} mappings, the wrappers the bridge applies in order (kwargs optional)"
         case "total_steps": "a positive whole number"
         case "stop_at_return": "a number (the mean return of the last 20 training episodes that ends the run early) or null"
         case "eval_every": "a positive whole number of updates between greedy evaluations, or null for none"

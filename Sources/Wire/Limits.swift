@@ -20,7 +20,7 @@ public enum WireProtocol {
     /// The framing version in every header.
     public static let framingVersion: UInt16 = 1
     /// Protocol versions this implementation speaks (negotiated in Hello/Welcome).
-    public static let supportedVersions: ClosedRange<UInt16> = 3...3
+    public static let supportedVersions: ClosedRange<UInt16> = 4...4
     /// Size of the frame header.
     public static let headerSize = 20
     /// Limits on strings.
@@ -31,5 +31,7 @@ public enum WireProtocol {
     /// Batch carries them as u16).
     public static let sizes: ClosedRange<Int> = 1...65535
     public static let maxEnvArgumentBytes = 4096
+    /// A `gym:` environment's registrations and wrappers (`EnvironmentSetup`'s text).
+    public static let maxEnvSetupBytes = 4096
     public static let maxMessageBytes = 1024
 }

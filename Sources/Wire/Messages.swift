@@ -65,11 +65,13 @@ public struct Welcome: Equatable, Sendable {
     public var envArguments: String
     /// §4.11 signature of the learner's environment (spaces with their bounds, time limit, arguments); version 2.
     public var envSignature: UInt64
+    /// A `gym:` environment's registrations and wrappers, as JSON (`EnvironmentSetup`'s text; "" for none); version 4.
+    public var envSetup: String
 
     public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
                 heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
                 head: PolicyHead, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
-                gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0) {
+                gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0, envSetup: String = "") {
         self.version = version
         self.runID = runID
         self.envID = envID
@@ -88,6 +90,7 @@ public struct Welcome: Equatable, Sendable {
         self.rewardClip = rewardClip
         self.envArguments = envArguments
         self.envSignature = envSignature
+        self.envSetup = envSetup
     }
 }
 

@@ -24,6 +24,7 @@ extension Welcome: PayloadCodable {
         w.double(rewardClip)
         w.string(envArguments, maxBytes: WireProtocol.maxEnvArgumentBytes)
         w.integer(envSignature)
+        w.string(envSetup, maxBytes: WireProtocol.maxEnvSetupBytes)
     }
 
     static func decode(from r: inout PayloadReader) throws(WireError) -> Welcome {
@@ -46,7 +47,8 @@ extension Welcome: PayloadCodable {
             heartbeatIntervalMilliseconds: heartbeat, activation: network.activation, hiddenSizes: network.hidden,
             observationSize: network.observationSize, head: network.head, parameterCount: parameterCount,
             observationClip: collection.observationClip, normalizeRewards: collection.normalizeRewards, gamma: collection.gamma,
-            rewardClip: collection.rewardClip, envArguments: collection.envArguments, envSignature: collection.envSignature)
+            rewardClip: collection.rewardClip, envArguments: collection.envArguments, envSignature: collection.envSignature,
+            envSetup: collection.envSetup)
         guard parameterCount == welcome.impliedParameterCount else {
             throw WireError(.shapeMismatch, "welcome: parameter_count \(parameterCount), the architecture has \(welcome.impliedParameterCount)")
         }
@@ -125,9 +127,10 @@ extension Welcome: PayloadCodable {
         }
     }
 
-    /// observation_clip … env_signature: what collection needs of the config, and the environment's arguments.
+    /// observation_clip … env_setup: what collection needs of the config, and how the environment is made.
     private static func decodeCollection(_ r: inout PayloadReader, envID: String) throws(WireError)
-        -> (observationClip: Double, normalizeRewards: Bool, gamma: Double, rewardClip: Double, envArguments: String, envSignature: UInt64) {
+        -> (observationClip: Double, normalizeRewards: Bool, gamma: Double, rewardClip: Double, envArguments: String, envSignature: UInt64,
+            envSetup: String) {
         let observationClip = try r.double("observation_clip")
         guard observationClip.isFinite, observationClip > 0 else { throw WireError(.invalidValue, "welcome: observation_clip is \(observationClip)") }
         let normalizeFlag = try r.integer("normalize_rewards", as: UInt8.self)
@@ -139,7 +142,10 @@ extension Welcome: PayloadCodable {
         let envArguments = try r.string("env_args", maxBytes: WireProtocol.maxEnvArgumentBytes)
         guard envArguments.isEmpty || envID.hasPrefix("gym:") else { throw r.fail("env_args given for \(envID), which is not a gym: environment") }
         let envSignature = try r.integer("env_signature", as: UInt64.self)
-        return (observationClip, normalizeFlag == 1, gamma, rewardClip, envArguments, envSignature)
+        // Its paths and arguments are the worker's to check (`EnvironmentSetup(text:)`), as env_args are.
+        let envSetup = try r.string("env_setup", maxBytes: WireProtocol.maxEnvSetupBytes)
+        guard envSetup.isEmpty || envID.hasPrefix("gym:") else { throw r.fail("env_setup given for \(envID), which is not a gym: environment") }
+        return (observationClip, normalizeFlag == 1, gamma, rewardClip, envArguments, envSignature, envSetup)
     }
 
     /// The number of parameters of the actor–critic this Welcome describes.

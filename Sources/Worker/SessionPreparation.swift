@@ -17,7 +17,13 @@ struct SessionPreparation {
 
     /// The worker's state for this connection (its `index`-th), or why it cannot serve the Welcome.
     func prepare(welcome: Welcome, session index: UInt64) -> Result<WorkerState, Refusal> {
-        let selection = EnvironmentSelection(id: welcome.envID, arguments: welcome.envArguments)
+        let selection: EnvironmentSelection
+        do {
+            selection = EnvironmentSelection(id: welcome.envID, arguments: welcome.envArguments, setup: try EnvironmentSetup(text: welcome.envSetup))
+        } catch {
+            let why = "the learner's environment setup cannot be used: \(error)"
+            return .failure(Refusal(code: .invalidValue, message: why, ending: .unusable(why)))
+        }
         let streams = CollectorStreams(runSeed: welcome.seed, collector: options.workerID, session: index)
         let env: any VectorEnvironment
         do {
@@ -46,8 +52,8 @@ struct SessionPreparation {
 
     /// Why this worker's environment is not the learner's (its signature differs), or nil.
     private func mismatch(welcome: Welcome, selection: EnvironmentSelection, spec: EnvironmentSpec) -> String? {
-        guard welcome.envSignature != spec.signature(arguments: selection.arguments) else { return nil }
-        let here = spec.canonicalDescription(arguments: selection.arguments)
+        guard welcome.envSignature != spec.signature(selection) else { return nil }
+        let here = spec.canonicalDescription(selection)
         return "this worker's \(selection) is not the learner's: here it is \(here) (install the same package versions on both machines)"
     }
 }

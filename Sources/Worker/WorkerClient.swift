@@ -73,10 +73,10 @@ public final class WorkerClient: Sendable {
     private func makeHello() throws -> Hello {
         var envID = "", signature: UInt64 = 0
         if let id = options.envID {
-            let selection = EnvironmentSelection(id: id, arguments: options.envArguments)
+            let selection = EnvironmentSelection(id: id, arguments: options.envArguments, setup: options.envSetup)
             let spec = try EnvironmentCatalog.spec(for: selection, bridge: options.bridge)
             envID = spec.id
-            signature = spec.signature(arguments: selection.arguments)
+            signature = spec.signature(selection)
         }
         return Hello(workerID: options.workerID, envID: envID, envSignature: signature, numEnvs: UInt16(options.envs))
     }

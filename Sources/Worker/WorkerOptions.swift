@@ -1,3 +1,4 @@
+import Environments
 import GymBridge
 import NIOSSL
 
@@ -14,6 +15,8 @@ public struct WorkerOptions: Sendable {
     /// arguments.
     public var envID: String?
     public var envArguments: String
+    /// With `envID`: its registrations and wrappers.
+    public var envSetup: EnvironmentSetup
     /// How Gymnasium environments are started (interpreter, timeout).
     public var bridge: BridgeOptions
     /// Environment failures in a row (each one restarts the environment) before the worker gives up.
@@ -35,7 +38,7 @@ public struct WorkerOptions: Sendable {
     public init(
         host: String, port: Int, tls: NIOSSLContext?, serverHostname: String? = nil, workerID: String, envID: String? = nil,
         envs: Int = 8, initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(10),
-        maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10), envArguments: String = "",
+        maxAttempts: Int? = nil, welcomeTimeout: Duration = .seconds(10), envArguments: String = "", envSetup: EnvironmentSetup = .none,
         bridge: BridgeOptions = .default, maxEnvironmentFailures: Int = 3, learnerTimeout: Duration? = nil,
         stepDelay: Duration? = nil
     ) {
@@ -51,6 +54,7 @@ public struct WorkerOptions: Sendable {
         self.maxAttempts = maxAttempts
         self.welcomeTimeout = welcomeTimeout
         self.envArguments = envArguments
+        self.envSetup = envSetup
         self.bridge = bridge
         self.maxEnvironmentFailures = maxEnvironmentFailures
         self.learnerTimeout = learnerTimeout

@@ -48,6 +48,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("env-arg"), help: ArgumentHelp("With --env gym:ID: a gymnasium.make keyword argument (repeatable).", valueName: "key=value"))
     var envArguments: [String] = []
 
+    @OptionGroup(title: "With --env gym:ID: the registrations and wrappers it is made with (the learner's, or it refuses this worker)")
+    var envSetup: EnvironmentSetupFlags
+
     @Option(help: "Environment failures in a row (an exception, a crash, a hang or NaN; each restarts the environment) before the worker gives up.")
     var maxEnvFailures = 3
 
@@ -74,6 +77,9 @@ struct WorkerCommand: AsyncParsableCommand {
         if let stepDelay { _ = try DurationArgument.parse(stepDelay, flag: "--step-delay") }
         guard maxEnvFailures >= 1 else { throw ValidationError("--max-env-failures must be at least 1") }
         if !envArguments.isEmpty, env == nil { throw ValidationError("--env-arg goes with --env gym:ID") }
+        if !(envSetup.registrations.isEmpty && envSetup.wrappers.isEmpty), env == nil {
+            throw ValidationError("--env-register and --env-wrapper go with --env gym:ID (without it the worker applies the learner's)")
+        }
         guard certificate.tlsDir != nil || plaintext else {
             throw ValidationError("give --tls-dir DIR (the bundle from `ppo certs`) and --cert-name, or --plaintext for a loopback learner")
         }
@@ -108,7 +114,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let options = WorkerOptions(
             host: host, port: port, tls: context, serverHostname: serverHostname, workerID: name, envID: env, envs: envs,
-            maxAttempts: maxAttempts, envArguments: envArgumentsJSON, bridge: bridgeFlags.options,
+            maxAttempts: maxAttempts, envArguments: envArgumentsJSON, envSetup: try envSetup.setup(), bridge: bridgeFlags.options,
             maxEnvironmentFailures: maxEnvFailures, learnerTimeout: learnerTimeout.map { .milliseconds(Int64($0 * 1000)) },
             stepDelay: delay)
         let client = WorkerClient(options: options)

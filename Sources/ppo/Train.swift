@@ -20,6 +20,7 @@ struct Train: AsyncParsableCommand {
               ppo train --env CartPole-v1 --out runs/cp --resume
               ppo train --env gym:HalfCheetah-v5 --python .venv/bin/python3 --workers 0   # MuJoCo on one machine: fastest in one process
               ppo train --env gym:my_package.envs:MyEnv-v0 --env-arg difficulty=3 --workers 2
+              ppo train --env gym:MiniGrid-DoorKey-5x5-v0 --env-wrapper minigrid.wrappers:ImgObsWrapper
 
             gym:ID environments run in one Python process per worker (pip install gymnasium, and "gymnasium[mujoco]" for MuJoCo), with the policy, the wire and TLS in Swift.
             """)

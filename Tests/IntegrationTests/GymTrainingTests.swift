@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import Testing
 import Training
@@ -191,6 +192,39 @@ struct GymTrainingTests {
         defer { worker.kill9() }
         #expect(await worker.waitForExit(timeout: 120) == 1)
         #expect(worker.stderr.contains("envMismatch"), "\(worker.stderr.suffix(800))")
+    }
+
+    @Test("the learner's --env-wrapper reaches its workers: one pinned to the env without it is refused with envMismatch; an unpinned worker applies it (every episode of gym:CartPole-v1 cut at 20 steps) beside one pinned with the same wrapper; the checkpoint keeps it",
+          .timeLimit(.minutes(5)))
+    func wrapperReachesWorkers() async throws {
+        let dir = temporaryDirectory("gym-wrapper")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wrapper = ["--env-wrapper", #"gymnasium.wrappers:TimeLimit={"max_episode_steps": 20}"#]
+        let started = try await StartedLearner.start(
+            ["--env", "gym:CartPole-v1", "--steps", "8192", "--plaintext", "--host", "127.0.0.1", "--checkpoint-dir", dir.path,
+             "--python", GymPython.path] + wrapper, metrics: true, environment: GymPython.environment, timeout: 120)
+        let learner = started.process
+        defer { learner.kill9() }
+        // 2 ms a step: neither worker can finish the run alone before the other has connected.
+        let common = ["--learner", "127.0.0.1:\(started.port)", "--plaintext", "--envs", "2", "--step-delay", "2ms", "--python", GymPython.path]
+        func worker(_ id: String, _ more: [String]) throws -> Spawned {
+            try Spawned("ppo-worker", common + ["--id", id] + more, name: id, environment: GymPython.environment)
+        }
+        let unwrapped = try worker("unwrapped", ["--env", "gym:CartPole-v1"])
+        defer { unwrapped.kill9() }
+        #expect(await unwrapped.waitForExit(timeout: 120) == 1)
+        #expect(unwrapped.stderr.contains("envMismatch"), "\(unwrapped.stderr.suffix(800))")
+        let follower = try worker("follower", [])
+        defer { follower.kill9() }
+        #expect(await started.waitForStatus(60) { $0.connectedWorkers.contains("follower") }, "\(follower.stderr.suffix(800))")
+        let pinned = try worker("pinned", ["--env", "gym:CartPole-v1"] + wrapper)
+        defer { pinned.kill9() }
+        #expect(await started.waitForStatus(60) { Set($0.connectedWorkers) == ["follower", "pinned"] }, "\(pinned.stderr.suffix(800))")
+        #expect(await learner.waitForExit(timeout: 240) == 0, "\(learner.stderr.suffix(800))")
+        let saved = try Checkpoint.read(from: dir.appendingPathComponent("checkpoint.safetensors"))
+        #expect(saved.envSetup.wrappers == [EnvironmentSetup.Wrapper(path: "gymnasium.wrappers:TimeLimit", arguments: #"{"max_episode_steps":20}"#)])
+        let returns = saved.recentReturns.values
+        #expect(!returns.isEmpty && returns.allSatisfy { $0 >= 1 && $0 <= 20 }, "returns \(returns)")
     }
 
     /// Starts a plaintext learner on a free loopback port for `env`; the learner and its port.

@@ -194,7 +194,7 @@ struct ConfigurationTests {
         #expect(run.ppo.normalizeObservations && run.ppo.normalizeRewards && run.ppo.truncation == .bootstrap)
     }
 
-    @Test("a package's env takes the preset of the id it registers: gym:highway_env:highway-fast-v0 trains with highway-fast-v0.yaml; LunarLander-v3 has rl-zoo's")
+    @Test("a package's env takes the preset of the id it registers: gym:highway_env:highway-fast-v0 trains with highway-fast-v0.yaml; LunarLander-v3 has rl-zoo's; MiniGrid-DoorKey-5x5-v0's names its wrapper")
     func packagePreset() throws {
         let highway = try RunConfiguration.resolve(env: "gym:highway_env:highway-fast-v0", config: nil, steps: nil, overrides: [])
         #expect(highway.problems().isEmpty, "\(highway.problems())")
@@ -203,6 +203,11 @@ struct ConfigurationTests {
         let lander = try RunConfiguration.resolve(env: "gym:LunarLander-v3", config: nil, steps: nil, overrides: [])
         #expect(lander.ppo.numEnvs == 16 && lander.ppo.rolloutSteps == 16 * 1024 && lander.ppo.gamma == 0.999 && lander.ppo.gaeLambda == 0.98)
         #expect(lander.ppo.updateEpochs == 4 && lander.ppo.entropyCoef == 0.01 && lander.ppo.valueCoef == 1.0 && lander.totalSteps == 1_000_000)
+        // MiniGrid's DoorKey sees the agent's view alone: its preset puts it in MiniGrid's ImgObsWrapper.
+        let doorKey = try RunConfiguration.resolve(env: "gym:minigrid:MiniGrid-DoorKey-5x5-v0", config: nil, steps: nil, overrides: [])
+        #expect(doorKey.problems().isEmpty, "\(doorKey.problems())")
+        #expect(doorKey.envSetup.wrappers == [EnvironmentSetup.Wrapper(path: "minigrid.wrappers:ImgObsWrapper")] && doorKey.envSetup.registrations.isEmpty)
+        #expect(doorKey.ppo.numEnvs == 8 && doorKey.ppo.rolloutSteps == 8 * 128 && doorKey.ppo.learningRate == 2.5e-4 && doorKey.totalSteps == 100_000)
         // An unknown package's env has no preset: the defaults.
         let other = try RunConfiguration.resolve(env: "gym:my_package:MyEnv-v0", config: nil, steps: nil, overrides: [])
         #expect(other.ppo == .default && other.envID == "gym:my_package:MyEnv-v0")

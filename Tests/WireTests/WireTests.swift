@@ -15,19 +15,26 @@ enum Samples {
         observationSpace: .box(low: [-4.8, -.infinity, -0.41887903, -.infinity], high: [4.8, .infinity, 0.41887903, .infinity]),
         actionSpace: .discrete(2), maxEpisodeSteps: 500)
     static let welcome = Message.welcome(Welcome(
-        version: 3, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        version: 4, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
         activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]), parameterCount: 9155,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envSignature: cartPoleSignature))
     /// A Welcome for a Gymnasium environment with `gymnasium.make` arguments.
     static let gymWelcome = Message.welcome(Welcome(
-        version: 3, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        version: 4, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
         heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]),
         parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envArguments: #"{"difficulty": 3, "mode": "hard"}"#, envSignature: 0x0123_4567_89AB_CDEF))
+    /// A Welcome whose environment has a registration and two wrappers (the second with keyword arguments).
+    static let setupWelcome = Message.welcome(Welcome(
+        version: 4, runID: "run-45", envID: "gym:MiniGrid-DoorKey-5x5-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]),
+        parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
+        envSignature: 0x0123_4567_89AB_CDEF,
+        envSetup: #"{"register":["minigrid:register_minigrid_envs"],"wrappers":[{"class":"minigrid.wrappers:ImgObsWrapper"},{"class":"gymnasium.wrappers:TimeLimit","kwargs":{"max_episode_steps":100}}]}"#))
     /// A Welcome whose actions are MultiDiscrete([3, 300]): two categoricals over 303 logits.
     static let multiDiscreteWelcome = Message.welcome(Welcome(
-        version: 3, runID: "run-44", envID: "gym:my_package.envs:Choices-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        version: 4, runID: "run-44", envID: "gym:my_package.envs:Choices-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
         heartbeatIntervalMilliseconds: 5000, activation: .relu, hiddenSizes: [32], observationSize: 4,
         head: .categorical(segments: [3, 300]), parameterCount: 4 * 32 + 32 + 32 * 303 + 303 + 4 * 32 + 32 + 32 + 1,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10, envSignature: 0x0123_4567_89AB_CDEF))
@@ -80,7 +87,7 @@ enum Samples {
 
     static var all: [(String, Message)] {
         [("hello", hello), ("welcome", welcome), ("welcome-gym", gymWelcome), ("weights", weights), ("ready", ready), ("grant", grant),
-         ("welcome-multidiscrete", multiDiscreteWelcome),
+         ("welcome-multidiscrete", multiDiscreteWelcome), ("welcome-setup", setupWelcome),
          ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
          ("batch-multidiscrete", .batch(batch(space: .multiDiscrete([3, 300])))),
          ("batch-multibinary", .batch(batch(space: .multiBinary(3)))),
@@ -189,6 +196,20 @@ struct WireCodecTests {
                                                   flattenedFrom: ("Tuple(Box(-1.0, 1.0, (1,), float32), Discrete(1))", nil))
         #expect(flattened != signature() && signature() == EnvironmentSignature.hash(
             envID: "gym:X-v0", arguments: "", observationSpace: box, actionSpace: .discrete(2), maxEpisodeSteps: 50, flattenedFrom: (nil, nil)))
+    }
+
+    @Test("a Welcome's env_setup is only for a gym: environment; the signature text ends with it")
+    func welcomeSetup() throws {
+        guard case .welcome(var w) = Samples.welcome else { return }
+        w.envSetup = #"{"register":["m:f"],"wrappers":[]}"#
+        var native = Frame.encode(.welcome(w))
+        #expect { try Frame.decode(from: &native, limits: .default) } throws: { "\($0)".contains("env_setup given for CartPole-v1") }
+        w.envID = "gym:CartPole-v1"
+        var gym = Frame.encode(.welcome(w))
+        #expect(try Frame.decode(from: &gym, limits: .default) == .welcome(w))
+        #expect(EnvironmentSignature.canonical(envID: "gym:X-v0", arguments: "", setup: #"{"register":["m:f"],"wrappers":[]}"#,
+                                               observationSpace: .discrete(3), actionSpace: .discrete(2), maxEpisodeSteps: 50)
+                == #"gym:X-v0|args=|obs=discrete:3|act=discrete:2|limit=50|setup={"register":["m:f"],"wrappers":[]}"#)
     }
 
     @Test("a Welcome's parameter count must match its architecture")

@@ -205,6 +205,23 @@ struct HostileLearnerTests {
         #expect(learner.received.count == 2)
     }
 
+    @Test("a Welcome whose env_setup names something that is not a module:function path: the worker answers invalidValue and stops saying why, before it starts any Python",
+          .timeLimit(.minutes(2)))
+    func unreadableSetup() async throws {
+        guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
+        w.envID = "gym:CartPole-v1"
+        w.envSetup = #"{"register":["os.system('touch /tmp/x')"],"wrappers":[]}"#
+        let learner = ScriptedLearner(scripts: [[.welcome(w)]])
+        let port = try await learner.start()
+        await #expect {
+            try await client(port: port).run()
+        } throws: { error in
+            "\(error)".contains("environment setup cannot be used") && "\(error)".contains("module:function")
+        }
+        await learner.stop()
+        #expect(learner.errorCodes(0) == [WireError.Code.invalidValue.rawValue])
+    }
+
     @Test("a learner that says Goodbye (the run is finished) and closes while the worker collects a grant: the worker ends as told, though its batch can no longer be sent, instead of reconnecting to a finished run",
           .timeLimit(.minutes(2)))
     func goodbyeWhileCollecting() async throws {
