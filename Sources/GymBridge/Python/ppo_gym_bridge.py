@@ -607,11 +607,35 @@ def action_converter(space):
 
 
 class Codec:
-    """How the envs' observations become shared-memory rows and the action rows become `step`'s arguments."""
+    """How the envs' observations become shared-memory rows, the action rows `step`'s arguments, and the worker's
+    seeds the envs' (`narrow_seeds`: the low 32 bits, for envs that take no more)."""
 
-    def __init__(self, env):
+    def __init__(self, env, narrow_seeds=False):
         self.encode_observation = observation_encoder(env.observation_space)
         self.convert_actions = action_converter(env.action_space)
+        self.narrow_seeds = narrow_seeds
+
+    def seed(self, seed):
+        return seed % 2**32 if self.narrow_seeds else seed
+
+
+def takes_only_32_bit_seeds(options):
+    """Whether the env refuses a seed of 2**32 with a ValueError, as envs seeded by NumPy's legacy RandomState do
+    (MinAtar's). Asked of an env made for the question and closed after it: a reset that raised inside the served
+    envs' wrappers would leave Gymnasium's env checker without the reset it expects."""
+    probe = wrapped(make_env(options.env, options.kwargs), options.wrappers)
+    try:
+        probe.reset(seed=2**32)
+        return False
+    except ValueError:
+        return True
+    except Exception:
+        return False  # whatever else it raises, the served envs' first reset reports
+    finally:
+        try:
+            probe.close()
+        except Exception:
+            pass
 
 
 def reset_all(envs, shared, codec):
@@ -621,11 +645,12 @@ def reset_all(envs, shared, codec):
     shared.truncated.fill(0)
     for i, env in enumerate(envs):
         try:
-            observation, _ = env.reset(seed=int(shared.seeds[i]))
+            observation, _ = env.reset(seed=codec.seed(int(shared.seeds[i])))
             shared.observations[i] = codec.encode_observation(observation)
         except Exception as error:
             return env_failed(i, error)
     return OK, 0, ""
+
 
 
 def step_all(envs, shared, codec):
@@ -741,9 +766,9 @@ def send_reply(shared, channel_out, sequence, status, index, message):
         os.write(channel_out, b"\x01")
 
 
-def serve(envs, shared, channel_out, spin_ns):
+def serve(envs, shared, channel_out, spin_ns, narrow_seeds=False):
     """The request loop; returns the exit status (0 on close or end-of-file)."""
-    codec = Codec(envs[0])
+    codec = Codec(envs[0], narrow_seeds)
     last_sequence = shared.last_sequence
     while True:
         sequence = wait_for_request(shared.request, last_sequence, spin_ns)
@@ -797,6 +822,7 @@ def main(argv):
                 die_with_parent()
             import_dependencies()
             envs = make_envs(options)
+            narrow_seeds = takes_only_32_bit_seeds(options)
             frame = frame_shape(envs[0]) if options.render else None
             write_control(channel_out, hello(options.env, envs[0], frame))
             message = read_control()
@@ -808,7 +834,7 @@ def main(argv):
             write_control(channel_out, {"ok": False, "kind": refusal.kind, "message": refusal.message})
             return 1
         write_control(channel_out, {"ok": True})
-        return serve(envs, shared, channel_out, spin_nanoseconds())
+        return serve(envs, shared, channel_out, spin_nanoseconds(), narrow_seeds)
     except BrokenPipeError:
         return 0  # the worker closed the channel: it is gone
 

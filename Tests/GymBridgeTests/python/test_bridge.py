@@ -191,6 +191,14 @@ def test_the_sign_fixture_rewards_the_sign_and_truncates_at_32(bridge):
         assert set(np.abs(process.observations[:, 0])) == {1.0}
 
 
+def test_an_env_that_refuses_64_bit_seeds_is_reset_with_their_low_32_bits(bridge):
+    # MinAtar's envs seed NumPy's legacy RandomState, which takes seeds below 2**32 only.
+    process = started(bridge, "ppo_test_envs:LegacySeed-v0", count=2)
+    seeds = [5, (7 << 32) + 9]
+    assert process.reset(seeds) == (0, 0, "")
+    np.testing.assert_array_equal(process.observations[:, 1], np.float32([5 / 2**32, 9 / 2**32]))
+
+
 def test_prints_inside_an_env_go_to_stderr_and_leave_the_channel_intact(bridge):
     actions = np.random.default_rng(3).integers(0, 2, (45, 2, 1)).astype(np.float32)
     assert_matches_direct_loop(bridge, "ppo_test_envs:Chatty-v0", [5, 6], actions)
