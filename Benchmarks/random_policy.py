@@ -1,15 +1,16 @@
 """The return of a uniformly random policy on a Gymnasium environment: the baseline a trained policy's
 deterministic evaluation is compared with (Benchmarks/spaces.sh).
 
-usage: random_policy.py ENV_ID [--episodes 20] [--seed 101] [--args JSON] [--csv NAME]
+usage: random_policy.py ENV_ID [--episodes 20] [--seed 101] [--args JSON] [--register module:function]… [--csv NAME]
 
 ENV_ID is what gymnasium.make takes (`highway_env:highway-fast-v0` imports highway_env first). Episode i is reset
 with seed SEED + i and its actions are sampled from the action space seeded with SEED + i; the time limit is the
-registration's. Prints one JSON object: {"env", "episodes", "mean", "std", "min", "max"}, and "success_rate" (the
+registration's; each --register function is called first (MinAtar's minatar.gym:register_envs). Prints one JSON object: {"env", "episodes", "mean", "std", "min", "max"}, and "success_rate" (the
 share of episodes that succeeded at some step) for an env whose step info says "success" or "is_success". With
 --csv NAME, one CSV row instead: NAME,episodes,first_seed,mean,std,min,max,success_rate (empty without one).
 """
 import argparse
+import importlib
 import json
 import statistics
 
@@ -23,7 +24,12 @@ def main():
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--args", default="{}", help="gymnasium.make's keyword arguments, a JSON object")
     parser.add_argument("--csv", metavar="NAME", help="print one CSV row labelled NAME instead of JSON")
+    parser.add_argument("--register", action="append", default=[], metavar="module:function",
+                        help="a function that registers the env, called before gymnasium.make (repeatable)")
     options = parser.parse_args()
+    for path in options.register:
+        module, _, function = path.partition(":")
+        getattr(importlib.import_module(module), function)()
     env = gym.make(options.env_id, **json.loads(options.args))
     returns, successes = [], []
     for episode in range(options.episodes):

@@ -35,7 +35,10 @@ for env in $envs; do
   preset=$PPO_PRESETS_DIR/$env.yaml
   [ -f "Benchmarks/presets/$env.yaml" ] && preset=Benchmarks/presets/$env.yaml
   id=$(sed -n 's/^env: gym://p' "$preset")
-  "$PPO_PYTHON" Benchmarks/random_policy.py "$id" --episodes 20 --seed 101 --csv "$env" >> "$random"
+  # A one-line register: [module:function, …] list, as the presets write it.
+  register=()
+  for path in $(sed -n 's/^register: *\[\(.*\)\]/\1/p' "$preset" | tr ',' ' '); do register+=(--register "$path"); done
+  "$PPO_PYTHON" Benchmarks/random_policy.py "$id" --episodes 20 --seed 101 "${register[@]}" --csv "$env" >> "$random"
   tail -1 "$random"
 done
 Benchmarks/heldout.sh --envs "$envs" --seeds "$seeds" --out "$out" "${pass[@]}"
