@@ -2,7 +2,8 @@ import Foundation
 
 /// Which environment a run trains: a native one by Gymnasium id (`CartPole-v1`, stepped in this process), or any
 /// Gymnasium environment through the Python bridge (`gym:HalfCheetah-v5`, `gym:my_package.envs:MyEnv-v0`), with
-/// the keyword arguments for `gymnasium.make` as one canonical JSON object.
+/// the keyword arguments for `gymnasium.make` as one canonical JSON object and the registrations and wrappers around
+/// it (`EnvironmentSetup`).
 public struct EnvironmentSelection: Sendable, Hashable, CustomStringConvertible {
     /// What marks a Gymnasium id.
     public static let gymPrefix = "gym:"
@@ -41,8 +42,8 @@ public struct EnvironmentSelection: Sendable, Hashable, CustomStringConvertible 
         [id, arguments, setup.isEmpty ? "" : "setup \(setup.text)"].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// Checks the id and the arguments: sizes, a `gym:` id that is not empty, arguments only for Gymnasium ids,
-    /// and arguments that are one JSON object.
+    /// Checks the id, the arguments and the setup: sizes, a `gym:` id that is not empty, arguments and a setup only
+    /// for Gymnasium ids, arguments that are one JSON object, a setup that passes `EnvironmentSetup.check()`.
     public func validated() throws(EnvironmentError) -> EnvironmentSelection {
         guard !id.isEmpty, id.utf8.count <= Self.maxIDBytes, !id.contains(where: { $0.isWhitespace || $0.isNewline })
         else { throw .invalidSelection(id: id, reason: "an environment id is 1–\(Self.maxIDBytes) bytes without spaces") }
