@@ -64,10 +64,17 @@ def make_env(meta):
             module, env_id = env_id.split(":", 1)
             __import__(module)
     for path in json.loads(meta.get("register") or "[]"):
-        imported(path)()
+        function = imported(path)
+        if not callable(function):
+            raise SystemExit(f"the model's registration function {path} is not callable")
+        function()
     env = gym.make(env_id, **json.loads(meta.get("env_args") or "{}"))
     for wrapper in json.loads(meta.get("wrappers") or "[]"):
-        env = imported(wrapper["class"])(env, **wrapper.get("kwargs", {}))
+        cls = imported(wrapper["class"])
+        # As the bridge: only a gymnasium.Wrapper subclass is instantiated (SECURITY.md).
+        if not (isinstance(cls, type) and issubclass(cls, gym.Wrapper)):
+            raise SystemExit(f"the model's wrapper {wrapper['class']} is not a subclass of gymnasium.Wrapper")
+        env = cls(env, **wrapper.get("kwargs", {}))
     return env
 
 

@@ -192,8 +192,6 @@ extension RunConfiguration {
                 throw .badValue(key: "env-arg", value: envArguments.joined(separator: " "), expected: error.description)
             }
         }
-        run.envSetup.registrations += setup.registrations
-        run.envSetup.wrappers += setup.wrappers
         if let steps { run.totalSteps = steps }
         if let stopAtReturn { run.stopAtReturn = stopAtReturn }
         for o in overrides {
@@ -201,6 +199,9 @@ extension RunConfiguration {
             guard parts.count == 2 else { throw .badValue(key: o, value: o, expected: "key=value") }
             try run.set(parts[0], yaml: parts[1])
         }
+        // After `--set register=…`/`wrappers=…` (which replace the preset's lists), so the flags always add.
+        run.envSetup.registrations += setup.registrations
+        run.envSetup.wrappers += setup.wrappers
         let problems = run.problems()
         guard problems.isEmpty else {
             throw .inconsistent(problems)

@@ -42,7 +42,8 @@ final class SessionDriver {
         } catch {
             // The connection failed because the learner's silence closed it: that is how the session ended.
             if let watch, watch.fired { return watch.ending }
-            if let ending = await lastWord() { return ending }
+            // An environment's own failure is this worker's to report, whatever the learner said meanwhile.
+            if !(error is EnvironmentError), let ending = await lastWord() { return ending }
             throw error
         }
     }

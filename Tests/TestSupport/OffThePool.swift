@@ -27,6 +27,8 @@ public struct OffThePool: TestTrait, SuiteTrait, TestScoping {
     ) async throws {
         // The suite's own scope runs its tests: only a test case takes a thread and a place at the gate.
         guard testCase != nil else { return try await function() }
+        // Task executors need macOS 15; the package builds for macOS 14, where the test runs on the pool as before.
+        guard #available(macOS 15, *) else { return try await function() }
         await Self.gate.enter()
         let thread = ThreadExecutor(name: test.name)
         var failure: (any Error)?

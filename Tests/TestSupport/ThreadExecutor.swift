@@ -3,6 +3,7 @@ import Foundation
 /// A task executor with one thread of its own: jobs run in the order they were enqueued. After ``finish()`` the
 /// thread ends once its queue is empty; a job enqueued later (none is expected: the tasks that prefer this
 /// executor are a test's structured children, all done when it returns) runs on a thread started for it.
+@available(macOS 15, *)
 final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     /// Guarded by `condition`.

@@ -36,7 +36,7 @@ struct EnvironmentSetupRunTests {
         }
     }
 
-    @Test("--env-register and --env-wrapper come after the preset's own; --set wrappers replaces the list; a native env refuses them")
+    @Test("--env-register and --env-wrapper come after the preset's own; --set wrappers replaces the preset's list, and the flags still add to it; a native env refuses them")
     func flagsAfterPreset() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("setup-\(UUID().uuidString).yaml")
         try Self.yaml.write(to: file, atomically: true, encoding: .utf8)
@@ -48,6 +48,10 @@ struct EnvironmentSetupRunTests {
         let replaced = try RunConfiguration.resolve(env: nil, config: file.path, steps: nil,
                                                     overrides: ["wrappers=[{class: gymnasium.wrappers:FlattenObservation}]"])
         #expect(replaced.envSetup.wrappers == [EnvironmentSetup.Wrapper(path: "gymnasium.wrappers:FlattenObservation")])
+        // The flags add to whatever list --set left.
+        let both = try RunConfiguration.resolve(env: nil, config: file.path, steps: nil,
+                                                overrides: ["wrappers=[{class: gymnasium.wrappers:FlattenObservation}]"], setup: flags)
+        #expect(both.envSetup.wrappers.map(\.path) == ["gymnasium.wrappers:FlattenObservation", "my_envs.wrappers:Crop"])
         #expect(throws: ConfigurationError.self) {
             try RunConfiguration.resolve(env: "CartPole-v1", config: nil, steps: nil, overrides: [], setup: flags)
         }
