@@ -23,7 +23,10 @@ struct DistributedTrainingTests {
         _ = try CertificateBundle.create(in: certs, learnerHosts: ["127.0.0.1"], workers: 3)
         let started = try await StartedLearner.start([
             "--env", "CartPole-v1", "--host", "127.0.0.1", "--tls-dir", certs.path,
-            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3", "--stop-at-return", "500"], metrics: true)
+            "--checkpoint-dir", dir.appendingPathComponent("run").path, "--seed", "3", "--stop-at-return", "500",
+            // Twice the preset's 100k steps: with three workers how each rollout is split depends on timing, and a
+            // CI run on a loaded machine once ended the preset's 390 updates with 17 of the last 20 episodes at 500.
+            "--steps", "200000"], metrics: true)
         let learner = started.process, port = started.port
         defer { learner.kill9() }
         var workers: [Spawned] = []
@@ -40,7 +43,7 @@ struct DistributedTrainingTests {
         let status = await learner.waitForExit(timeout: 480)
         #expect(status == 0, "learner: \(learner.stderr.suffix(1500))")
         let m = try learnerSummary(dir.appendingPathComponent("run"))
-        #expect(m.reachedTarget == true && progressAtKill < m.updates && m.updates <= 390, "updates \(m.updates), killed at \(progressAtKill)")
+        #expect(m.reachedTarget == true && progressAtKill < m.updates && m.updates < 781, "updates \(m.updates), killed at \(progressAtKill)")
         #expect(m.transitionsReceived == m.transitionsTrained + m.droppedTotal, "\(m)")
         #expect(m.transitionsTrained == m.updates * 256)
         let checkpoint = try Checkpoint.read(from: dir.appendingPathComponent("run/checkpoint.safetensors"))
