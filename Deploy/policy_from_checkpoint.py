@@ -44,6 +44,10 @@ def load(path):
 
 def main():
     tensors, metadata = load(sys.argv[1])
+    network = json.loads(metadata.get("network", "{}")).get("body", {})
+    if "convolutional" in network:
+        sys.exit("this checkpoint's network is convolutional (an image encoder); this script computes the MLP networks "
+                 "only: evaluate it with `ppo eval`")
     config = json.loads(metadata["config"])  # snake_case keys, as in the presets (camelCase in older checkpoints)
 
     def setting(name, camel, default=None):

@@ -17,6 +17,9 @@ public struct EnvironmentSpec: Sendable, Equatable, Hashable, Codable, CustomStr
     public var observationFlattenedFrom: String?
     /// The env's own action space when it is a Box of more than one dimension, which `actionSpace` flattens.
     public var actionFlattenedFrom: String?
+    /// The images in the flat observation (uint8 Boxes of 0–255 and bool Boxes, of 2 or 3 axes), in its order:
+    /// what a convolutional encoder can read (`NetworkSpec.choose`). Empty for the native envs.
+    public var images: [ImageLayout] = []
 
     public init(
         id: String, observationSpace: Space, actionSpace: Space, maxEpisodeSteps: Int, rewardThreshold: Double?,
@@ -30,6 +33,11 @@ public struct EnvironmentSpec: Sendable, Equatable, Hashable, Codable, CustomStr
         self.stateNames = stateNames
         self.observationFlattenedFrom = observationFlattenedFrom
         self.actionFlattenedFrom = actionFlattenedFrom
+    }
+
+    /// The network a run of `config` trains on this env (`NetworkSpec.choose`).
+    public func network(config: PPOConfig) throws(NetworkSpecError) -> NetworkSpec {
+        try NetworkSpec.choose(observationSize: observationSize, images: images, head: PolicyHead(actionSpace), config: config)
     }
 
     /// Number of floats in an observation.

@@ -24,10 +24,31 @@ enum BridgeHello {
         let threshold = (hello["reward_threshold"] as? Double).flatMap { $0.isFinite ? $0 : nil }
         let observationSource = try flattenedFrom(hello["observation_flattened_from"], "observation", envID)
         let actionSource = try flattenedFrom(hello["action_flattened_from"], "action", envID)
-        return EnvironmentSpec(
+        var spec = EnvironmentSpec(
             id: envID, observationSpace: observation, actionSpace: action, maxEpisodeSteps: max(0, maxSteps),
             rewardThreshold: threshold, stateNames: [], observationFlattenedFrom: observationSource,
             actionFlattenedFrom: actionSource)
+        spec.images = try images(hello["images"], observationSize: low.count, envID)
+        return spec
+    }
+
+    /// The hello's `images` (none when it has none): each one's offset, shape (2 or 3 axes of 1–65535) and largest
+    /// value (255 or 1), inside the observation and apart from one another.
+    private static func images(_ value: Any?, observationSize: Int, _ envID: String) throws(EnvironmentError) -> [ImageLayout] {
+        guard let value, !(value is NSNull) else { return [] }
+        let malformed = EnvironmentError.bridge(.protocolViolation(
+            envID: envID, detail: "the hello's images must be a list of {offset, shape, high} inside the observation"))
+        guard let list = value as? [[String: Any]], list.count <= 64 else { throw malformed }
+        var images: [ImageLayout] = [], end = 0
+        for entry in list {
+            guard let offset = entry["offset"] as? Int, let shape = entry["shape"] as? [Int], let high = entry["high"] as? Int,
+                  high == 255 || high == 1, shape.allSatisfy({ (1...65535).contains($0) }), offset >= end,
+                  let image = ImageLayout(shape: shape, offset: offset, high: Double(high)),
+                  offset + image.size <= observationSize else { throw malformed }
+            images.append(image)
+            end = offset + image.size
+        }
+        return images
     }
 
     /// The env's own space the bridge flattened, as Gymnasium prints it (up to 4,000 characters), or nil.

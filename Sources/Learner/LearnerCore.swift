@@ -71,7 +71,7 @@ actor LearnerCore {
         }
         // What every worker is told of the run (§4.2), at the wire version the session speaks.
         let welcome = {
-            Welcome(version: $0, options: self.options, spec: self.spec, config: self.job.config, weights: self.cycle.weights, signature: self.signature)
+            Welcome(version: $0, options: self.options, spec: self.spec, job: self.job, weights: self.cycle.weights, signature: self.signature)
         }
         return sessions.register(hello, peer: peer, outbound: outbound, welcome: welcome, weights: cycle.weightsFrame, telemetry: &telemetry)
     }

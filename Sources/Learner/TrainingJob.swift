@@ -38,8 +38,9 @@ final class TrainingJob: Sendable {
             try CheckpointPolicy.checkResumable(resume, environment: options.run.environment, spec: spec)
             t = resume.makeTrainer(learningRate: options.run.ppo.learningRate, threads: options.learnerThreads)
         } else {
-            t = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: options.run.ppo, seed: options.seed,
-                        threads: options.learnerThreads)
+            t = Trainer(network: try spec.network(config: options.run.ppo), actionSpace: spec.actionSpace, config: options.run.ppo,
+                        seed: options.seed, threads: options.learnerThreads)
+            if t.network.imageColumns != nil { logger.info("network: \(t.network)") }
         }
         trainer = Exclusive(t)
         checkpoints = options.checkpoints
@@ -51,6 +52,7 @@ final class TrainingJob: Sendable {
 
     /// Read only between updates (`LearnerCore` never asks while one runs).
     var config: PPOConfig { trainer.value.config }
+    var network: NetworkSpec { trainer.value.network }
     var version: UInt64 { trainer.value.version }
     var updates: Int { trainer.value.updates }
 

@@ -22,6 +22,11 @@ public final class Adam {
     public private(set) var firstMoments: [UnsafeMutablePointer<Float>]
     public private(set) var secondMoments: [UnsafeMutablePointer<Float>]
 
+    /// Adam over `parameters` with the config's learning rate, betas and ε.
+    public convenience init(parameters: [Parameter], config: PPOConfig) {
+        self.init(parameters: parameters, learningRate: config.learningRate, beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
+    }
+
     public init(parameters: [Parameter], learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8) {
         self.parameters = parameters
         self.learningRate = learningRate

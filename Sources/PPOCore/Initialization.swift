@@ -24,6 +24,14 @@ public enum Initialization: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Orthogonal values of `gain` for `weight`, seen as `rows` rows of its other axes (a convolution's
+    /// (out, in·k·k)), as `torch.nn.init.orthogonal_`; the parameter's bias is left as it is (zero when new).
+    public static func orthogonal(_ weight: Parameter, rows: Int, gain: Double, rng: inout RNG) {
+        let columns = weight.count / rows
+        let q = orthogonalMatrix(rows: rows, columns: columns, rng: &rng)
+        for k in 0..<weight.count { weight.value[k] = Float(gain * q[k]) }
+    }
+
     /// A (rows, columns) matrix, row-major, with orthonormal rows or columns (whichever are fewer), like
     /// `torch.nn.init.orthogonal_`: QR of a Gaussian matrix with the signs fixed by diag(R). Modified Gram–Schmidt
     /// yields R with a positive diagonal, which is exactly that sign convention.

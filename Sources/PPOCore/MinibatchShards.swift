@@ -21,11 +21,8 @@ final class MinibatchShards {
     init(model: ActorCritic, config: PPOConfig, count: Int) {
         precondition(count >= 2, "a split needs two shards or more")
         self.count = count
-        replicas = (1..<count).map { _ in
-            var rng = RNG(seed: 0)  // replaced by the main model's parameters before every minibatch
-            let copy = ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &rng)
-            return PPOUpdater(model: copy, config: config, threads: 1)
-        }
+        // (the copies' parameters are replaced by the main model's before every minibatch)
+        replicas = (1..<count).map { _ in PPOUpdater(model: model.twin(), config: config, threads: 1) }
         replicaParameters = replicas.map(\.model.parameters)
         mainParameters = model.parameters
         helpers = (1..<count).map { _ in SpinningHelper() }

@@ -8,6 +8,12 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     public var initialization: Initialization = .orthogonal
     /// Initial log σ of the Gaussian head (continuous actions).
     public var initialLogStd: Double = 0
+    /// The convolutional encoder's stack for an observation with an image: nil takes the Nature CNN for images of
+    /// at least 36×36 and flattens smaller ones into the MLPs; a stack (e.g. MinAtar's `[[16, 3, 1]]`, each
+    /// `[out_channels, kernel, stride]`) is used for any image (`NetworkSpec.choose`).
+    public var convolutions: [ConvolutionalActorCritic.Convolution]? = nil
+    /// Units of the layer the convolutional network's two heads share (512 in the Nature CNN, 128 in MinAtar's).
+    public var sharedHiddenSize: Int = 512
 
     // MARK: Rollout and returns
     /// Environments stepped together by one collector (CleanRL's `num_envs`, rl-zoo's `n_envs`).
@@ -87,6 +93,8 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     /// (PROTOCOL.md §4.2), so a run that starts can be served to every worker.
     public static let hiddenLayerCounts = 1...16
     public static let hiddenWidths = 1...65536
+    /// Most convolutions an encoder may have (what a Welcome can carry).
+    public static let maxConvolutions = 8
 
     /// Problems with the values, each a sentence a user can act on; empty when the config is usable. Covers every
     /// bound a worker's Welcome decoder enforces on what the learner sends of the config.
@@ -94,6 +102,12 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         var out: [String] = []
         if !Self.hiddenLayerCounts.contains(hiddenSizes.count) || hiddenSizes.contains(where: { !Self.hiddenWidths.contains($0) }) {
             out.append("hidden_sizes must be \(Self.hiddenLayerCounts.lowerBound)–\(Self.hiddenLayerCounts.upperBound) widths of \(Self.hiddenWidths.lowerBound)–\(Self.hiddenWidths.upperBound) (got \(hiddenSizes))")
+        }
+        if let convolutions, convolutions.isEmpty || convolutions.count > Self.maxConvolutions {
+            out.append("convolutions must be 1–\(Self.maxConvolutions) layers of [out_channels, kernel, stride] (got \(convolutions.count)), or null for the Nature CNN")
+        }
+        if !Self.hiddenWidths.contains(sharedHiddenSize) {
+            out.append("shared_hidden_size must be \(Self.hiddenWidths.lowerBound)–\(Self.hiddenWidths.upperBound) (got \(sharedHiddenSize))")
         }
         if !(observationClip > 0 && observationClip.isFinite) { out.append("observation_clip must be positive and finite (got \(observationClip))") }
         if !(rewardClip > 0 && rewardClip.isFinite) { out.append("reward_clip must be positive and finite (got \(rewardClip))") }

@@ -6,6 +6,7 @@
 extension PPOConfig {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case hiddenSizes = "hidden_sizes", activation, initialization, initialLogStd = "initial_log_std"
+        case convolutions, sharedHiddenSize = "shared_hidden_size"
         case numEnvs = "num_envs", rolloutSteps = "rollout_steps", gamma, gaeLambda = "gae_lambda", truncation
         case learningRate = "learning_rate", learningRateSchedule = "learning_rate_schedule"
         case updateEpochs = "update_epochs", minibatchSize = "minibatch_size", clipCoef = "clip_coef"
@@ -33,7 +34,7 @@ extension PPOConfig {
         ]
         for (path, key) in numbers { try c.set(&self[keyPath: path], key) }
         let counts: [(WritableKeyPath<PPOConfig, Int>, CodingKeys)] = [
-            (\.numEnvs, .numEnvs), (\.rolloutSteps, .rolloutSteps), (\.updateEpochs, .updateEpochs), (\.minibatchSize, .minibatchSize),
+            (\.numEnvs, .numEnvs), (\.sharedHiddenSize, .sharedHiddenSize), (\.rolloutSteps, .rolloutSteps), (\.updateEpochs, .updateEpochs), (\.minibatchSize, .minibatchSize),
         ]
         for (path, key) in counts where c.contains(key) { self[keyPath: path] = try c.positiveInteger(key) }
         if c.contains(.maxPolicyLag) { maxPolicyLag = try c.wholeNumber(.maxPolicyLag, minimum: 0) }
@@ -44,6 +45,7 @@ extension PPOConfig {
             try c.setOptional(&self[keyPath: path], key)
         }
         if c.contains(.hiddenSizes) { hiddenSizes = try c.widths(.hiddenSizes) }
+        try c.setOptional(&convolutions, .convolutions)
         try c.set(&activation, .activation)
         try c.set(&initialization, .initialization)
         try c.set(&truncation, .truncation)
@@ -55,7 +57,8 @@ extension PPOConfig {
     public static func expectation(for key: CodingKeys) -> String {
         switch key {
         case .hiddenSizes: "a list of widths, e.g. [64, 64]"
-        case .numEnvs, .rolloutSteps, .updateEpochs, .minibatchSize: "a positive whole number"
+        case .convolutions: "a list of [out_channels, kernel, stride], e.g. [[16, 3, 1]], or null for the Nature CNN"
+        case .numEnvs, .rolloutSteps, .updateEpochs, .minibatchSize, .sharedHiddenSize: "a positive whole number"
         case .maxPolicyLag: PPOConfig.policyLagWords
         case .activation: "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
         case .initialization: "one of " + Initialization.allCases.map(\.rawValue).joined(separator: ", ")

@@ -84,16 +84,17 @@ public struct UpdateStatistics: Sendable, Equatable {
     }
 }
 
-/// Runs PPO updates of an `ActorCritic` with Adam: the minibatch step (forward, loss, backward, clip, Adam) and
-/// the epochs over a rollout. All scratch memory is owned here and reused.
+/// Runs PPO updates of the seed's network (`ActorCritic`) with Adam: the minibatch step (forward, loss, backward,
+/// clip, Adam); the epochs over a rollout are `PolicyUpdater.update`'s. All scratch memory is owned here and reused.
 ///
 /// With `threads: 2` the actor's pass (policy head, surrogate, entropy, backward) and the critic's (value loss,
 /// backward) run on two threads; they meet for the global gradient norm (the actor's sum of squares plus the
 /// critic's, in that order, on one thread as on two) and each group then takes its Adam step. The results are
 /// bit-identical to one thread's. With three or more, the minibatch is split over that many threads instead
 /// (`MinibatchShards`): deterministic for a given thread count, equal to one thread's up to float rounding.
-public final class PPOUpdater {
+public final class PPOUpdater: PolicyUpdater {
     public let model: ActorCritic
+    public var network: any PolicyNetwork { model }
     public let optimizer: Adam
     public let config: PPOConfig
     public let coefficients: PPOLoss.Coefficients
@@ -110,13 +111,7 @@ public final class PPOUpdater {
     private var criticLoss: Float = 0
     private var criticSumOfSquares = 0.0
 
-    // Minibatch columns (gathered rows) and per-sample intermediates.
-    private let mbObservations = ScratchBuffer()
-    private let mbActions = ScratchBuffer()
-    private let mbOldLogProbs = ScratchBuffer()
-    private let mbAdvantages = ScratchBuffer()
-    private let mbReturns = ScratchBuffer()
-    private let mbOldValues = ScratchBuffer()
+    // Per-sample intermediates.
     private let newLogProbs = ScratchBuffer()
     private let entropies = ScratchBuffer()
     private let newValues = ScratchBuffer()
@@ -126,8 +121,8 @@ public final class PPOUpdater {
     private let headScratch = PolicyHead.Scratch()
     private let dActorOut = ScratchBuffer()
     private var lastCount = 0
-    private var indices: [Int] = []
-    private var normalizedAdvantages: [Float] = []
+    /// The epochs' minibatch columns.
+    public let epochScratch = EpochScratch()
 
     public init(model: ActorCritic, config: PPOConfig, threads: Int = 1) {
         precondition((1...Self.maxThreads).contains(threads), "the update runs on 1 to \(Self.maxThreads) threads")
@@ -135,9 +130,7 @@ public final class PPOUpdater {
         self.config = config
         self.threads = threads
         coefficients = PPOLoss.Coefficients(config)
-        optimizer = Adam(
-            parameters: model.parameters, learningRate: config.learningRate,
-            beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
+        optimizer = Adam(parameters: model.parameters, config: config)
         // model.parameters is actor, critic, then the log-std.
         let actorCount = model.actor.parameters.count, criticCount = model.critic.parameters.count
         criticIndices = actorCount..<(actorCount + criticCount)
@@ -268,80 +261,6 @@ public final class PPOUpdater {
         optimizer.apply(step, to: actorIndices)
         if let helper { helper.wait() } else { criticStep() }
         return norm
-    }
-
-    /// The advantages the epochs train on: the rollout's, standardised over the whole rollout when so configured
-    /// (per minibatch is done as each is gathered).
-    private func prepareAdvantages(_ rollout: Rollout) {
-        normalizedAdvantages = rollout.advantages
-        guard config.advantageNormalization == .rollout else { return }
-        normalizedAdvantages.withUnsafeMutableBufferPointer { buffer in
-            if let base = buffer.baseAddress { Statistics.standardize(base, count: rollout.count) }
-        }
-    }
-
-    /// The PPO epochs over a rollout: advantage normalisation as configured, `updateEpochs` passes of shuffled
-    /// minibatches (the last one may be smaller, like PyTorch's `BatchSampler(drop_last=False)`), optional early
-    /// stop on `targetKL`.
-    public func update(_ rollout: Rollout, learningRate: Double, rng: inout RNG) -> UpdateStatistics {
-        let n = rollout.count
-        let obsSize = model.observationSize
-        let actSize = model.actionSize
-        precondition(rollout.isConsistent(observationSize: obsSize, actionSize: actSize), "rollout columns disagree in length")
-        optimizer.learningRate = learningRate
-        var stats = UpdateStatistics(learningRate: learningRate)
-        guard n > 0 else { return stats }
-        prepareAdvantages(rollout)
-        let batchSize = min(config.minibatchSize, n)
-        let obsBuf = mbObservations.reserve(batchSize * obsSize)
-        let actBuf = mbActions.reserve(batchSize * actSize)
-        let lpBuf = mbOldLogProbs.reserve(batchSize)
-        let advBuf = mbAdvantages.reserve(batchSize)
-        let retBuf = mbReturns.reserve(batchSize)
-        let valBuf = mbOldValues.reserve(batchSize)
-
-        rollout.observations.withUnsafeBufferPointer { observations in
-        rollout.actions.withUnsafeBufferPointer { actions in
-        rollout.logProbs.withUnsafeBufferPointer { logProbs in
-        rollout.values.withUnsafeBufferPointer { values in
-        rollout.returns.withUnsafeBufferPointer { returns in
-        normalizedAdvantages.withUnsafeBufferPointer { advantages in
-            guard let obs = observations.baseAddress, let act = actions.baseAddress else { return }
-            epochs: for _ in 0..<config.updateEpochs {
-                rng.permutation(n, into: &indices)
-                var epochKL = 0.0
-                var epochBatches = 0
-                var start = 0
-                while start < n {
-                    let count = min(batchSize, n - start)
-                    for r in 0..<count {
-                        let i = indices[start + r]
-                        (obsBuf + r * obsSize).update(from: obs + i * obsSize, count: obsSize)
-                        (actBuf + r * actSize).update(from: act + i * actSize, count: actSize)
-                        lpBuf[r] = logProbs[i]
-                        advBuf[r] = advantages[i]
-                        retBuf[r] = returns[i]
-                        valBuf[r] = values[i]
-                    }
-                    if config.advantageNormalization == .minibatch {
-                        Statistics.standardize(advBuf, count: count)
-                    }
-                    let (loss, norm) = minibatchStep(
-                        observations: obsBuf, actions: actBuf, oldLogProbs: lpBuf, advantages: advBuf,
-                        returns: retBuf, oldValues: valBuf, count: count)
-                    stats.add(loss, gradNorm: norm)
-                    epochKL += Double(loss.approxKL)
-                    epochBatches += 1
-                    start += count
-                }
-                stats.epochs += 1
-                if let target = config.targetKL, epochKL / Double(max(epochBatches, 1)) > target { break epochs }
-            }
-            if let v = values.baseAddress, let r = returns.baseAddress {
-                stats.explainedVariance = Statistics.explainedVariance(predicted: v, target: r, count: n)
-            }
-        }}}}}}
-        return stats.averaged()
     }
 }
 

@@ -5,7 +5,7 @@
 /// `Discrete(n)` is a categorical of one segment of n logits; a `Box` of D values a diagonal Gaussian whose mean is
 /// the actor's output and whose log-std is a parameter of its own (`ActorCritic.logStd`); `MultiDiscrete(nvec)` one
 /// segment per component; n binary actions (`MultiBinary(n)`) independent Bernoullis of one logit each.
-public enum PolicyHead: Sendable, Equatable {
+public enum PolicyHead: Sendable, Equatable, Hashable, Codable {
     /// Independent categoricals over consecutive segments of the logits, one per action component.
     case categorical(segments: [Int])
     /// A diagonal Gaussian over `dimension` values.
@@ -130,5 +130,15 @@ public enum PolicyHead: Sendable, Equatable {
     final class Scratch {
         let logSoftmax = ScratchBuffer()
         let segmentEntropy = ScratchBuffer()
+    }
+}
+
+extension PolicyHead: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .categorical(let segments): segments.count == 1 ? "Categorical(\(segments[0]))" : "Categorical(\(segments))"
+        case .gaussian(let dimension): "Gaussian(\(dimension))"
+        case .bernoulli(let count): "Bernoulli(\(count))"
+        }
     }
 }

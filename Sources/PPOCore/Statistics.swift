@@ -100,10 +100,11 @@ public struct RunningMeanStd: Codable, Sendable, Equatable {
         count = total
     }
 
-    /// x ← clip((x − mean) / √(var + 1e-8), ±clip) for `rows` vectors, in place.
-    public func normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, clip: Double) {
+    /// x ← clip((x − mean) / √(var + 1e-8), ±clip) for `rows` vectors, in place; the columns `skipping` names are
+    /// left as they are.
+    public func normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, clip: Double, skipping: Range<Int>? = nil) {
         let d = dimension
-        for j in 0..<d {
+        for j in 0..<d where !(skipping?.contains(j) ?? false) {
             let m = mean[j]
             let inv = 1 / (variance[j] + 1e-8).squareRoot()
             for r in 0..<rows {

@@ -9,7 +9,8 @@ import PPOCore
 /// Adam's moments as `optimizer.exp_avg.<name>` and `optimizer.exp_avg_sq.<name>`; observation statistics as
 /// `obs_normalizer.mean` / `obs_normalizer.var` (float64). Metadata (strings): `format`, `env_id`, `config`
 /// (JSON), `observation_size`, `action_space` (JSON), `version`, `updates`, `trained_transitions`, `env_steps`,
-/// `adam_step`, `obs_normalizer_count`, `rng`, `recent_returns` (the returns of the last training episodes,
+/// `adam_step`, `obs_normalizer_count`, `rng`, `network` (the `NetworkSpec`, JSON; checkpoints from before it hold
+/// the seed's MLPs the config describes), `recent_returns` (the returns of the last training episodes,
 /// comma-separated, oldest first), `env_args` and `env_setup` (a `gym:` environment's arguments and setup).
 public struct Checkpoint: Sendable {
     public static let format = "swift-ppo-checkpoint/1"
@@ -22,6 +23,8 @@ public struct Checkpoint: Sendable {
     public var config: PPOConfig
     public var observationSize: Int
     public var actionSpace: Space
+    /// The network's architecture.
+    public var network: NetworkSpec
     public var version: UInt64
     public var updates: Int
     public var trainedTransitions: Int
@@ -32,7 +35,9 @@ public struct Checkpoint: Sendable {
     public var adamSecond: [[Float]]
     public var normalizer: RunningMeanStd?
     /// How the saved policy preprocesses observations: its statistics, and the run's clip.
-    public var preprocessing: ObservationPreprocessing { ObservationPreprocessing(normalizer: normalizer, clip: config.observationClip) }
+    public var preprocessing: ObservationPreprocessing {
+        ObservationPreprocessing(normalizer: normalizer, clip: config.observationClip, network: network)
+    }
     public var rng: RNG
     /// The last training episodes' returns when it was written: the progress line and `stop_at_return` go on from them.
     public var recentReturns = RecentReturns()
@@ -63,8 +68,9 @@ public struct Checkpoint: Sendable {
         self.envArguments = envArguments
         self.envSetup = envSetup
         config = trainer.config
-        observationSize = trainer.model.observationSize
-        actionSpace = trainer.model.actionSpace
+        observationSize = trainer.network.observationSize
+        actionSpace = trainer.actionSpace
+        network = trainer.network
         version = trainer.version
         updates = trainer.updates
         trainedTransitions = trainer.trainedTransitions
@@ -83,7 +89,7 @@ public struct Checkpoint: Sendable {
     public func makeTrainer(learningRate: Double? = nil, threads: Int = 1) -> Trainer {
         var config = self.config
         if let learningRate { config.learningRate = learningRate }
-        let trainer = Trainer(observationSize: observationSize, actionSpace: actionSpace, config: config, seed: 0, threads: threads)
+        let trainer = Trainer(network: network, actionSpace: actionSpace, config: config, seed: 0, threads: threads)
         for (p, saved) in zip(trainer.model.parameters, parameters) { p.values = saved.values }
         trainer.updater.optimizer.restore(step: adamStep, first: adamFirst, second: adamSecond)
         trainer.restore(version: version, updates: updates, trainedTransitions: trainedTransitions, normalizer: normalizer, rng: rng)
@@ -118,7 +124,7 @@ public struct Checkpoint: Sendable {
     public var environment: EnvironmentSelection { EnvironmentSelection(id: envID, arguments: envArguments, setup: envSetup) }
 
     init(
-        envID: String, config: PPOConfig, observationSize: Int, actionSpace: Space, version: UInt64, updates: Int,
+        envID: String, config: PPOConfig, observationSize: Int, actionSpace: Space, network: NetworkSpec, version: UInt64, updates: Int,
         trainedTransitions: Int, envSteps: Int, parameters: [(name: String, shape: [Int], values: [Float])],
         adamStep: Int, adamFirst: [[Float]], adamSecond: [[Float]], normalizer: RunningMeanStd?, rng: RNG
     ) {
@@ -126,6 +132,7 @@ public struct Checkpoint: Sendable {
         self.config = config
         self.observationSize = observationSize
         self.actionSpace = actionSpace
+        self.network = network
         self.version = version
         self.updates = updates
         self.trainedTransitions = trainedTransitions

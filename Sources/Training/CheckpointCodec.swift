@@ -24,7 +24,7 @@ enum CheckpointCodec {
             "format": Checkpoint.format, "env_id": c.envID, "config": configJSON, "observation_size": "\(c.observationSize)",
             "action_space": spaceJSON, "version": "\(c.version)", "updates": "\(c.updates)",
             "trained_transitions": "\(c.trainedTransitions)", "env_steps": "\(c.envSteps)", "adam_step": "\(c.adamStep)",
-            "rng": c.rng.state.map(String.init).joined(separator: ","),
+            "rng": c.rng.state.map(String.init).joined(separator: ","), "network": metadataJSON(c.network) ?? "{}",
         ]
         if let n = c.normalizer { metadata["obs_normalizer_count"] = "\(n.count)" }
         if !c.envArguments.isEmpty { metadata["env_args"] = c.envArguments }
@@ -74,9 +74,10 @@ enum CheckpointCodec {
             throw .content(stored.path, reason: "configuration is invalid: \(config.problems().joined(separator: "; "))")
         }
 
-        // The architecture the config describes must match the stored tensors exactly.
+        // The architecture the file describes must match the stored tensors exactly.
+        let network = try stored.network(observationSize: observationSize, actionSpace: space, config: config)
         var scratchRNG = RNG(seed: 0)
-        let model = ActorCritic(observationSize: observationSize, actionSpace: space, config: config, rng: &scratchRNG)
+        let model = network.makeNetwork(config: config, rng: &scratchRNG)
         var parameters: [(name: String, shape: [Int], values: [Float])] = []
         var first: [[Float]] = []
         var second: [[Float]] = []
@@ -90,7 +91,7 @@ enum CheckpointCodec {
             throw .content(stored.path, reason: "metadata 'version' is not a whole number")
         }
         var checkpoint = Checkpoint(
-            envID: try stored.value("env_id"), config: config, observationSize: observationSize, actionSpace: space,
+            envID: try stored.value("env_id"), config: config, observationSize: observationSize, actionSpace: space, network: network,
             version: version, updates: try stored.integer("updates"), trainedTransitions: try stored.integer("trained_transitions"),
             envSteps: try stored.integer("env_steps"), parameters: parameters, adamStep: try stored.integer("adam_step"),
             adamFirst: first, adamSecond: second, normalizer: normalizer, rng: rng)

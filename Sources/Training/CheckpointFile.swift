@@ -76,6 +76,26 @@ struct CheckpointFile {
         return decoded
     }
 
+    /// The network the file describes (metadata `network`; the config's MLPs in a file from before it), checked
+    /// before anything is sized by it: buildable, of the file's observation size and action space, and with no
+    /// more parameters than the file holds values.
+    func network(observationSize: Int, actionSpace: Space, config: PPOConfig) throws(Checkpoint.CheckpointError) -> NetworkSpec {
+        let head = PolicyHead(actionSpace)
+        guard metadata["network"] != nil else {
+            return .separate(observationSize: observationSize, hiddenSizes: config.hiddenSizes, activation: config.activation, head: head)
+        }
+        let network = try decodeJSON(NetworkSpec.self, key: "network", what: "a network description")
+        if let problem = network.problem { throw .content(path, reason: "metadata 'network': \(problem)") }
+        guard network.observationSize == observationSize, network.head == head else {
+            throw .content(path, reason: "metadata 'network' (\(network)) does not fit observations of \(observationSize) values and the action space \(actionSpace)")
+        }
+        let stored = tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        guard network.parameterCount <= stored else {
+            throw .content(path, reason: "metadata 'network' has \(network.parameterCount) parameters, more than the file's \(stored) values")
+        }
+        return network
+    }
+
     func config() throws(Checkpoint.CheckpointError) -> PPOConfig {
         try decodeJSON(PPOConfig.self, key: "config", what: "a valid configuration", decoder: CheckpointCodec.configDecoder)
     }

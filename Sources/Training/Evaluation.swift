@@ -44,7 +44,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// The deterministic action and V(s) for one raw observation, as both loops below take them.
     static func decide(
-        _ observation: [Float], model: ActorCritic, preprocessing: ObservationPreprocessing, rng: inout RNG, action: inout [Float]
+        _ observation: [Float], model: any PolicyNetwork, preprocessing: ObservationPreprocessing, rng: inout RNG, action: inout [Float]
     ) -> Float {
         var normalized = observation
         var logProb: Float = 0
@@ -61,7 +61,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// Runs `episodes` episodes of `model` on a Gymnasium environment through one bridge env, reset with a seed of
     /// its own before each episode.
     public static func runGym(
-        model: ActorCritic, preprocessing: ObservationPreprocessing, selection: EnvironmentSelection,
+        model: any PolicyNetwork, preprocessing: ObservationPreprocessing, selection: EnvironmentSelection,
         episodes: Int, seed: UInt64, bridge: BridgeOptions, record: ((EvaluationStep) throws -> Void)? = nil, frames: FrameSink? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentCatalog.makeVector(selection, count: 1, seed: RNG(seed: seed).split(2).seed, bridge: bridge)
@@ -73,7 +73,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// env kept from one evaluation to the next gives the same episodes as a new one (`fresh`: made with the first
     /// episode's seed, so not reset before it).
     public static func run(
-        model: ActorCritic, preprocessing: ObservationPreprocessing, env: inout any VectorEnvironment,
+        model: any PolicyNetwork, preprocessing: ObservationPreprocessing, env: inout any VectorEnvironment,
         envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil,
         frames: FrameSink? = nil
     ) throws -> EvaluationResult {
@@ -103,7 +103,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 
     /// Runs `episodes` episodes of `model`.
     public static func run(
-        model: ActorCritic, preprocessing: ObservationPreprocessing, envID: String, episodes: Int, seed: UInt64,
+        model: any PolicyNetwork, preprocessing: ObservationPreprocessing, envID: String, episodes: Int, seed: UInt64,
         record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentRegistry.make(id: envID, seed: seed)

@@ -30,23 +30,21 @@ final class LocalCollection: @unchecked Sendable {
     let maxPolicyLag: Int
     private var actionRNG: RNG
     /// The policy acting while the trainer changes its own (lag 1 only).
-    private let behaviour: ActorCritic?
+    private let behaviour: (any PolicyNetwork)?
     private let queue = DispatchQueue(label: "ppo.local-collection")
     private let finished = DispatchSemaphore(value: 0)
     /// Set on the collecting thread before `finished` is signalled, read after waiting on it.
     private var inFlight: Result<CollectedRollout, EnvironmentError>?
     private var running = false
 
-    init(collector: RolloutCollector, actionRNG: RNG, maxPolicyLag: Int, model: ActorCritic, config: PPOConfig) {
+    init(collector: RolloutCollector, actionRNG: RNG, maxPolicyLag: Int, model: any PolicyNetwork, config: PPOConfig) {
         precondition(PPOConfig.policyLags.contains(maxPolicyLag), "a policy lag outside \(PPOConfig.policyLags)")
         self.collector = collector
         self.actionRNG = actionRNG
         self.maxPolicyLag = maxPolicyLag
         if maxPolicyLag > 0 {
-            // Initialised only to get the architecture's buffers: its values are copied from the trainer's network
-            // before every collection.
-            var unused = RNG(seed: 0)
-            behaviour = ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &unused)
+            // Its values are copied from the trainer's network before every collection.
+            behaviour = model.sameArchitecture()
         } else {
             behaviour = nil
         }
@@ -89,7 +87,7 @@ final class LocalCollection: @unchecked Sendable {
     }
 
     private func collect(
-        steps: Int, policy: ActorCritic, preprocessing: ObservationPreprocessing, version: UInt64
+        steps: Int, policy: any PolicyNetwork, preprocessing: ObservationPreprocessing, version: UInt64
     ) throws(EnvironmentError) -> CollectedRollout {
         let base = collector.envSteps
         var episodes: [CollectedRollout.Episode] = []

@@ -124,8 +124,9 @@ public final class LocalTraining {
             envSteps = resume.envSteps
             returns = ReturnWindow(recent: resume.recentReturns, threshold: env.spec.rewardThreshold)
         } else {
-            trainer = Trainer(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: run.ppo, seed: seed, threads: threads)
+            trainer = Trainer(network: try spec.network(config: run.ppo), actionSpace: spec.actionSpace, config: run.ppo, seed: seed, threads: threads)
             envSteps = 0
+            if trainer.network.imageColumns != nil { logger.info("network: \(trainer.network)") }
             returns = ReturnWindow(recent: RecentReturns(), threshold: env.spec.rewardThreshold)
         }
         let folder = checkpoints.url?.deletingLastPathComponent()

@@ -91,7 +91,7 @@ public final class PeriodicEvaluation {
 
     /// What an evaluation acts with.
     private struct Policy {
-        var model: ActorCritic
+        var model: any PolicyNetwork
         var preprocessing: ObservationPreprocessing
     }
 

@@ -38,7 +38,7 @@ public final class RolloutCollector {
     ///
     /// `onEpisode` is called for every finished episode, with the collector's total env steps at its end.
     public func collect(
-        steps: Int, policy: ActorCritic, preprocessing: ObservationPreprocessing,
+        steps: Int, policy: any PolicyNetwork, preprocessing: ObservationPreprocessing,
         version: UInt64, rng: inout RNG, onEpisode: (EpisodeStatistics, Int) -> Void = { _, _ in }
     ) throws(EnvironmentError) -> TransitionBatch {
         let k = env.count

@@ -7,13 +7,16 @@ import PPOCore
 /// differs.
 public final class Trainer {
     public let config: PPOConfig
-    public let model: ActorCritic
-    public let updater: PPOUpdater
+    /// The network's architecture (`NetworkSpec.choose`'s, or the seed's MLPs for a flat observation).
+    public let network: NetworkSpec
+    public let actionSpace: Space
+    public let model: any PolicyNetwork
+    public let updater: any PolicyUpdater
     /// Observation statistics of the current version (nil when the run does not normalise observations).
     public private(set) var observationNormalizer: RunningMeanStd?
     /// How the current policy preprocesses observations: its statistics, and the run's clip.
     public var preprocessing: ObservationPreprocessing {
-        ObservationPreprocessing(normalizer: observationNormalizer, clip: config.observationClip)
+        ObservationPreprocessing(normalizer: observationNormalizer, clip: config.observationClip, network: network)
     }
     /// The policy version the current parameters are: 0 at initialisation, +1 per update.
     public private(set) var version: UInt64 = 0
@@ -24,14 +27,26 @@ public final class Trainer {
     /// The trainer's own random stream (minibatch shuffling).
     public var rng: RNG
 
-    /// `threads`: of the PPO update (1; 2: actor and critic in parallel, bit-identical results; more: the minibatch split, deterministic per count).
-    public init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
+    /// A trainer of `network` for actions of `actionSpace` (its head must be the space's). `threads`: of the PPO
+    /// update of the seed's MLPs (1; 2: actor and critic in parallel, bit-identical results; more: the minibatch
+    /// split, deterministic per count); a convolutional network's update uses OpenBLAS's threads.
+    public init(network: NetworkSpec, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
+        precondition(network.head == PolicyHead(actionSpace), "the network's head does not fit the action space")
         self.config = config
+        self.network = network
+        self.actionSpace = actionSpace
         var initRNG = RNG(seed: seed).split(0)
-        model = ActorCritic(observationSize: observationSize, actionSpace: actionSpace, config: config, rng: &initRNG)
-        updater = PPOUpdater(model: model, config: config, threads: threads)
-        observationNormalizer = config.normalizeObservations ? RunningMeanStd(dimension: observationSize) : nil
+        model = network.makeNetwork(config: config, rng: &initRNG)
+        updater = makeUpdater(for: model, config: config, threads: threads)
+        observationNormalizer = config.normalizeObservations ? RunningMeanStd(dimension: network.observationSize) : nil
         rng = RNG(seed: seed).split(1)
+    }
+
+    /// A trainer of the seed's MLPs (the config's hidden sizes and activation) over flat observations.
+    public convenience init(observationSize: Int, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
+        let network = NetworkSpec.separate(
+            observationSize: observationSize, hiddenSizes: config.hiddenSizes, activation: config.activation, head: PolicyHead(actionSpace))
+        self.init(network: network, actionSpace: actionSpace, config: config, seed: seed, threads: threads)
     }
 
     /// What one update did.

@@ -20,7 +20,7 @@ public enum WireProtocol {
     /// The framing version in every header.
     public static let framingVersion: UInt16 = 1
     /// Protocol versions this implementation speaks (negotiated in Hello/Welcome).
-    public static let supportedVersions: ClosedRange<UInt16> = 4...4
+    public static let supportedVersions: ClosedRange<UInt16> = 5...5
     /// Size of the frame header.
     public static let headerSize = 20
     /// Limits on strings.

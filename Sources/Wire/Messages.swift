@@ -50,12 +50,10 @@ public struct Welcome: Equatable, Sendable {
     public var seed: UInt64
     public var maxUnackedBatches: UInt16
     public var heartbeatIntervalMilliseconds: UInt32
-    public var activation: Activation
-    public var hiddenSizes: [Int]
-    public var observationSize: Int
-    /// The distribution the actor's outputs parameterise: categoricals over segments (Discrete, MultiDiscrete),
-    /// a Gaussian (Box; the bounds come from the worker's own env) or Bernoullis (MultiBinary); version 3.
-    public var head: PolicyHead
+    /// The policy network (version 5: the seed's MLPs or a convolutional encoder over an image); its head is the
+    /// distribution the actor's outputs parameterise: categoricals over segments (Discrete, MultiDiscrete), a
+    /// Gaussian (Box; the bounds come from the worker's own env) or Bernoullis (MultiBinary).
+    public var network: NetworkSpec
     public var parameterCount: Int
     public var observationClip: Double
     public var normalizeRewards: Bool
@@ -69,9 +67,9 @@ public struct Welcome: Equatable, Sendable {
     public var envSetup: String
 
     public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
-                heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
-                head: PolicyHead, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
-                gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0, envSetup: String = "") {
+                heartbeatIntervalMilliseconds: UInt32, network: NetworkSpec, parameterCount: Int, observationClip: Double,
+                normalizeRewards: Bool, gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0,
+                envSetup: String = "") {
         self.version = version
         self.runID = runID
         self.envID = envID
@@ -79,10 +77,7 @@ public struct Welcome: Equatable, Sendable {
         self.seed = seed
         self.maxUnackedBatches = maxUnackedBatches
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
-        self.activation = activation
-        self.hiddenSizes = hiddenSizes
-        self.observationSize = observationSize
-        self.head = head
+        self.network = network
         self.parameterCount = parameterCount
         self.observationClip = observationClip
         self.normalizeRewards = normalizeRewards
@@ -92,12 +87,28 @@ public struct Welcome: Equatable, Sendable {
         self.envSignature = envSignature
         self.envSetup = envSetup
     }
+
+    /// A Welcome of the seed's MLPs (`hiddenSizes`, `activation`) over `observationSize` values.
+    public init(version: UInt16, runID: String, envID: String, policyVersion: UInt64, seed: UInt64, maxUnackedBatches: UInt16,
+                heartbeatIntervalMilliseconds: UInt32, activation: Activation, hiddenSizes: [Int], observationSize: Int,
+                head: PolicyHead, parameterCount: Int, observationClip: Double, normalizeRewards: Bool,
+                gamma: Double, rewardClip: Double, envArguments: String = "", envSignature: UInt64 = 0, envSetup: String = "") {
+        self.init(
+            version: version, runID: runID, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnackedBatches,
+            heartbeatIntervalMilliseconds: heartbeatIntervalMilliseconds,
+            network: .separate(observationSize: observationSize, hiddenSizes: hiddenSizes, activation: activation, head: head),
+            parameterCount: parameterCount, observationClip: observationClip, normalizeRewards: normalizeRewards, gamma: gamma,
+            rewardClip: rewardClip, envArguments: envArguments, envSignature: envSignature, envSetup: envSetup)
+    }
+
+    public var observationSize: Int { network.observationSize }
+    public var head: PolicyHead { network.head }
 }
 
 /// Weights (learner → worker), §4.3: a policy snapshot.
 public struct Weights: Equatable, Sendable {
     public var policyVersion: UInt64
-    /// Every parameter in `ActorCritic.parameters` order.
+    /// Every parameter in the network's `parameters` order.
     public var parameters: [Float]
     /// Observation statistics of this version (nil: observations are not normalised).
     public var normalizer: RunningMeanStd?

@@ -12,11 +12,7 @@ extension Welcome: PayloadCodable {
         w.integer(seed)
         w.integer(maxUnackedBatches)
         w.integer(heartbeatIntervalMilliseconds)
-        w.integer(UInt8(activation == .tanh ? 0 : 1))
-        w.integer(UInt8(clamping: hiddenSizes.count))
-        for width in hiddenSizes { w.integer(UInt32(clamping: width)) }
-        w.integer(UInt32(clamping: observationSize))
-        Self.encode(head, into: &w)
+        Self.encode(network, into: &w)
         w.integer(UInt32(clamping: parameterCount))
         w.double(observationClip)
         w.integer(UInt8(normalizeRewards ? 1 : 0))
@@ -44,8 +40,7 @@ extension Welcome: PayloadCodable {
         let collection = try decodeCollection(&r, envID: envID)
         let welcome = Welcome(
             version: version, runID: run, envID: envID, policyVersion: policyVersion, seed: seed, maxUnackedBatches: maxUnacked,
-            heartbeatIntervalMilliseconds: heartbeat, activation: network.activation, hiddenSizes: network.hidden,
-            observationSize: network.observationSize, head: network.head, parameterCount: parameterCount,
+            heartbeatIntervalMilliseconds: heartbeat, network: network, parameterCount: parameterCount,
             observationClip: collection.observationClip, normalizeRewards: collection.normalizeRewards, gamma: collection.gamma,
             rewardClip: collection.rewardClip, envArguments: collection.envArguments, envSignature: collection.envSignature,
             envSetup: collection.envSetup)
@@ -55,27 +50,93 @@ extension Welcome: PayloadCodable {
         return welcome
     }
 
-    /// activation … head: the actor–critic's shape, within `PPOConfig`'s bounds and the wire's sizes.
-    private static func decodeNetwork(_ r: inout PayloadReader) throws(WireError)
-        -> (activation: Activation, hidden: [Int], observationSize: Int, head: PolicyHead) {
-        let activation: Activation
-        switch try r.integer("activation", as: UInt8.self) {
-        case 0: activation = .tanh
-        case 1: activation = .relu
-        case let a: throw r.fail("activation \(a) is not 0 (tanh) or 1 (relu)")
+    /// network_kind, its fields, then the head (§4.2): 0 = the seed's MLPs (activation, hidden widths, observation
+    /// size), 1 = a convolutional encoder (observation size, the image's place and shape, the convolutions, the
+    /// shared layer).
+    static func encode(_ network: NetworkSpec, into w: inout PayloadWriter) {
+        switch network.body {
+        case .separate(let hidden, let activation):
+            w.integer(UInt8(0))
+            w.integer(UInt8(activation == .tanh ? 0 : 1))
+            w.integer(UInt8(clamping: hidden.count))
+            for width in hidden { w.integer(UInt32(clamping: width)) }
+            w.integer(UInt32(clamping: network.observationSize))
+        case .convolutional(let image, let convolutions, let hidden):
+            w.integer(UInt8(1))
+            w.integer(UInt32(clamping: network.observationSize))
+            for value in [image.offset, image.height, image.width, image.channels] { w.integer(UInt32(clamping: value)) }
+            w.integer(UInt8(image.channelsFirst ? 1 : 0))
+            w.double(Double(image.scale))
+            w.integer(UInt8(clamping: convolutions.count))
+            for conv in convolutions {
+                for value in [conv.outChannels, conv.kernel, conv.stride] { w.integer(UInt32(clamping: value)) }
+            }
+            w.integer(UInt32(clamping: hidden))
         }
-        let hiddenCount = Int(try r.integer("hidden_count", as: UInt8.self))
-        let counts = PPOConfig.hiddenLayerCounts, widths = PPOConfig.hiddenWidths
-        guard counts.contains(hiddenCount) else { throw r.fail("hidden_count \(hiddenCount) is outside \(counts.lowerBound)–\(counts.upperBound)") }
-        var hidden: [Int] = []
-        for i in 0..<hiddenCount {
-            let width = Int(try r.integer("hidden width \(i)", as: UInt32.self))
-            guard widths.contains(width) else { throw r.fail("hidden width \(width) is outside \(widths.lowerBound)–\(widths.upperBound)") }
-            hidden.append(width)
+        encode(network.head, into: &w)
+    }
+
+    /// The network, within `PPOConfig`'s bounds and the wire's sizes, buildable (`NetworkSpec.problem`).
+    private static func decodeNetwork(_ r: inout PayloadReader) throws(WireError) -> NetworkSpec {
+        let body: NetworkSpec.Body, observationSize: Int
+        switch try r.integer("network_kind", as: UInt8.self) {
+        case 0:
+            let activation: Activation
+            switch try r.integer("activation", as: UInt8.self) {
+            case 0: activation = .tanh
+            case 1: activation = .relu
+            case let a: throw r.fail("activation \(a) is not 0 (tanh) or 1 (relu)")
+            }
+            let hiddenCount = Int(try r.integer("hidden_count", as: UInt8.self))
+            let counts = PPOConfig.hiddenLayerCounts, widths = PPOConfig.hiddenWidths
+            guard counts.contains(hiddenCount) else { throw r.fail("hidden_count \(hiddenCount) is outside \(counts.lowerBound)–\(counts.upperBound)") }
+            var hidden: [Int] = []
+            for i in 0..<hiddenCount {
+                let width = Int(try r.integer("hidden width \(i)", as: UInt32.self))
+                guard widths.contains(width) else { throw r.fail("hidden width \(width) is outside \(widths.lowerBound)–\(widths.upperBound)") }
+                hidden.append(width)
+            }
+            observationSize = try decodeObservationSize(&r)
+            body = .separate(hidden: hidden, activation: activation)
+        case 1:
+            observationSize = try decodeObservationSize(&r)
+            body = try decodeConvolutional(&r)
+        case let kind: throw r.fail("network_kind \(kind) is not 0 (MLPs) or 1 (convolutional)")
         }
+        let network = NetworkSpec(observationSize: observationSize, body: body, head: try decodeHead(&r))
+        if let problem = network.problem { throw WireError(.shapeMismatch, "welcome: \(problem)") }
+        return network
+    }
+
+    private static func decodeObservationSize(_ r: inout PayloadReader) throws(WireError) -> Int {
         let obs = Int(try r.integer("observation_size", as: UInt32.self))
         guard WireProtocol.sizes.contains(obs) else { throw r.fail("observation_size \(obs) is outside 1–\(WireProtocol.sizes.upperBound)") }
-        return (activation, hidden, obs, try decodeHead(&r))
+        return obs
+    }
+
+    /// A convolutional body's fields; their bounds and fit are `NetworkSpec.problem`'s to check.
+    private static func decodeConvolutional(_ r: inout PayloadReader) throws(WireError) -> NetworkSpec.Body {
+        var values: [Int] = []
+        for name in ["image_offset", "image_height", "image_width", "image_channels"] {
+            values.append(Int(try r.integer(name, as: UInt32.self)))
+        }
+        let first = try r.integer("channels_first", as: UInt8.self)
+        guard first <= 1 else { throw r.fail("channels_first \(first) is not 0 or 1") }
+        let scale = try r.double("input_scale")
+        guard scale.isFinite, scale > 0, scale <= 1 else { throw r.fail("input_scale \(scale) is not in (0, 1]") }
+        let count = Int(try r.integer("convolution_count", as: UInt8.self))
+        guard (1...PPOConfig.maxConvolutions).contains(count) else { throw r.fail("convolution_count \(count) is outside 1–\(PPOConfig.maxConvolutions)") }
+        var convolutions: [ConvolutionalActorCritic.Convolution] = []
+        for i in 0..<count {
+            let out = Int(try r.integer("convolution \(i) out_channels", as: UInt32.self))
+            let kernel = Int(try r.integer("convolution \(i) kernel", as: UInt32.self))
+            let stride = Int(try r.integer("convolution \(i) stride", as: UInt32.self))
+            convolutions.append(.init(outChannels: out, kernel: kernel, stride: stride))
+        }
+        let hidden = Int(try r.integer("shared_hidden", as: UInt32.self))
+        let image = ImageLayout(offset: values[0], height: values[1], width: values[2], channels: values[3],
+                                channelsFirst: first == 1, scale: Float(scale))
+        return .convolutional(image: image, convolutions: convolutions, hidden: hidden)
     }
 
     /// head_kind and its sizes (§4.2): 0 = categoricals (a u16 count of segments, then each segment's u32
@@ -148,8 +209,6 @@ extension Welcome: PayloadCodable {
         return (observationClip, normalizeFlag == 1, gamma, rewardClip, envArguments, envSignature, envSetup)
     }
 
-    /// The number of parameters of the actor–critic this Welcome describes.
-    public var impliedParameterCount: Int {
-        ActorCritic.parameterCount(observationSize: observationSize, hiddenSizes: hiddenSizes, head: head)
-    }
+    /// The number of parameters of the network this Welcome describes.
+    public var impliedParameterCount: Int { network.parameterCount }
 }

@@ -6,14 +6,14 @@ import Wire
 
 /// A frozen policy: the network's parameters and how it preprocesses observations (the statistics of one version).
 final class PolicySnapshot {
-    let model: ActorCritic
+    let model: any PolicyNetwork
     var preprocessing: ObservationPreprocessing
     var version: UInt64
 
-    init(model: ActorCritic, version: UInt64, observationClip: Double) {
+    init(model: any PolicyNetwork, version: UInt64, observationClip: Double) {
         self.model = model
         self.version = version
-        preprocessing = ObservationPreprocessing(normalizer: nil, clip: observationClip)
+        preprocessing = ObservationPreprocessing(normalizer: nil, clip: observationClip, network: model.spec)
     }
 
     func load(_ w: Weights) {
@@ -31,8 +31,6 @@ final class WorkerState: @unchecked Sendable {
     /// The version before `current` (nil until the second Weights).
     private var previous: PolicySnapshot?
     let collector: Exclusive<RolloutCollector>
-    /// The network's shape, for the second snapshot.
-    private let config: PPOConfig
     var version: UInt64 { current.version }
     private var rng: RNG
     let welcome: Welcome
@@ -51,16 +49,15 @@ final class WorkerState: @unchecked Sendable {
         guard welcome.parameterCount <= WireLimits.default.maxDecodedBytes / 4 else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters; its Weights cannot fit in a frame of \(WireLimits.default.maxDecodedBytes) bytes")
         }
-        var config = PPOConfig.default
-        config.hiddenSizes = welcome.hiddenSizes
-        config.activation = welcome.activation
+        if case .convolutional(let image, _, _) = welcome.network.body, !spec.images.contains(image) {
+            throw WorkerError.local("the learner's network reads an \(image), which \(spec.id)'s observations do not have (\(spec.images.isEmpty ? "no images" : spec.images.map(\.description).joined(separator: ", ")))")
+        }
         var initRNG = RNG(seed: 0)
-        let model = ActorCritic(observationSize: spec.observationSize, actionSpace: spec.actionSpace, config: config, rng: &initRNG)
+        let model = welcome.network.makeNetwork(initialization: .orthogonal, initialLogStd: 0, rng: &initRNG)
         guard model.parameterCount == welcome.parameterCount else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
         }
         current = PolicySnapshot(model: model, version: welcome.policyVersion, observationClip: welcome.observationClip)
-        self.config = config
         collector = Exclusive(RolloutCollector(env: env, scaleRewards: welcome.normalizeRewards, gamma: welcome.gamma, rewardClip: welcome.rewardClip))
         rng = streams.actions
         actionEncoding = BatchMessage.ActionEncoding(for: spec.actionSpace)
@@ -77,11 +74,8 @@ final class WorkerState: @unchecked Sendable {
     func load(_ w: Weights) {
         // The same version again (the Weights after Welcome): in place.
         guard w.policyVersion != current.version else { return current.load(w) }
-        var initRNG = RNG(seed: 0)
-        let model = current.model
         let next = previous ?? PolicySnapshot(
-            model: ActorCritic(observationSize: model.observationSize, actionSpace: model.actionSpace, config: config, rng: &initRNG),
-            version: w.policyVersion, observationClip: welcome.observationClip)
+            model: current.model.sameArchitecture(), version: w.policyVersion, observationClip: welcome.observationClip)
         next.load(w)
         previous = current
         current = next

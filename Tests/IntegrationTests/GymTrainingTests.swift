@@ -108,6 +108,31 @@ struct GymTrainingTests {
         try await trainsTheSignTask("gym-bitsign", env: "gym:ppo_test_envs:BitSign-v0")
     }
 
+    /// The image goes through the Nature CNN (36 × 36 is its smallest), permuted from channels-last, its features
+    /// joined with the Dict's other key; the workers build the network the Welcome describes.
+    @Test("an image observation (a 36 × 36 × 1 uint8 key beside a vector) trains a convolutional network with two workers to the greedy maximum, ppo eval loads it, and the export refuses it by name",
+          .timeLimit(.minutes(8)))
+    func imageObservation() async throws {
+        let (dir, p, status) = try await train("gym-image", [
+            "--env", "gym:ppo_test_envs:BrightSide-v0", "--workers", "2", "--steps", "4096", "--seed", "1",
+            "--set", "rollout_steps=512", "--set", "shared_hidden_size=64"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #require(status == 0, "\(p.stderr.suffix(1500))")
+        #expect(p.stderr.contains("network: convolutions 8×8/4 (32) → 4×4/2 (64) → 3×3/1 (64) over the image 36×36"), "\(p.stderr.prefix(1500))")
+        let result = try TrainSummaryFile.read(dir)
+        #expect(result.evaluation?.mean == 16, "\(p.stdout.suffix(600))")
+        #expect(result.summary.transitions.map { $0.received == $0.trained + $0.dropped } == true)
+        let checkpoint = dir.appendingPathComponent("checkpoint.safetensors").path
+        let eval = try Spawned("ppo", ["eval", "--checkpoint", checkpoint, "--episodes", "5", "--json", "--python", GymPython.path],
+                               name: "eval", environment: GymPython.environment)
+        #expect(await eval.waitForExit(timeout: 120) == 0, "\(eval.stderr.suffix(800))")
+        let evaluated = try JSONDecoder().decode(TrainSummaryFile.Evaluation.self, from: Data(eval.stdout.utf8))
+        #expect(evaluated.episodes == 5 && evaluated.mean == 16)
+        let export = try Spawned("ppo", ["export", "--checkpoint", checkpoint, "--onnx", dir.appendingPathComponent("policy.onnx").path], name: "export")
+        #expect(await export.waitForExit(timeout: 60) != 0)
+        #expect(export.stderr.contains("its network is convolutional"), "\(export.stderr.suffix(800))")
+    }
+
     /// Trains `env` (Sign-v0's task: a return of 32 when solved) with two workers, and expects a greedy return of
     /// at least 30 at the end and from `ppo eval` of the checkpoint.
     func trainsTheSignTask(_ name: String, env: String) async throws {

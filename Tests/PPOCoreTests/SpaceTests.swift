@@ -36,7 +36,7 @@ struct SpaceTests {
     ])
     func parameterCount(space: Space) {
         var rng = RNG(seed: 3)
-        let model = ActorCritic(observationSize: 6, actionSpace: space, hiddenSizes: [16, 8], activation: .tanh,
+        let model = ActorCritic(observationSize: 6, head: PolicyHead(space), hiddenSizes: [16, 8], activation: .tanh,
                                 initialization: .orthogonal, rng: &rng)
         #expect(ActorCritic.parameterCount(observationSize: 6, hiddenSizes: [16, 8], head: PolicyHead(space)) == model.parameterCount)
     }
@@ -45,7 +45,7 @@ struct SpaceTests {
     func multiDiscreteActs() {
         var rng = RNG(seed: 5)
         let space = Space.multiDiscrete([2, 3])
-        let model = ActorCritic(observationSize: 3, actionSpace: space, hiddenSizes: [8], activation: .tanh,
+        let model = ActorCritic(observationSize: 3, head: PolicyHead(space), hiddenSizes: [8], activation: .tanh,
                                 initialization: .orthogonal, rng: &rng)
         for _ in 0..<200 {
             let x = [Float(rng.uniform(-1, 1)), Float(rng.uniform(-1, 1)), Float(rng.uniform(-1, 1))]

@@ -134,13 +134,14 @@ struct InteropTests {
 
         // The Swift side: what `ppo eval` computes — normalise, actor forward, softmax (or the Gaussian mean).
         var worst = 0.0
+        let model = try #require(trainer.model as? ActorCritic)
         for (i, o) in observations.enumerated() {
             var x = o
             x.withUnsafeMutableBufferPointer { b in trainer.observationNormalizer?.normalize(b.baseAddress!, rows: 1, clip: trainer.config.observationClip) }
-            let out = x.withUnsafeBufferPointer { trainer.model.actor.forward($0.baseAddress!, batch: 1) }
-            let n = trainer.model.actor.outputSize
+            let out = x.withUnsafeBufferPointer { model.actor.forward($0.baseAddress!, batch: 1) }
+            let n = model.actor.outputSize
             var swift = (0..<n).map { Double(out[$0]) }
-            if trainer.model.actionSpace.isDiscrete {
+            if trainer.actionSpace.isDiscrete {
                 let m = swift.max() ?? 0
                 let e = swift.map { exp($0 - m) }
                 swift = e.map { $0 / e.reduce(0, +) }

@@ -119,12 +119,11 @@ struct LocalPolicyLagTests {
 
 /// A frozen copy of a trainer's policy and observation statistics, as the lagged collector acts with.
 private struct ActorCriticCopy {
-    let model: ActorCritic
+    let model: any PolicyNetwork
     let normalizer: RunningMeanStd?
 
     init(_ trainer: Trainer) {
-        var unused = RNG(seed: 0)
-        model = ActorCritic(observationSize: trainer.model.observationSize, actionSpace: trainer.model.actionSpace, config: trainer.config, rng: &unused)
+        model = trainer.model.sameArchitecture()
         model.copyParameters(from: trainer.model)
         normalizer = trainer.observationNormalizer
     }

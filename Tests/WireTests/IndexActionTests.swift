@@ -13,7 +13,7 @@ struct IndexActionTests {
     ])
     func welcomeHeads(head: PolicyHead) throws {
         guard case .welcome(var w) = Samples.multiDiscreteWelcome else { Issue.record("not a Welcome"); return }
-        w.head = head
+        w.network.head = head
         w.parameterCount = w.impliedParameterCount
         let expected = ActorCritic.parameterCount(observationSize: 4, hiddenSizes: [32], head: head)
         #expect(w.parameterCount == expected)
@@ -90,5 +90,44 @@ struct IndexActionTests {
         bytes[sizeOffset + 1] = 0x7F  // 32,767 components
         MalformedFrameTests.fixCRC(&bytes)
         MalformedFrameTests.expect(bytes, .malformedPayload, mentioning: "actions need")
+    }
+}
+
+/// Version 5's network description in the Welcome (PROTOCOL.md §4.2): a convolutional network round-trips, and one
+/// that cannot be built is refused before a worker sizes anything by it.
+@Suite("Convolutional networks in the Welcome")
+struct ConvolutionalWelcomeTests {
+    static func welcome(_ change: (inout NetworkSpec) -> Void) throws -> Welcome {
+        guard case .welcome(var w) = Samples.convolutionalWelcome else { throw WireError(.malformedPayload, "not a Welcome") }
+        change(&w.network)
+        return w
+    }
+
+    static func withImage(_ change: @escaping (inout ImageLayout) -> Void) -> (inout NetworkSpec) -> Void {
+        { network in
+            guard case .convolutional(var image, let convolutions, let hidden) = network.body else { return }
+            change(&image)
+            network.body = .convolutional(image: image, convolutions: convolutions, hidden: hidden)
+        }
+    }
+
+    @Test("it round-trips, and its parameter count is the description's")
+    func roundTrip() throws {
+        let w = try Self.welcome { _ in }
+        #expect(w.parameterCount == w.network.parameterCount && w.parameterCount > 1_600_000)
+        #expect(try WireCodecTests.roundTrip(.welcome(w)) == .welcome(w))
+    }
+
+    @Test("a kernel larger than what reaches it, an image outside the observation, a scale of 0 are refused, naming them")
+    func refusals() throws {
+        let tooLarge = try Self.welcome { network in
+            network.body = .convolutional(image: ImageLayout(offset: 2, height: 84, width: 84, channels: 4, channelsFirst: true, scale: 1 / 255),
+                                          convolutions: [.init(outChannels: 8, kernel: 85, stride: 1)], hidden: 16)
+        }
+        MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(tooLarge)), .shapeMismatch, mentioning: "does not fit its input")
+        let outside = try Self.welcome(Self.withImage { $0.offset = 3 })
+        MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(outside)), .shapeMismatch, mentioning: "does not fit in an observation")
+        let unscaled = try Self.welcome(Self.withImage { $0.scale = 0 })
+        MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(unscaled)), .malformedPayload, mentioning: "input_scale")
     }
 }

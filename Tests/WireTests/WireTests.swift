@@ -15,29 +15,40 @@ enum Samples {
         observationSpace: .box(low: [-4.8, -.infinity, -0.41887903, -.infinity], high: [4.8, .infinity, 0.41887903, .infinity]),
         actionSpace: .discrete(2), maxEpisodeSteps: 500)
     static let welcome = Message.welcome(Welcome(
-        version: 4, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
+        version: 5, runID: "run-42", envID: "CartPole-v1", policyVersion: 3, seed: 7, maxUnackedBatches: 4, heartbeatIntervalMilliseconds: 5000,
         activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]), parameterCount: 9155,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envSignature: cartPoleSignature))
     /// A Welcome for a Gymnasium environment with `gymnasium.make` arguments.
     static let gymWelcome = Message.welcome(Welcome(
-        version: 4, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        version: 5, runID: "run-43", envID: "gym:my_package.envs:MyEnv-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
         heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]),
         parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envArguments: #"{"difficulty": 3, "mode": "hard"}"#, envSignature: 0x0123_4567_89AB_CDEF))
     /// A Welcome whose environment has a registration and two wrappers (the second with keyword arguments).
     static let setupWelcome = Message.welcome(Welcome(
-        version: 4, runID: "run-45", envID: "gym:MiniGrid-DoorKey-5x5-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        version: 5, runID: "run-45", envID: "gym:MiniGrid-DoorKey-5x5-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
         heartbeatIntervalMilliseconds: 5000, activation: .tanh, hiddenSizes: [64, 64], observationSize: 4, head: .categorical(segments: [2]),
         parameterCount: 9155, observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10,
         envSignature: 0x0123_4567_89AB_CDEF,
         envSetup: #"{"register":["minigrid:register_minigrid_envs"],"wrappers":[{"class":"minigrid.wrappers:ImgObsWrapper"},{"class":"gymnasium.wrappers:TimeLimit","kwargs":{"max_episode_steps":100}}]}"#))
     /// A Welcome whose actions are MultiDiscrete([3, 300]): two categoricals over 303 logits.
     static let multiDiscreteWelcome = Message.welcome(Welcome(
-        version: 4, runID: "run-44", envID: "gym:my_package.envs:Choices-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+        version: 5, runID: "run-44", envID: "gym:my_package.envs:Choices-v0", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
         heartbeatIntervalMilliseconds: 5000, activation: .relu, hiddenSizes: [32], observationSize: 4,
         head: .categorical(segments: [3, 300]), parameterCount: 4 * 32 + 32 + 32 * 303 + 303 + 4 * 32 + 32 + 32 + 1,
         observationClip: 10, normalizeRewards: false, gamma: 0.99, rewardClip: 10, envSignature: 0x0123_4567_89AB_CDEF))
+    /// A Welcome of a convolutional network: the Nature CNN over a (4, 84, 84) frame stack after 2 other values.
+    static let convolutionalWelcome: Message = {
+        let image = ImageLayout(offset: 2, height: 84, width: 84, channels: 4, channelsFirst: true, scale: 1 / 255)
+        let network = NetworkSpec(
+            observationSize: 2 + 28_224, body: .convolutional(image: image, convolutions: NetworkSpec.natureConvolutions, hidden: 512),
+            head: .categorical(segments: [6]))
+        return .welcome(Welcome(
+            version: 5, runID: "run-46", envID: "gym:ALE/Pong-v5", policyVersion: 0, seed: 1, maxUnackedBatches: 4,
+            heartbeatIntervalMilliseconds: 5000, network: network, parameterCount: network.parameterCount, observationClip: 10,
+            normalizeRewards: false, gamma: 0.99, rewardClip: 10, envSignature: 0x0123_4567_89AB_CDEF))
+    }()
     static var weights: Message {
         var rng = RNG(seed: 1)
         let params = (0..<50).map { _ in Float(rng.normal()) }
@@ -87,7 +98,7 @@ enum Samples {
 
     static var all: [(String, Message)] {
         [("hello", hello), ("welcome", welcome), ("welcome-gym", gymWelcome), ("weights", weights), ("ready", ready), ("grant", grant),
-         ("welcome-multidiscrete", multiDiscreteWelcome), ("welcome-setup", setupWelcome),
+         ("welcome-multidiscrete", multiDiscreteWelcome), ("welcome-setup", setupWelcome), ("welcome-convolutional", convolutionalWelcome),
          ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
          ("batch-multidiscrete", .batch(batch(space: .multiDiscrete([3, 300])))),
          ("batch-multibinary", .batch(batch(space: .multiBinary(3)))),

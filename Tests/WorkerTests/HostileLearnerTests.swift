@@ -131,14 +131,33 @@ struct HostileLearnerTests {
           .timeLimit(.minutes(2)))
     func headThatDoesNotFit() async throws {
         guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
-        w.head = .categorical(segments: [3])
+        w.network.head = .categorical(segments: [3])
         w.parameterCount = w.impliedParameterCount
         let learner = ScriptedLearner(scripts: [[.welcome(w)]])
         let port = try await learner.start()
         await #expect {
             try await client(port: port).run()
         } throws: { error in
-            "\(error)".contains("policy head categorical(segments: [3]) does not fit CartPole-v1's action space Discrete(2)")
+            "\(error)".contains("policy head Categorical(3) does not fit CartPole-v1's action space Discrete(2)")
+        }
+        await learner.stop()
+        #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])
+        #expect(!learner.received[0].contains { if case .batch = $0 { true } else { false } })
+    }
+
+    @Test("a Welcome of a convolutional network over an image CartPole-v1's observations do not have: the worker answers shapeMismatch, stops saying so, and collects nothing",
+          .timeLimit(.minutes(2)))
+    func imageThatIsNotThere() async throws {
+        guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
+        let image = ImageLayout(offset: 0, height: 2, width: 2, channels: 1, channelsFirst: false, scale: 1 / 255)
+        w.network.body = .convolutional(image: image, convolutions: [.init(outChannels: 2, kernel: 2, stride: 1)], hidden: 8)
+        w.parameterCount = w.impliedParameterCount
+        let learner = ScriptedLearner(scripts: [[.welcome(w)]])
+        let port = try await learner.start()
+        await #expect {
+            try await client(port: port).run()
+        } throws: { error in
+            "\(error)".contains("the learner's network reads an image 2×2 at value 0") && "\(error)".contains("no images")
         }
         await learner.stop()
         #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])

@@ -284,24 +284,35 @@ def make_refusal(env_id, kwargs, error):
 # An observation is flattened as gymnasium.spaces.flatten does (one-hots for Discrete and MultiDiscrete, a Dict's
 # keys in the space's own order); an action row is reshaped to a Box's shape.
 
-# The smallest image the Nature CNN takes: uint8 images this large on both sides need a convolutional encoder.
-IMAGE_SIDE_LIMIT = 36
 # The most values an observation or an action may hold (the wire's limit, Wire/Limits.swift).
 MAX_VALUES = 65535
 OBSERVATION_KINDS = "Box, Discrete, MultiDiscrete and MultiBinary observations, and one level of Dict or Tuple of them"
 
 
-def image_sides(space):
-    """The (H, W) of an image Box (uint8, bounds 0..255, 2 dimensions or 3 with the channels on the smallest
-    axis, as Stable-Baselines3 finds them); None for any other space."""
-    if not isinstance(space, gym.spaces.Box) or space.dtype != np.uint8 or len(space.shape) not in (2, 3):
+def image_high(space):
+    """The largest value of an image Box — 255 for uint8 pixels of bounds 0..255, 1 for a bool Box (0/1 planes) — of
+    2 or 3 axes; None for any other space. The worker decides which images a convolutional encoder reads."""
+    if not isinstance(space, gym.spaces.Box) or len(space.shape) not in (2, 3) or 0 in space.shape:
         return None
-    if not (np.all(space.low == 0) and np.all(space.high == 255)):
-        return None
-    shape = list(space.shape)
-    if len(shape) == 3:
-        del shape[int(np.argmin(shape))]
-    return tuple(shape)
+    if space.dtype == np.bool_:
+        return 1
+    if space.dtype == np.uint8 and np.all(space.low == 0) and np.all(space.high == 255):
+        return 255
+    return None
+
+
+def describe_images(space):
+    """The images of the flattened observation, in its order: each one's first value, its shape as the env gives it
+    and its largest value (gymnasium.spaces.flatten keeps a Box's values in their own C order)."""
+    leaves = list(space.spaces.values()) if isinstance(space, gym.spaces.Dict) else \
+        list(space.spaces) if isinstance(space, gym.spaces.Tuple) else [space]
+    images, offset = [], 0
+    for leaf in leaves:
+        high = image_high(leaf)
+        if high is not None:
+            images.append({"offset": offset, "shape": [int(n) for n in leaf.shape], "high": high})
+        offset += int(gym.spaces.flatdim(leaf))
+    return images
 
 
 def check_observation_leaf(space, where):
@@ -316,13 +327,6 @@ def check_observation_leaf(space, where):
             "turn it into one with a custom gymnasium.ObservationWrapper"
         raise Refusal("unsupported_space",
                       f"{where} is {space!r}, which the bridge cannot encode (it takes {OBSERVATION_KINDS}): {remedy}")
-    sides = image_sides(space)
-    if sides is not None and min(sides) >= IMAGE_SIDE_LIMIT:
-        raise Refusal("unsupported_space",
-                      f"{where} is {space!r}, images of {sides[0]} × {sides[1]} pixels, and the bridge flattens "
-                      f"images under {IMAGE_SIDE_LIMIT} × {IMAGE_SIDE_LIMIT} only (larger ones need a convolutional "
-                      "encoder): shrink them with gymnasium.wrappers.ResizeObservation, e.g. to (32, 32), or flatten "
-                      "them with gymnasium.wrappers.FlattenObservation")
 
 
 def check_observation_space(space):
@@ -448,6 +452,7 @@ def hello(env_id, env, frame=None):
     observation_space, action_space = env.observation_space, env.action_space
     return {"ok": True, "bridge": BRIDGE_VERSION, "gymnasium": gym.__version__, "env_id": env_id,
             "observation": describe_observation(observation_space), "action": describe_action(action_space),
+            "images": describe_images(observation_space),
             "observation_flattened_from": None if is_flat_box(observation_space) else repr(observation_space),
             "action_flattened_from": None if is_flat_action(action_space) else repr(action_space),
             "max_episode_steps": None if max_episode_steps is None else int(max_episode_steps),

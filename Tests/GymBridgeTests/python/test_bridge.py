@@ -323,8 +323,6 @@ def test_refusal_when_make_fails(bridge):
                                   "gymnasium.wrappers.FilterObservation"]),
     ("ppo_test_envs:NestedDict-v0", ["observation key 'arm' is Dict('angle'", "one level of Dict or Tuple",
                                      "gymnasium.wrappers.FlattenObservation"]),
-    ("ppo_test_envs:LargeImage-v0", ["Box(0, 255, (3, 40, 48), uint8)", "40 × 48 pixels", "under 36 × 36",
-                                     "gymnasium.wrappers.ResizeObservation"]),
     ("ppo_test_envs:SequenceObs-v0", ["observation space is Sequence(", "custom gymnasium.ObservationWrapper"]),
     ("ppo_test_envs:ShiftedMultiDiscrete-v0", ["MultiDiscrete([2 3], start=[0 1])", "does not start at 0",
                                                "starting at 0", "ActionWrapper"]),
@@ -332,6 +330,20 @@ def test_refusal_when_make_fails(bridge):
 ])
 def test_refusal_of_unsupported_spaces(bridge, env_id, fragments):
     assert_refused(bridge(env_id), "unsupported_space", *fragments)
+
+
+def test_the_hello_names_the_images_of_the_flattened_observation(bridge):
+    large = started(bridge, "ppo_test_envs:LargeImage-v0")
+    assert large.hello["images"] == [{"offset": 0, "shape": [3, 40, 48], "high": 255}]
+    # Dict keys in the space's own (sorted) order: "frame" (36 × 36 × 1) first, then "noise".
+    bright = started(bridge, "ppo_test_envs:BrightSide-v0")
+    assert bright.hello["images"] == [{"offset": 0, "shape": [36, 36, 1], "high": 255}]
+    assert len(bright.hello["observation"]["low"]) == 36 * 36 + 2
+    # A float Box is no image; a 3-D uint8 Box under a Dict key is one at its flattened offset.
+    assert started(bridge, "CartPole-v1").hello["images"] == []
+    assert started(bridge, "ppo_test_envs:TextKey-v0", wrappers=[
+        {"class": "gymnasium.wrappers:FilterObservation", "kwargs": {"filter_keys": ["image"]}}]).hello["images"] == \
+        [{"offset": 0, "shape": [3, 3, 3], "high": 255}]
 
 
 def test_wrappers_apply_in_order_with_their_own_arguments(bridge):

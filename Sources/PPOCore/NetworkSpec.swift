@@ -1,0 +1,185 @@
+/// The policy network's architecture: the one description from which the model is built, its parameters counted
+/// and shaped, and which the Welcome carries to workers and the checkpoint records (PROTOCOL.md §4.2).
+///
+/// A flat observation takes the seed's network, two MLPs (`ActorCritic`), bit for bit as before. An observation
+/// with an image takes a convolutional encoder over the image whose features join the rest of the observation in
+/// one ReLU layer shared by both heads (`ConvolutionalActorCritic`, CleanRL's Atari agent).
+public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public enum Body: Sendable, Equatable, Hashable, Codable {
+        /// An actor MLP and a critic MLP over the whole flat observation, of these hidden widths.
+        case separate(hidden: [Int], activation: Activation)
+        /// Convolutions (each followed by a ReLU) over `image`; their features and the observation's other values
+        /// feed one ReLU layer of `hidden` units, then the heads.
+        case convolutional(image: ImageLayout, convolutions: [ConvolutionalActorCritic.Convolution], hidden: Int)
+    }
+
+    /// Values of a flat observation.
+    public var observationSize: Int
+    public var body: Body
+    public var head: PolicyHead
+
+    public init(observationSize: Int, body: Body, head: PolicyHead) {
+        (self.observationSize, self.body, self.head) = (observationSize, body, head)
+    }
+
+    /// The seed's network for a flat observation.
+    public static func separate(observationSize: Int, hiddenSizes: [Int], activation: Activation, head: PolicyHead) -> NetworkSpec {
+        NetworkSpec(observationSize: observationSize, body: .separate(hidden: hiddenSizes, activation: activation), head: head)
+    }
+
+    /// The Nature CNN (Mnih et al. 2015) of CleanRL's and Stable-Baselines3's Atari agents: 8×8/4 (32), 4×4/2 (64),
+    /// 3×3/1 (64), then 512 units. It needs images of at least `natureSide` on both sides.
+    public static let natureConvolutions: [ConvolutionalActorCritic.Convolution] = [
+        .init(outChannels: 32, kernel: 8, stride: 4), .init(outChannels: 64, kernel: 4, stride: 2), .init(outChannels: 64, kernel: 3, stride: 1),
+    ]
+    public static let natureSide = 36
+
+    /// The network a run trains on observations of `observationSize` values with these `images` (the bridge's
+    /// image keys, in order) and actions of `head`: convolutional when the config names a conv stack (over the
+    /// only image) or an image is at least `natureSide` on both sides (the Nature CNN, or the config's stack);
+    /// else the seed's two MLPs over the flattened observation. Throws a sentence a user can act on.
+    public static func choose(
+        observationSize: Int, images: [ImageLayout], head: PolicyHead, config: PPOConfig
+    ) throws(NetworkSpecError) -> NetworkSpec {
+        let large = images.filter { min($0.height, $0.width) >= natureSide }
+        let candidates = config.convolutions == nil ? large : images
+        guard let image = candidates.first else {
+            if config.convolutions != nil {
+                throw NetworkSpecError("convolutions are set, and the observation has no image (a uint8 Box of 0–255 or a bool Box, of 2 or 3 axes): leave convolutions out to train the MLPs")
+            }
+            return .separate(observationSize: observationSize, hiddenSizes: config.hiddenSizes, activation: config.activation, head: head)
+        }
+        guard candidates.count == 1 else {
+            throw NetworkSpecError("the observation has \(candidates.count) images, and the convolutional encoder takes one: leave the others out with gymnasium.wrappers.FilterObservation")
+        }
+        let spec = NetworkSpec(
+            observationSize: observationSize,
+            body: .convolutional(image: image, convolutions: config.convolutions ?? natureConvolutions, hidden: config.sharedHiddenSize),
+            head: head)
+        if let problem = spec.problem { throw NetworkSpecError(problem) }
+        return spec
+    }
+
+    /// Most parameters a network may have (4 GiB of float32): a bound on what a description from a peer or a file
+    /// can make anyone allocate.
+    public static let maxParameters = 1 << 30
+
+    /// Why this description cannot be built (a size out of bounds, an image that does not fit the observation, a
+    /// kernel larger than what reaches it, too many parameters), or nil. Every description from a peer or a file is
+    /// checked with this before it sizes anything.
+    public var problem: String? {
+        guard observationSize >= 1, head.outputSize >= 1 else { return "a network needs an observation and actions" }
+        if case .convolutional(let image, let convolutions, let hidden) = body {
+            if let problem = Self.problem(image: image, convolutions: convolutions, hidden: hidden, observationSize: observationSize) {
+                return problem
+            }
+        }
+        guard let count = checkedParameterCount, count <= Self.maxParameters else {
+            return "the network would have more than \(Self.maxParameters) parameters"
+        }
+        return nil
+    }
+
+    private static func problem(image: ImageLayout, convolutions: [ConvolutionalActorCritic.Convolution], hidden: Int, observationSize: Int) -> String? {
+        let bounds = 1...65536
+        guard [image.height, image.width, image.channels, hidden].allSatisfy(bounds.contains), image.offset >= 0,
+              image.scale.isFinite, image.scale > 0 else {
+            return "the \(image) or the shared layer of \(hidden) units is out of bounds (sides, channels and units 1–65536)"
+        }
+        guard image.offset + image.size <= observationSize else {
+            return "the \(image) does not fit in an observation of \(observationSize) values"
+        }
+        guard (1...PPOConfig.maxConvolutions).contains(convolutions.count) else {
+            return "a convolutional network needs 1–\(PPOConfig.maxConvolutions) convolutions (got \(convolutions.count))"
+        }
+        var (h, w) = (image.height, image.width)
+        for (index, conv) in convolutions.enumerated() {
+            guard [conv.outChannels, conv.stride, conv.kernel].allSatisfy(bounds.contains), conv.kernel <= h, conv.kernel <= w else {
+                return "convolution \(index + 1) (\(conv)) does not fit its input of \(h)×\(w): use smaller kernels or strides, or fewer convolutions, for a \(image.height)×\(image.width) image"
+            }
+            (h, w) = ((h - conv.kernel) / conv.stride + 1, (w - conv.kernel) / conv.stride + 1)
+        }
+        return nil
+    }
+
+    /// The flat observation's values that are the image's (nil for a network without one).
+    public var imageColumns: Range<Int>? {
+        guard case .convolutional(let image, _, _) = body else { return nil }
+        return image.offset..<(image.offset + image.size)
+    }
+
+    /// The number of parameters the network has (`Int.max` for a description whose count overflows: `problem`
+    /// refuses it).
+    public var parameterCount: Int { checkedParameterCount ?? .max }
+
+    /// The count, or nil when it overflows.
+    private var checkedParameterCount: Int? {
+        switch body {
+        case .separate(let hidden, _):
+            let sizes = [observationSize] + hidden
+            guard sizes.allSatisfy({ (1...(1 << 24)).contains($0) }) else { return nil }
+            return ActorCritic.parameterCount(observationSize: observationSize, hiddenSizes: hidden, head: head)
+        case .convolutional(let image, let convolutions, let hidden):
+            var (c, h, w, total) = (image.channels, image.height, image.width, 0)
+            var overflow = false
+            func add(_ factors: Int...) {
+                var product = 1
+                for f in factors {
+                    let (p, o) = product.multipliedReportingOverflow(by: f)
+                    overflow = overflow || o || f < 0
+                    product = p
+                }
+                let (sum, o) = total.addingReportingOverflow(product)
+                overflow = overflow || o
+                total = sum
+            }
+            for conv in convolutions {
+                add(conv.outChannels, c, conv.kernel, conv.kernel)
+                add(conv.outChannels)
+                (c, h, w) = (conv.outChannels, (h - conv.kernel) / conv.stride + 1, (w - conv.kernel) / conv.stride + 1)
+            }
+            add(c * h * w + image.vectorSize(observationSize: observationSize), hidden)
+            add(hidden)
+            add(hidden, head.outputSize)
+            add(head.outputSize)
+            add(hidden + 1)
+            add(head.logStdDimension ?? 0)
+            return overflow ? nil : total
+        }
+    }
+
+    /// The network, initialised as `initialization` says (the convolutional one orthogonally, as CleanRL's
+    /// `layer_init`, whatever it says), with a Gaussian head's log-std at `initialLogStd`.
+    public func makeNetwork(initialization: Initialization, initialLogStd: Double, rng: inout RNG) -> any PolicyNetwork {
+        switch body {
+        case .separate(let hidden, let activation):
+            return ActorCritic(
+                observationSize: observationSize, head: head, hiddenSizes: hidden, activation: activation,
+                initialization: initialization, initialLogStd: initialLogStd, rng: &rng)
+        case .convolutional:
+            return ConvolutionalActorCritic(spec: self, initialLogStd: initialLogStd, rng: &rng)
+        }
+    }
+
+    /// The network `config` initialises.
+    public func makeNetwork(config: PPOConfig, rng: inout RNG) -> any PolicyNetwork {
+        makeNetwork(initialization: config.initialization, initialLogStd: config.initialLogStd, rng: &rng)
+    }
+
+    public var description: String {
+        switch body {
+        case .separate(let hidden, let activation):
+            return "actor and critic MLPs \(hidden) (\(activation.rawValue)) over \(observationSize) values, \(head) head"
+        case .convolutional(let image, let convolutions, let hidden):
+            let stack = convolutions.map { "\($0.kernel)×\($0.kernel)/\($0.stride) (\($0.outChannels))" }.joined(separator: " → ")
+            let vector = image.vectorSize(observationSize: observationSize)
+            return "convolutions \(stack) over the \(image)\(vector > 0 ? " + \(vector) other values" : "") → \(hidden) shared (relu), \(head) head"
+        }
+    }
+}
+
+/// A network description that cannot be built, in a sentence that says what to change.
+public struct NetworkSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
