@@ -76,8 +76,17 @@ extension BatchMessage: PayloadCodable {
         w.integer(UInt16(clamping: b.observationSize))
         w.integer(actionEncoding.rawValue)
         w.integer(UInt16(clamping: b.actionSize))
-        // The batch is laid out as the wire carries it: every column is written as it is.
-        w.floats(b.observations)
+        w.integer(UInt32(clamping: byteComponents.lowerBound))
+        w.integer(UInt32(clamping: byteComponents.count))
+        // The batch is laid out as the wire carries it: every column is written as it is, the byte components' block
+        // (component-major, so one contiguous run) as bytes.
+        let start = byteComponents.lowerBound * n, end = byteComponents.upperBound * n
+        w.floats(Array(b.observations[0..<start]))
+        w.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: end - start) { out in
+            for i in start..<end { out[i - start] = UInt8(clamping: Int(b.observations[i])) }
+            return end - start
+        }
+        w.floats(Array(b.observations[end...]))
         let indices = b.actions.count
         switch actionEncoding {
         case .uint8Index:
@@ -113,10 +122,15 @@ extension BatchMessage: PayloadCodable {
         var batch = TransitionBatch(policyVersion: version, envCount: 0, steps: 0, observationSize: o, actionSize: a)
         batch.envCount = k
         batch.steps = t
+        let bytes = try decodeByteComponents(&r, observationSize: o)
         let (obsCount, obsOverflow) = n.multipliedReportingOverflow(by: o)
         guard !obsOverflow else { throw r.fail("observation column size overflows") }
-        guard obsCount <= r.buffer.readableBytes / 4 else { throw r.fail("observations need \(obsCount) floats, \(r.buffer.readableBytes) bytes left") }
-        batch.observations = try r.finiteColumn("observations", envs: k, steps: t, width: o)
+        let needed = 4 * (obsCount - bytes.count * n) + bytes.count * n
+        guard needed <= r.buffer.readableBytes else { throw r.fail("observations need \(needed) bytes, \(r.buffer.readableBytes) left") }
+        let before = try r.finiteColumn("observations", envs: k, steps: t, width: bytes.lowerBound)
+        let block = try r.bytes("observation bytes", count: bytes.count * n)
+        let after = try r.finiteColumn("observations", envs: k, steps: t, width: o - bytes.upperBound)
+        batch.observations = before + block.map { Float($0) } + after
         batch.actions = try decodeActions(&r, encoding: encoding, k: k, t: t, a: a)
         batch.rewards = try r.finiteColumn("rewards", envs: k, steps: t, width: 1)
         (batch.terminated, batch.truncated) = try decodeFlags(&r, k: k, t: t)
@@ -132,7 +146,21 @@ extension BatchMessage: PayloadCodable {
         batch.truncationValues = expanded
         batch.bootstrapValues = try r.finiteFloats("bootstrap_values", count: k)
         batch.episodes = try decodeEpisodes(&r, transitions: n)
-        return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch)
+        return BatchMessage(grantID: grant, actionEncoding: encoding, batch: batch, byteComponents: bytes)
+    }
+
+    /// byte_start and byte_count: a run of observation components inside the observation (none when the count is 0).
+    private static func decodeByteComponents(_ r: inout PayloadReader, observationSize o: Int) throws(WireError) -> Range<Int> {
+        let start = Int(try r.integer("byte_start", as: UInt32.self))
+        let count = Int(try r.integer("byte_count", as: UInt32.self))
+        guard count > 0 else {
+            guard start == 0 else { throw r.fail("byte_start \(start) with byte_count 0") }
+            return 0..<0
+        }
+        guard start < o, count <= o - start else {
+            throw r.fail("byte components \(start)..<\(start + count) are outside the observation's \(o)")
+        }
+        return start..<(start + count)
     }
 
     /// num_envs … action_size, checked, and K·T bounded by the bytes left (every column has at least one byte per

@@ -167,11 +167,27 @@ public struct BatchMessage: Equatable, Sendable {
     public var actionEncoding: ActionEncoding
     /// Transitions; `batch.policyVersion` is the message's policy version.
     public var batch: TransitionBatch
+    /// The observation components that travel as bytes (§5.2 `byte_start`, `byte_count`; version 5): an image's,
+    /// every value of them a whole number 0–255. Empty: every component travels as f32.
+    public var byteComponents: Range<Int>
 
-    public init(grantID: UInt32, actionEncoding: ActionEncoding, batch: TransitionBatch) {
+    public init(grantID: UInt32, actionEncoding: ActionEncoding, batch: TransitionBatch, byteComponents: Range<Int> = 0..<0) {
         self.grantID = grantID
         self.actionEncoding = actionEncoding
         self.batch = batch
+        self.byteComponents = byteComponents
+    }
+
+    /// A message whose `components` (an image's; nil for none) travel as bytes when every value of them is a whole
+    /// number 0–255 in this batch, else as f32 with the rest.
+    public init(grantID: UInt32, actionEncoding: ActionEncoding, batch: TransitionBatch, bytesWherePossible components: Range<Int>?) {
+        var bytes = 0..<0
+        if let components, components.upperBound <= batch.observationSize {
+            let n = batch.count
+            let region = batch.observations[(components.lowerBound * n)..<(components.upperBound * n)]
+            if region.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) { bytes = components }
+        }
+        self.init(grantID: grantID, actionEncoding: actionEncoding, batch: batch, byteComponents: bytes)
     }
 }
 

@@ -109,6 +109,7 @@ final class WorkerState: @unchecked Sendable {
                 }
             }
         }
-        return BatchMessage(grantID: grant.grantID, actionEncoding: actionEncoding, batch: try result.get())
+        return BatchMessage(
+            grantID: grant.grantID, actionEncoding: actionEncoding, batch: try result.get(), bytesWherePossible: welcome.network.imageColumns)
     }
 }

@@ -131,3 +131,41 @@ struct ConvolutionalWelcomeTests {
         MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(unscaled)), .malformedPayload, mentioning: "input_scale")
     }
 }
+
+/// Version 5's byte components in a Batch (PROTOCOL.md §5.2): an image's values travel as one byte each.
+@Suite("Image bytes in a Batch")
+struct ImageBytesTests {
+    @Test("an image's components travel as bytes and decode to the same floats; a value that is not a whole 0–255 keeps them f32")
+    func bytes() throws {
+        let message = Samples.imageBatch
+        #expect(message.byteComponents == 1..<3)
+        #expect(try WireCodecTests.roundTrip(.batch(message)) == .batch(message))
+        let asFloats = BatchMessage(grantID: 12, actionEncoding: message.actionEncoding, batch: message.batch)
+        #expect(MalformedFrameTests.frame(.batch(message), compression: .none).count
+                == MalformedFrameTests.frame(.batch(asFloats), compression: .none).count - 3 * 2 * message.batch.count)
+        for odd: Float in [255.5, 256, -1] {
+            var batch = message.batch
+            batch.observations[message.batch.count + 3] = odd
+            let fallback = BatchMessage(grantID: 12, actionEncoding: message.actionEncoding, batch: batch, bytesWherePossible: 1..<3)
+            #expect(fallback.byteComponents.isEmpty)
+            #expect(try WireCodecTests.roundTrip(.batch(fallback)) == .batch(fallback))
+        }
+    }
+
+    @Test("byte components outside the observation, or a start without a count, are refused before anything is read")
+    func refusals() {
+        /// The image batch's frame with byte_start and byte_count (after the 20-byte header and 23 bytes of fields)
+        /// replaced.
+        func frame(start: UInt32, count: UInt32) -> [UInt8] {
+            var bytes = MalformedFrameTests.frame(.batch(Samples.imageBatch), compression: .none)
+            withUnsafeBytes(of: start.littleEndian) { for i in 0..<4 { bytes[43 + i] = $0[i] } }
+            withUnsafeBytes(of: count.littleEndian) { for i in 0..<4 { bytes[47 + i] = $0[i] } }
+            MalformedFrameTests.fixCRC(&bytes)
+            return bytes
+        }
+        #expect(frame(start: 1, count: 2) == MalformedFrameTests.frame(.batch(Samples.imageBatch), compression: .none))
+        MalformedFrameTests.expect(frame(start: 3, count: 2), .malformedPayload, mentioning: "outside the observation's 4")
+        MalformedFrameTests.expect(frame(start: 1, count: .max), .malformedPayload, mentioning: "outside the observation's 4")
+        MalformedFrameTests.expect(frame(start: 2, count: 0), .malformedPayload, mentioning: "byte_start 2 with byte_count 0")
+    }
+}

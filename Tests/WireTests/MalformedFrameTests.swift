@@ -157,7 +157,7 @@ struct MalformedFrameTests {
     func badTransitionFlags() {
         var b = Self.frame(.batch(Samples.batch()), compression: .none)
         // flags column: after header(20) + 22 bytes of batch header + obs (8·4·4) + actions (8) + rewards (8·4)
-        let flagsOffset = 20 + 4 + 8 + 2 + 4 + 2 + 1 + 2 + 8 * 4 * 4 + 8 + 8 * 4  // wire index 0 is transition 0
+        let flagsOffset = 20 + 4 + 8 + 2 + 4 + 2 + 1 + 2 + 4 + 4 + 8 * 4 * 4 + 8 + 8 * 4  // wire index 0 is transition 0
         b[flagsOffset] = 3
         Self.fixCRC(&b)
         Self.expect(b, .invalidValue, mentioning: "flags of env 0, step 0 = 3")

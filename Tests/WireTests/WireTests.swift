@@ -96,12 +96,20 @@ enum Samples {
         return BatchMessage(grantID: 12, actionEncoding: .init(for: space), batch: b)
     }
 
+    /// A batch whose observation components 1 and 2 are an image's, whole numbers 0–255 that travel as bytes.
+    static var imageBatch: BatchMessage {
+        var message = batch()
+        let n = message.batch.count
+        for i in (1 * n)..<(3 * n) { message.batch.observations[i] = Float((i * 37) % 256) }
+        return BatchMessage(grantID: message.grantID, actionEncoding: message.actionEncoding, batch: message.batch, bytesWherePossible: 1..<3)
+    }
+
     static var all: [(String, Message)] {
         [("hello", hello), ("welcome", welcome), ("welcome-gym", gymWelcome), ("weights", weights), ("ready", ready), ("grant", grant),
          ("welcome-multidiscrete", multiDiscreteWelcome), ("welcome-setup", setupWelcome), ("welcome-convolutional", convolutionalWelcome),
          ("batch", .batch(batch())), ("batch-continuous", .batch(batch(space: .box(low: [-2, -2], high: [2, 2])))),
          ("batch-multidiscrete", .batch(batch(space: .multiDiscrete([3, 300])))),
-         ("batch-multibinary", .batch(batch(space: .multiBinary(3)))),
+         ("batch-multibinary", .batch(batch(space: .multiBinary(3)))), ("batch-image", .batch(imageBatch)),
          ("ack", ack), ("heartbeat", heartbeat), ("error", error), ("goodbye", goodbye)]
     }
 }
@@ -140,8 +148,8 @@ struct WireCodecTests {
         let m = Samples.batch(k: 3, t: 5)
         var frame = Frame.encode(.batch(m), compression: .none)
         let bytes = frame.readBytes(length: frame.readableBytes) ?? []
-        // After the frame header (20) and the batch header (4 + 8 + 2 + 4 + 2 + 1 + 2).
-        let observationsAt = 20 + 23
+        // After the frame header (20) and the batch header (4 + 8 + 2 + 4 + 2 + 1 + 2 + 4 + 4; no byte components).
+        let observationsAt = 20 + 31
         let n = m.batch.observations.count
         var observations = [Float](repeating: 0, count: n)
         bytes[observationsAt...].withUnsafeBytes { src in
