@@ -52,25 +52,35 @@ final class BridgeChannel: @unchecked Sendable {
     }
 
     /// Spins on the reply sequence for `options.spin` (the first 50 µs without yielding the CPU); then says it sleeps, looks once more,
-    /// and sleeps on the pipe in slices of at most 10 ms, until the reply comes or the timeout passes.
+    /// and sleeps on the pipe in slices of at most 10 ms, until the reply comes or the env has had `options.timeout`.
+    ///
+    /// The timeout counts the time this process was running: a gap between two looks of more than a second (the
+    /// job stopped with SIGSTOP and continued, a suspended machine) counts as one second, so a worker continued
+    /// before its Python process does not take the env for hung.
     private func awaitReply(during: String) throws(EnvironmentError) {
         let reply = BridgeLayout.replyOffset
         let start = DispatchTime.now().uptimeNanoseconds
-        let deadline = start + options.timeout.wholeNanosecondsUnsigned
+        let timeout = options.timeout.wholeNanosecondsUnsigned
         let spinUntil = start + options.spin.wholeNanosecondsUnsigned
         // A cheap env answers within tens of microseconds: spin without giving the CPU away for those, then yield.
         let busyUntil = min(spinUntil, start + 50_000)
         while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < busyUntil {}
         while region.word(reply) != sequence, DispatchTime.now().uptimeNanoseconds < spinUntil { sched_yield() }
+        var (waited, last) = (UInt64(0), start)
         while region.word(reply) != sequence {
             let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { throw process.failTimedOut(options.timeout, during) }
+            waited += min(now - last, Self.longestLook)
+            last = now
+            guard waited < timeout else { throw process.failTimedOut(options.timeout, during) }
             region.setWord(BridgeLayout.workerAsleepOffset, 1)
             ppo_fence()
             defer { region.setWord(BridgeLayout.workerAsleepOffset, 0) }
-            if region.word(reply) != sequence { try process.sleep(until: min(deadline, now + 10_000_000)) }
+            if region.word(reply) != sequence { try process.sleep(until: now + min(timeout - waited, 10_000_000)) }
         }
     }
+
+    /// The most one gap between two looks at the reply counts towards the timeout (ns).
+    static let longestLook: UInt64 = 1_000_000_000
 
     private func checkReply() throws(EnvironmentError) {
         let reply = BridgeLayout.replyOffset

@@ -133,6 +133,40 @@ struct GymTrainingTests {
         #expect(export.stderr.contains("its network is convolutional"), "\(export.stderr.suffix(800))")
     }
 
+    /// What a user's Ctrl-Z and `fg`, a job scheduler's suspension or a laptop's sleep does: every process of the run
+    /// stopped for longer than --env-timeout, the worker continued before its Python process. The env has not hung:
+    /// the run goes on (the timeout counts the time the worker ran).
+    @Test("a run stopped (SIGSTOP) for longer than --env-timeout and continued, Python last, finishes without taking the env for hung", .timeLimit(.minutes(5)))
+    func stoppedAndContinued() async throws {
+        let dir = temporaryDirectory("gym-stopped")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = try Spawned("ppo", ["train", "--out", dir.path, "--python", GymPython.path, "--env", "gym:ppo_test_envs:Sign-v0", "--workers", "0",
+                                    "--steps", "40960", "--set", "rollout_steps=512", "--env-timeout", "2", "--eval-episodes", "0"],
+                            name: "gym-stopped", environment: GymPython.environment)
+        defer { p.kill9() }
+        try #require(await p.wait(for: 120) { $0.contains("update    2/") }, "\(p.stderr.suffix(1500))")
+        let pid = p.process.processIdentifier
+        let python = try #require(Self.children(of: pid).first, "the bridge's Python process")
+        kill(python, SIGSTOP)
+        kill(pid, SIGSTOP)
+        try await Task.sleep(for: .seconds(4))
+        kill(pid, SIGCONT)
+        try await Task.sleep(for: .milliseconds(500))
+        kill(python, SIGCONT)
+        let status = await p.waitForExit(timeout: 180)
+        #expect(status == 0, "\(p.stderr.suffix(1500))")
+        #expect(!p.stderr.contains("no answer"), "\(p.stderr.suffix(1500))")
+        #expect(try TrainSummaryFile.read(dir).summary.envSteps >= 40960)
+    }
+
+    /// The pids of `pid`'s children (every thread's).
+    static func children(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
+        }
+    }
+
     /// Trains `env` (Sign-v0's task: a return of 32 when solved) with two workers, and expects a greedy return of
     /// at least 30 at the end and from `ppo eval` of the checkpoint.
     func trainsTheSignTask(_ name: String, env: String) async throws {

@@ -12,15 +12,15 @@ struct HelloRefusalTests {
                                     signature: spec.signature(arguments: ""))
     }
 
-    @Test("a worker of protocol version 3 (before environment setups) is refused with unsupportedVersion naming both ranges; a version-4 worker is served, as is one that speaks both")
+    @Test("a worker of protocol version 4 (before convolutional networks) is refused with unsupportedVersion naming both ranges; a version-5 worker is served, as is one that speaks both")
     func olderWorker() throws {
         let spec = CartPole.spec
-        let old = Hello(minVersion: 3, maxVersion: 3, workerID: "w", envID: spec.id, envSignature: spec.signature(arguments: ""), numEnvs: 1)
+        let old = Hello(minVersion: 4, maxVersion: 4, workerID: "w", envID: spec.id, envSignature: spec.signature(arguments: ""), numEnvs: 1)
         let error = try #require(Self.refusal(old))
-        #expect(error.code == .unsupportedVersion && error.detail == "worker speaks 3–3, the learner 4–4")
+        #expect(error.code == .unsupportedVersion && error.detail == "worker speaks 4–4, the learner 5–5")
         let current = Hello(workerID: "w", envID: spec.id, envSignature: spec.signature(arguments: ""), numEnvs: 1)
         #expect(Self.refusal(current) == nil)
-        let span = Hello(minVersion: 3, maxVersion: 4, workerID: "w", envID: "", envSignature: 0, numEnvs: 1)
+        let span = Hello(minVersion: 4, maxVersion: 5, workerID: "w", envID: "", envSignature: 0, numEnvs: 1)
         #expect(Self.refusal(span) == nil)
     }
 }
