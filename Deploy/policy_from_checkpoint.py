@@ -47,7 +47,8 @@ def main():
     network = json.loads(metadata.get("network", "{}")).get("body", {})
     if "convolutional" in network:
         sys.exit("this checkpoint's network is convolutional (an image encoder); this script computes the MLP networks "
-                 "only: evaluate it with `ppo eval`")
+                 "only: export it with `ppo export --checkpoint CHECKPOINT --onnx policy.onnx` and run that with "
+                 "onnxruntime (Deploy/onnx_policy.py)")
     config = json.loads(metadata["config"])  # snake_case keys, as in the presets (camelCase in older checkpoints)
 
     def setting(name, camel, default=None):

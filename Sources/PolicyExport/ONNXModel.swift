@@ -57,8 +57,15 @@ public struct ONNXModel {
         public var op: String
         public var inputs: [String]
         public var outputs: [String]
-        /// Integer attributes (all the export's operators need: Gemm's transB, ArgMax's axis, Cast's to).
+        /// Integer attributes (Gemm's transB, ArgMax's axis, Cast's to).
         public var attributes: [(name: String, value: Int64)] = []
+        /// Integer-list attributes (Conv's kernel_shape and strides, Transpose's perm).
+        public var listAttributes: [(name: String, values: [Int64])] = []
+
+        public init(op: String, inputs: [String], outputs: [String], attributes: [(name: String, value: Int64)] = [],
+                    listAttributes: [(name: String, values: [Int64])] = []) {
+            (self.op, self.inputs, self.outputs, self.attributes, self.listAttributes) = (op, inputs, outputs, attributes, listAttributes)
+        }
     }
 
     public static let irVersion: Int64 = 8
@@ -105,6 +112,13 @@ public struct ONNXModel {
                         a.string(1, attribute.name)
                         a.int(3, attribute.value)        // i
                         a.int(20, 2)                     // type: INT
+                    }
+                }
+                for attribute in node.listAttributes {
+                    n.message(5) { a in
+                        a.string(1, attribute.name)
+                        for value in attribute.values { a.int(8, value) }  // ints
+                        a.int(20, 7)                     // type: INTS
                     }
                 }
             }

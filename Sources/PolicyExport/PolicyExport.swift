@@ -24,10 +24,6 @@ public enum PolicyExport {
     /// The ONNX model of `checkpoint`'s policy. `clipActions` (continuous actions): `action` is the Gaussian mean
     /// clipped to the Box's bounds (what the env is stepped with), else the mean as it is (`mean` is always there).
     public static func model(of checkpoint: Checkpoint, clipActions: Bool = true) throws(Failure) -> ONNXModel {
-        // The graph is the seed's two MLPs; a convolutional encoder's Conv nodes are not written yet.
-        if case .convolutional = checkpoint.network.body {
-            throw .checkpoint("its network is convolutional (\(checkpoint.network)), and the ONNX export writes the MLP networks only so far; evaluate it with `ppo eval`")
-        }
         var model = try PolicyGraph(checkpoint: checkpoint, clipActions: clipActions).model
         model.metadata = metadata(of: checkpoint, clipActions: clipActions)
         model.docString = "PPO policy for \(checkpoint.envID) (policy version \(checkpoint.version), \(checkpoint.envSteps) env steps), exported by swift-ppo. Input: the env's raw observation; the observation normaliser is inside the graph."

@@ -2,8 +2,8 @@ import Foundation
 import PPOCore
 import Training
 
-/// Builds the ONNX graph of a checkpoint's policy: the observation normaliser, the actor and critic MLPs and the
-/// head, from the checkpoint's tensors and configuration, with standard opset-17 operators only.
+/// Builds the ONNX graph of a checkpoint's policy: the observation normaliser, the actor and critic MLPs (or the
+/// convolutional network, `PolicyGraph+Convolutional.swift`) and the head, from the checkpoint's tensors and configuration, with standard opset-17 operators only.
 ///
 /// Inputs and outputs (`B` is the batch, any size):
 /// - `observation`: float32 `[B, obs]`, the env's raw observation (float64 envs cast to float32, as the bridge does);
@@ -18,7 +18,8 @@ import Training
 struct PolicyGraph {
     let checkpoint: Checkpoint
     let clipActions: Bool
-    private(set) var model: ONNXModel
+    /// (Set by this file's and `PolicyGraph+Convolutional.swift`'s builders only.)
+    var model: ONNXModel
 
     init(checkpoint: Checkpoint, clipActions: Bool) throws(PolicyExport.Failure) {
         self.checkpoint = checkpoint
@@ -27,8 +28,13 @@ struct PolicyGraph {
         let batch = ONNXModel.Dimension.named("batch")
         model.inputs = [.init(name: "observation", type: .float, shape: [batch, .fixed(checkpoint.observationSize)])]
         let features = addNormalizer(input: "observation")
-        let top = try addMLP("actor", input: features)
-        let critic = try addMLP("critic", input: features)
+        let top: String, critic: String
+        if case .convolutional(let image, let convolutions, _) = checkpoint.network.body {
+            (top, critic) = try addConvolutional(image: image, convolutions: convolutions, raw: "observation", features: features)
+        } else {
+            top = try addMLP("actor", input: features)
+            critic = try addMLP("critic", input: features)
+        }
         model.initializers.append(.int64s("value_axes", [1], dims: [1]))
         model.nodes.append(.init(op: "Squeeze", inputs: [critic, "value_axes"], outputs: ["value"]))
         try addHead(top, batch: batch)
@@ -146,7 +152,7 @@ struct PolicyGraph {
     }
 
     /// The checkpoint's tensor `name` (`Checkpoint.read` has checked every one against the architecture).
-    private func tensor(_ name: String) throws(PolicyExport.Failure) -> (name: String, shape: [Int], values: [Float]) {
+    func tensor(_ name: String) throws(PolicyExport.Failure) -> (name: String, shape: [Int], values: [Float]) {
         guard let t = checkpoint.parameters.first(where: { $0.name == name }) else {
             throw .checkpoint("the checkpoint has no tensor '\(name)', which its network needs")
         }
