@@ -63,6 +63,9 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
     /// Most parameters a network may have (4 GiB of float32): a bound on what a description from a peer or a file
     /// can make anyone allocate.
     public static let maxParameters = 1 << 30
+    /// Most values one convolution may give one sample (a 32-channel 3×3 convolution over a 255×255 image gives
+    /// 2.05 M): the activations a description can make anyone hold per sample are bounded too.
+    public static let maxActivations = 1 << 21
 
     /// Why this description cannot be built (a size out of bounds, an image that does not fit the observation, a
     /// kernel larger than what reaches it, too many parameters), or nil. Every description from a peer or a file is
@@ -98,6 +101,9 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
                 return "convolution \(index + 1) (\(conv)) does not fit its input of \(h)×\(w): use smaller kernels or strides, or fewer convolutions, for a \(image.height)×\(image.width) image"
             }
             (h, w) = ((h - conv.kernel) / conv.stride + 1, (w - conv.kernel) / conv.stride + 1)
+            guard conv.outChannels * h * w <= maxActivations else {
+                return "convolution \(index + 1) (\(conv)) gives \(conv.outChannels * h * w) values a sample, more than \(maxActivations): use a larger stride or fewer channels"
+            }
         }
         return nil
     }

@@ -95,6 +95,11 @@ struct NetworkSpecTests {
         var huge = Self.pixels
         huge.channels = 65_536
         #expect(conv(huge, NetworkSpec.natureConvolutions, observationSize: Int.max / 2).problem != nil)
+        let large = ImageLayout(offset: 0, height: 255, width: 255, channels: 1, channelsFirst: false, scale: 1)
+        let activations = conv(large, [.init(outChannels: 65_536, kernel: 1, stride: 1), .init(outChannels: 1, kernel: 1, stride: 1)],
+                               observationSize: 65_025)
+        #expect(activations.parameterCount < 16_777_216, "few enough parameters for a Weights frame…")
+        #expect(activations.problem?.contains("values a sample") == true, "…but 4 G activations a sample")
         let wide = ImageLayout(offset: 0, height: 65_536, width: 65_536, channels: 65_536, channelsFirst: true, scale: 1)
         #expect(conv(wide, [.init(outChannels: 65_536, kernel: 65_536, stride: 1)], observationSize: Int.max).problem != nil)
     }
