@@ -75,4 +75,22 @@ struct ConvolutionalCheckpointTests {
             }
         }
     }
+
+    @Test("a checkpoint from before network descriptions (no 'network' metadata) reads as the config's MLPs, and resumes as it was")
+    func olderCheckpoint() throws {
+        var config = PPOConfig.default
+        config.hiddenSizes = [16, 8]
+        config.activation = .relu
+        let trainer = Trainer(observationSize: 3, actionSpace: .discrete(2), config: config, seed: 5)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("old-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint(trainer: trainer, envID: "CartPole-v1", envSteps: 0).write(to: url)
+        let decoded = try SafeTensors.decode(Data(contentsOf: url))
+        var metadata = decoded.metadata
+        #expect(metadata.removeValue(forKey: "network") != nil)
+        try SafeTensors.encode(decoded.tensors, metadata: metadata).write(to: url)
+        let read = try Checkpoint.read(from: url)
+        #expect(read.network == .separate(observationSize: 3, hiddenSizes: [16, 8], activation: .relu, head: .categorical(segments: [2])))
+        #expect(read.makeTrainer().model.flatParameters == trainer.model.flatParameters)
+    }
 }
