@@ -43,8 +43,8 @@ enum BridgeHello {
         for entry in list {
             guard let offset = entry["offset"] as? Int, let shape = entry["shape"] as? [Int], let high = entry["high"] as? Int,
                   high == 255 || high == 1, shape.allSatisfy({ (1...65535).contains($0) }), offset >= end,
-                  let image = ImageLayout(shape: shape, offset: offset, high: Double(high)),
-                  offset + image.size <= observationSize else { throw malformed }
+                  offset <= observationSize, let image = ImageLayout(shape: shape, offset: offset, high: Double(high)),
+                  image.size <= observationSize - offset else { throw malformed }
             images.append(image)
             end = offset + image.size
         }

@@ -71,6 +71,7 @@ public struct ImageLayout: Sendable, Equatable, Hashable, Codable, CustomStringC
     public var description: String {
         let axes = channels == 1 && !channelsFirst ? "\(height)×\(width)" : channelsFirst
             ? "\(channels)×\(height)×\(width) (channels first)" : "\(height)×\(width)×\(channels)"
-        return "image \(axes) at value \(offset), scaled by \(scale == 1 ? "1" : "1/\(Int((1 / scale).rounded()))")"
+        let scaling = scale == 1 ? "1" : abs(scale * 255 - 1) < 1e-6 ? "1/255" : "\(scale)"
+        return "image \(axes) at value \(offset), scaled by \(scaling)"
     }
 }

@@ -41,7 +41,8 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
     public static func choose(
         observationSize: Int, images: [ImageLayout], head: PolicyHead, config: PPOConfig
     ) throws(NetworkSpecError) -> NetworkSpec {
-        let large = images.filter { min($0.height, $0.width) >= natureSide }
+        // Pixels (a scale under 1: 0–255) this large take the Nature CNN by themselves; 0/1 planes only when asked.
+        let large = images.filter { $0.scale < 1 && min($0.height, $0.width) >= natureSide }
         let candidates = config.convolutions == nil ? large : images
         guard let image = candidates.first else {
             if config.convolutions != nil {
@@ -57,55 +58,20 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
             body: .convolutional(image: image, convolutions: config.convolutions ?? natureConvolutions, hidden: config.sharedHiddenSize),
             head: head)
         if let problem = spec.problem { throw NetworkSpecError(problem) }
+        // The unfolded patches of a minibatch (or of the envs acting together) are one sgemm of 32-bit sizes.
+        let positions = image.height * image.width, batch = max(config.minibatchSize, config.numEnvs)
+        guard batch <= Int(Int32.max) / positions else {
+            throw NetworkSpecError("minibatches of \(batch) samples of a \(image.height)×\(image.width) image are too large for one convolution: use minibatches of at most \(Int(Int32.max) / positions)")
+        }
         return spec
     }
 
-    /// Most parameters a network may have (4 GiB of float32): a bound on what a description from a peer or a file
-    /// can make anyone allocate.
-    public static let maxParameters = 1 << 30
-    /// Most values one convolution may give one sample (a 32-channel 3×3 convolution over a 255×255 image gives
-    /// 2.05 M): the activations a description can make anyone hold per sample are bounded too.
-    public static let maxActivations = 1 << 21
-
-    /// Why this description cannot be built (a size out of bounds, an image that does not fit the observation, a
-    /// kernel larger than what reaches it, too many parameters), or nil. Every description from a peer or a file is
-    /// checked with this before it sizes anything.
-    public var problem: String? {
-        guard observationSize >= 1, head.outputSize >= 1 else { return "a network needs an observation and actions" }
-        if case .convolutional(let image, let convolutions, let hidden) = body {
-            if let problem = Self.problem(image: image, convolutions: convolutions, hidden: hidden, observationSize: observationSize) {
-                return problem
-            }
-        }
-        guard let count = checkedParameterCount, count <= Self.maxParameters else {
-            return "the network would have more than \(Self.maxParameters) parameters"
-        }
-        return nil
-    }
-
-    private static func problem(image: ImageLayout, convolutions: [ConvolutionalActorCritic.Convolution], hidden: Int, observationSize: Int) -> String? {
-        let bounds = 1...65536
-        guard [image.height, image.width, image.channels, hidden].allSatisfy(bounds.contains), image.offset >= 0,
-              image.scale.isFinite, image.scale > 0 else {
-            return "the \(image) or the shared layer of \(hidden) units is out of bounds (sides, channels and units 1–65536)"
-        }
-        guard image.offset + image.size <= observationSize else {
-            return "the \(image) does not fit in an observation of \(observationSize) values"
-        }
-        guard (1...PPOConfig.maxConvolutions).contains(convolutions.count) else {
-            return "a convolutional network needs 1–\(PPOConfig.maxConvolutions) convolutions (got \(convolutions.count))"
-        }
-        var (h, w) = (image.height, image.width)
-        for (index, conv) in convolutions.enumerated() {
-            guard [conv.outChannels, conv.stride, conv.kernel].allSatisfy(bounds.contains), conv.kernel <= h, conv.kernel <= w else {
-                return "convolution \(index + 1) (\(conv)) does not fit its input of \(h)×\(w): use smaller kernels or strides, or fewer convolutions, for a \(image.height)×\(image.width) image"
-            }
-            (h, w) = ((h - conv.kernel) / conv.stride + 1, (w - conv.kernel) / conv.stride + 1)
-            guard conv.outChannels * h * w <= maxActivations else {
-                return "convolution \(index + 1) (\(conv)) gives \(conv.outChannels * h * w) values a sample, more than \(maxActivations): use a larger stride or fewer channels"
-            }
-        }
-        return nil
+    /// Why this network cannot read the observations of an env whose images are `images` (its image is not one of
+    /// them: another shape, or elsewhere in the observation), or nil.
+    public func problem(readingImages images: [ImageLayout]) -> String? {
+        guard case .convolutional(let image, _, _) = body, !images.contains(image) else { return nil }
+        let theirs = images.isEmpty ? "no images" : images.map(\.description).joined(separator: ", ")
+        return "network reads an \(image), which the environment's observations do not have (\(theirs))"
     }
 
     /// The flat observation's values that are the image's (nil for a network without one).
@@ -119,7 +85,7 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
     public var parameterCount: Int { checkedParameterCount ?? .max }
 
     /// The count, or nil when it overflows.
-    private var checkedParameterCount: Int? {
+    var checkedParameterCount: Int? {
         switch body {
         case .separate(let hidden, _):
             let sizes = [observationSize] + hidden

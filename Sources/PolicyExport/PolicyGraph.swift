@@ -67,8 +67,11 @@ struct PolicyGraph {
     /// the name of the last layer's output.
     private mutating func addMLP(_ prefix: String, input: String) throws(PolicyExport.Failure) -> String {
         // The layers of `MLP`: Linear layers at the even indices of PyTorch's nn.Sequential, activations between.
-        let layerCount = checkpoint.config.hiddenSizes.count + 1
-        let activation = checkpoint.config.activation == .tanh ? "Tanh" : "Relu"
+        guard case .separate(let hidden, let kind) = checkpoint.network.body else {
+            throw .checkpoint("its network has no MLPs named \(prefix)")
+        }
+        let layerCount = hidden.count + 1
+        let activation = kind == .tanh ? "Tanh" : "Relu"
         var x = input
         for i in 0..<layerCount {
             let layer = "\(prefix).\(2 * i)"

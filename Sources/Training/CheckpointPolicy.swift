@@ -54,6 +54,9 @@ public struct CheckpointPolicy: Sendable {
         guard checkpoint.environment == environment, checkpoint.observationSize == spec.observationSize, checkpoint.actionSpace == spec.actionSpace else {
             throw .content("resume", reason: "the checkpoint was trained on \(checkpoint.environment) (observation \(checkpoint.observationSize), action \(checkpoint.actionSpace)), this run trains \(environment) (observation \(spec.observationSize), action \(spec.actionSpace)); give that --env, or another output folder")
         }
+        if let problem = checkpoint.network.problem(readingImages: spec.images) {
+            throw .content("resume", reason: "the checkpoint's \(problem): the environment's wrappers or version changed; give the ones it was trained with, or another output folder")
+        }
     }
 }
 

@@ -77,6 +77,9 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         envID: String, episodes: Int, seed: UInt64, fresh: Bool, record: ((EvaluationStep) throws -> Void)? = nil,
         frames: FrameSink? = nil
     ) throws -> EvaluationResult {
+        if let problem = model.spec.problem(readingImages: env.spec.images) {
+            throw EnvironmentError.invalidSelection(id: envID, reason: "the policy's \(problem)")
+        }
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
         var lengths: [Int] = []
@@ -107,6 +110,9 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
         record: ((EvaluationStep) throws -> Void)? = nil
     ) throws -> EvaluationResult {
         var env = try EnvironmentRegistry.make(id: envID, seed: seed)
+        if let problem = model.spec.problem(readingImages: env.spec.images) {
+            throw EnvironmentError.invalidSelection(id: envID, reason: "the policy's \(problem)")
+        }
         var rng = RNG(seed: seed).split(1)
         var returns: [Double] = []
         var lengths: [Int] = []

@@ -177,7 +177,8 @@ extension RunConfiguration {
         if let config {
             run = try Presets.load(config)
         } else if let selection, selection.isGym {
-            let name = selection.registeredID
+            // (A namespace's `/` is `-` in a preset's name: ALE/Pong-v5 takes ALE-Pong-v5.)
+            let name = selection.registeredID.replacingOccurrences(of: "/", with: "-")
             run = Presets.names.contains(name) ? try Presets.load(name) : RunConfiguration(envID: "", totalSteps: 1_000_000, ppo: .default)
         } else if let env {
             run = try Presets.load(env)

@@ -123,7 +123,7 @@ extension Welcome: PayloadCodable {
         let first = try r.integer("channels_first", as: UInt8.self)
         guard first <= 1 else { throw r.fail("channels_first \(first) is not 0 or 1") }
         let scale = try r.double("input_scale")
-        guard scale.isFinite, scale > 0, scale <= 1 else { throw r.fail("input_scale \(scale) is not in (0, 1]") }
+        guard scale.isFinite, scale <= 1, Float(scale) > 0 else { throw r.fail("input_scale \(scale) is not in (0, 1] as a float32") }
         let count = Int(try r.integer("convolution_count", as: UInt8.self))
         guard (1...PPOConfig.maxConvolutions).contains(count) else { throw r.fail("convolution_count \(count) is outside 1–\(PPOConfig.maxConvolutions)") }
         var convolutions: [ConvolutionalActorCritic.Convolution] = []

@@ -49,8 +49,8 @@ final class WorkerState: @unchecked Sendable {
         guard welcome.parameterCount <= WireLimits.default.maxDecodedBytes / 4 else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters; its Weights cannot fit in a frame of \(WireLimits.default.maxDecodedBytes) bytes")
         }
-        if case .convolutional(let image, _, _) = welcome.network.body, !spec.images.contains(image) {
-            throw WorkerError.local("the learner's network reads an \(image), which \(spec.id)'s observations do not have (\(spec.images.isEmpty ? "no images" : spec.images.map(\.description).joined(separator: ", ")))")
+        if let problem = welcome.network.problem(readingImages: spec.images) {
+            throw WorkerError.local("the learner's \(problem) (\(spec.id))")
         }
         var initRNG = RNG(seed: 0)
         let model = welcome.network.makeNetwork(initialization: .orthogonal, initialLogStd: 0, rng: &initRNG)

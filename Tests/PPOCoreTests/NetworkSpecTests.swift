@@ -44,6 +44,9 @@ struct NetworkSpecTests {
         let small = try #require(ImageLayout(shape: [10, 10, 4], offset: 0, high: 1))
         #expect(try NetworkSpec.choose(observationSize: 400, images: [small], head: head, config: config).body == flat.body,
                 "an image under 36×36 is flattened into the MLPs")
+        let planes = try #require(ImageLayout(shape: [40, 40, 2], offset: 0, high: 1))
+        #expect(try NetworkSpec.choose(observationSize: 3_200, images: [planes], head: head, config: config).body == flat.body,
+                "0/1 planes of any size are flattened unless convolutions are asked for")
         let nature = try NetworkSpec.choose(observationSize: 28_224 + 3, images: [Self.pixels], head: head, config: config)
         #expect(nature.body == .convolutional(image: Self.pixels, convolutions: NetworkSpec.natureConvolutions, hidden: 512))
         config.convolutions = [.init(outChannels: 16, kernel: 3, stride: 1)]
@@ -58,6 +61,12 @@ struct NetworkSpecTests {
             try NetworkSpec.choose(observationSize: 28_224 + 1_600, images: [Self.pixels, other], head: head, config: .default)
         }
         #expect(error?.description.contains("FilterObservation") == true)
+        var huge = PPOConfig.default
+        huge.minibatchSize = 1 << 20
+        let batches = #expect(throws: NetworkSpecError.self) {
+            try NetworkSpec.choose(observationSize: 28_224, images: [Self.pixels], head: head, config: huge)
+        }
+        #expect(batches?.description.contains("use minibatches of at most") == true)
         config.convolutions = [.init(outChannels: 8, kernel: 11, stride: 1)]
         let tooLarge = #expect(throws: NetworkSpecError.self) {
             try NetworkSpec.choose(observationSize: 400, images: [small], head: head, config: config)
@@ -100,6 +109,17 @@ struct NetworkSpecTests {
                                observationSize: 65_025)
         #expect(activations.parameterCount < 16_777_216, "few enough parameters for a Weights frame…")
         #expect(activations.problem?.contains("values a sample") == true, "…but 4 G activations a sample")
+        #expect(conv(Self.pixels, [.init(outChannels: 32, kernel: 42, stride: 1)]).problem?.contains("unfolds more than") == true,
+                "58k activations, few parameters, but 13 M unfolded values a sample")
+        let tiny = ImageLayout(offset: 0, height: 84, width: 84, channels: 4, channelsFirst: true, scale: .leastNonzeroMagnitude)
+        #expect(conv(tiny, NetworkSpec.natureConvolutions).problem == nil && tiny.description.contains("scaled by"))
+        let offset = ImageLayout(offset: .max, height: 2, width: 2, channels: 1, channelsFirst: false, scale: 1)
+        #expect(conv(offset, [.init(outChannels: 1, kernel: 1, stride: 1)]).problem?.contains("does not fit in an observation") == true)
+        var segments = conv(Self.pixels, NetworkSpec.natureConvolutions)
+        segments.head = .categorical(segments: [.max, 1])
+        #expect(segments.problem?.contains("policy head") == true)
+        let deep = NetworkSpec.separate(observationSize: 4, hiddenSizes: Array(repeating: 1 << 24, count: 40_000), activation: .tanh, head: head)
+        #expect(deep.problem?.contains("hidden sizes") == true)
         let wide = ImageLayout(offset: 0, height: 65_536, width: 65_536, channels: 65_536, channelsFirst: true, scale: 1)
         #expect(conv(wide, [.init(outChannels: 65_536, kernel: 65_536, stride: 1)], observationSize: Int.max).problem != nil)
     }

@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import PPOCore
 import Testing
@@ -74,6 +75,21 @@ struct ConvolutionalCheckpointTests {
                 "\(error)".contains("metadata 'network'") && "\(error)".contains(words)
             }
         }
+    }
+
+    @Test("resuming or evaluating a convolutional checkpoint on observations without its image is refused, naming the image")
+    func imageMustBeThere() throws {
+        let checkpoint = Checkpoint(trainer: Self.trainer(), envID: "gym:ppo_test_envs:BrightSide-v0", envSteps: 16)
+        var spec = EnvironmentSpec(
+            id: "gym:ppo_test_envs:BrightSide-v0", observationSpace: .box(low: .init(repeating: 0, count: 1_298), high: .init(repeating: 255, count: 1_298)),
+            actionSpace: .discrete(2), maxEpisodeSteps: 16, rewardThreshold: nil, stateNames: [])
+        #expect {
+            try CheckpointPolicy.checkResumable(checkpoint, environment: checkpoint.environment, spec: spec)
+        } throws: { error in
+            "\(error)".contains("the checkpoint's network reads an image 36×36 at value 2") && "\(error)".contains("no images")
+        }
+        if case .convolutional(let image, _, _) = Self.network.body { spec.images = [image] }
+        try CheckpointPolicy.checkResumable(checkpoint, environment: checkpoint.environment, spec: spec)
     }
 
     @Test("a checkpoint from before network descriptions (no 'network' metadata) reads as the config's MLPs, and resumes as it was")

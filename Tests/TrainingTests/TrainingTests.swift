@@ -208,6 +208,12 @@ struct ConfigurationTests {
         #expect(doorKey.problems().isEmpty, "\(doorKey.problems())")
         #expect(doorKey.envSetup.wrappers == [EnvironmentSetup.Wrapper(path: "minigrid.wrappers:ImgObsWrapper")] && doorKey.envSetup.registrations.isEmpty)
         #expect(doorKey.ppo.numEnvs == 8 && doorKey.ppo.rolloutSteps == 8 * 128 && doorKey.ppo.learningRate == 2.5e-4 && doorKey.totalSteps == 100_000)
+        // Atari Pong (a namespaced id: its preset is ALE-Pong-v5) with CleanRL's preprocessing as preset wrappers.
+        let pong = try RunConfiguration.resolve(env: "gym:ale_py:ALE/Pong-v5", config: nil, steps: nil, overrides: [])
+        #expect(pong.problems().isEmpty, "\(pong.problems())")
+        #expect(pong.envSetup.wrappers.map(\.path) == ["gymnasium.wrappers:AtariPreprocessing", "gymnasium.wrappers:FrameStackObservation"])
+        #expect(pong.envArguments.contains("\"frameskip\":1") && pong.ppo.minibatchSize == 256 && pong.ppo.updateEpochs == 4)
+        #expect(pong.ppo.clipCoef == 0.1 && pong.ppo.valueClipCoef == 0.1 && pong.ppo.learningRateSchedule == .linear && pong.totalSteps == 10_000_000)
         // An unknown package's env has no preset: the defaults.
         let other = try RunConfiguration.resolve(env: "gym:my_package:MyEnv-v0", config: nil, steps: nil, overrides: [])
         #expect(other.ppo == .default && other.envID == "gym:my_package:MyEnv-v0")

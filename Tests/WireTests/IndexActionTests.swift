@@ -127,6 +127,8 @@ struct ConvolutionalWelcomeTests {
         MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(tooLarge)), .shapeMismatch, mentioning: "does not fit its input")
         let outside = try Self.welcome(Self.withImage { $0.offset = 3 })
         MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(outside)), .shapeMismatch, mentioning: "does not fit in an observation")
+        let faint = try Self.welcome(Self.withImage { $0.scale = .leastNonzeroMagnitude })
+        #expect(try WireCodecTests.roundTrip(.welcome(faint)) == .welcome(faint), "a scale a float32 holds, however small")
         let unscaled = try Self.welcome(Self.withImage { $0.scale = 0 })
         MalformedFrameTests.expect(MalformedFrameTests.frame(.welcome(unscaled)), .malformedPayload, mentioning: "input_scale")
     }
