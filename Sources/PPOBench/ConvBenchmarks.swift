@@ -3,10 +3,17 @@ import PPOCore
 /// The update of an image policy: CleanRL's Atari agent (the Nature CNN over 4 stacked 84×84 frames, fc 512,
 /// Discrete(6)) and its PPO minibatch of 256 (8 envs × 128 steps in 4 minibatches).
 public enum ConvBenchmarks {
-    /// One `ConvolutionalActorCritic.minibatchStep` of `minibatch` rows: forward, loss, backward, clip, Adam.
-    /// `extra["frames_per_second"]` is what the learner sustains at CleanRL's 4 epochs: rows trained per second / 4.
-    public static func updateStep(minibatch: Int = 256, repetitions: Int = 5, callsPerRepetition: Int = 2) -> BenchResult {
-        Kernels.configureBLAS()
+    /// One `ConvolutionalActorCritic.minibatchStep` of `minibatch` rows: forward, loss, backward, clip, Adam, with
+    /// OpenBLAS on `threads` threads. `extra`: `frames_per_second`, what the learner sustains at CleanRL's 4 epochs
+    /// (rows trained per second / 4); `gflops`, the step's matrix products (`NetworkSpec.flops`) per second; and
+    /// `sgemm_gflops`, OpenBLAS's own rate on the same threads for a product the size of the second convolution's.
+    public static func updateStep(minibatch: Int = 256, threads: Int = 1, repetitions: Int = 5, callsPerRepetition: Int = 2) -> BenchResult {
+        Kernels.withBLASThreads(threads) {
+            step(minibatch: minibatch, threads: threads, repetitions: repetitions, callsPerRepetition: callsPerRepetition)
+        }
+    }
+
+    private static func step(minibatch: Int, threads: Int, repetitions: Int, callsPerRepetition: Int) -> BenchResult {
         var rng = RNG(seed: 0)
         let nature = [ConvolutionalActorCritic.Convolution(outChannels: 32, kernel: 8, stride: 4),
                       .init(outChannels: 64, kernel: 4, stride: 2), .init(outChannels: 64, kernel: 3, stride: 1)]
@@ -29,10 +36,28 @@ public enum ConvBenchmarks {
             _ = model.minibatchStep(batch, coefficients: coefficients, maxGradNorm: 0.5, adam: adam, scratch: scratch)
         }
         let median = samples.sorted()[samples.count / 2]
+        let flops = model.spec.flops
         return BenchResult(
-            name: "conv-update",
+            name: "conv-update \(threads) thread\(threads == 1 ? "" : "s")",
             description: "one PPO minibatch-\(minibatch) step of the Nature CNN (4×84×84 → 32@8/4, 64@4/2, 64@3/1 → fc 512 → 6 + 1): forward, loss, backward, clip, Adam",
             samples: samples, callsPerRepetition: callsPerRepetition,
-            extra: ["frames_per_second": Double(minibatch) / (median * 1e-6) / 4])
+            extra: ["frames_per_second": Double(minibatch) / (median * 1e-6) / 4,
+                    "gflops": Double(minibatch) * (flops.forward + flops.backward) / (median * 1e-6) / 1e9,
+                    "sgemm_gflops": sgemmRate(m: 64, n: minibatch * 81, k: 32 * 16)])
+    }
+
+    /// OpenBLAS's sgemm rate (GFLOP/s) for C (m×n) = A (m×k) · B (k×n) on its current threads: the median of 5.
+    static func sgemmRate(m: Int, n: Int, k: Int) -> Double {
+        var rng = RNG(seed: 1)
+        let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }, b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+        var c = [Float](repeating: 0, count: m * n)
+        let samples = measure(repetitions: 5, inner: 3, warmup: 1) {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { Kernels.sgemm(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, c: $0.baseAddress!) }
+                }
+            }
+        }
+        return 2 * Double(m * n * k) / (samples.sorted()[samples.count / 2] * 1e-6) / 1e9
     }
 }

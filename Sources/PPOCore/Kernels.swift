@@ -16,6 +16,19 @@ public enum Kernels {
     @discardableResult
     public static func configureBLAS() -> String { blasCore }
 
+    /// Runs `body` with OpenBLAS on `threads` threads, then back to one (benchmarks that compare thread counts).
+    public static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        configureBLAS()
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
+    /// C (m×n) = A (m×k) · B (k×n), row-major, on OpenBLAS's current threads (benchmarks' reference rate).
+    public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    }
+
     private static let blasCore: String = {
         openblas_set_num_threads(1)
         let detected = openblas_get_corename().map { String(cString: $0) } ?? "unknown"

@@ -120,6 +120,32 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
         }
     }
 
+    /// Floating-point operations (a multiply-add is two) of one sample's forward pass and of its backward pass (the
+    /// weights' gradients and the inputs' gradients of every layer but the first, which needs none), counting the
+    /// matrix products only: what a minibatch step costs, for benchmarks.
+    public var flops: (forward: Double, backward: Double) {
+        var layers: [Double] = [], firsts: Double = 0  // multiply-adds of each layer; of the layers the input feeds
+        switch body {
+        case .separate(let hidden, _):
+            let sizes = [observationSize] + hidden, last = Double(hidden.last ?? observationSize)
+            let mlp = zip(sizes, sizes.dropFirst()).map { Double($0 * $1) }
+            layers = mlp + [last * Double(head.outputSize)] + mlp + [last]
+            firsts = 2 * (mlp.first ?? 0)
+        case .convolutional(let image, let convolutions, let hidden):
+            var (c, h, w) = (image.channels, image.height, image.width)
+            for conv in convolutions {
+                (h, w) = ((h - conv.kernel) / conv.stride + 1, (w - conv.kernel) / conv.stride + 1)
+                layers.append(Double(conv.outChannels * c * conv.kernel * conv.kernel * h * w))
+                c = conv.outChannels
+            }
+            firsts = layers.first ?? 0
+            layers.append(Double((c * h * w + image.vectorSize(observationSize: observationSize)) * hidden))
+            layers.append(Double(hidden * (head.outputSize + 1)))
+        }
+        let forward = 2 * layers.reduce(0, +)
+        return (forward, 2 * forward - 2 * firsts)
+    }
+
     /// The network, initialised as `initialization` says (the convolutional one orthogonally, as CleanRL's
     /// `layer_init`, whatever it says), with a Gaussian head's log-std at `initialLogStd`.
     public func makeNetwork(initialization: Initialization, initialLogStd: Double, rng: inout RNG) -> any PolicyNetwork {

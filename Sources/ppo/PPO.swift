@@ -107,8 +107,12 @@ struct Bench: ParsableCommand {
             }
         case .act: return [(CoreBenchmarks.act(repetitions: repetitions), nil)]
         case .convUpdate:
-            let r = ConvBenchmarks.updateStep(repetitions: max(3, repetitions / 6))
-            return [(r, String(format: "%.0f frames/s trained at 4 epochs", r.extra["frames_per_second"] ?? 0))]
+            return [1, 2].map { threads in
+                let r = ConvBenchmarks.updateStep(threads: threads, repetitions: max(3, repetitions / 6))
+                let (rate, sgemm) = (r.extra["gflops"] ?? 0, r.extra["sgemm_gflops"] ?? 0)
+                return (r, String(format: "%.0f frames/s trained at 4 epochs; %.1f GFLOP/s, %.0f %% of OpenBLAS's sgemm here (%.1f GFLOP/s)",
+                                  r.extra["frames_per_second"] ?? 0, rate, 100 * rate / max(sgemm, 1e-9), sgemm))
+            }
         case .envStep:
             return try ["CartPole-v1", "Acrobot-v1"].map { id in
                 var r = try benchEnvStep(id: id, steps: 200_000, seed: 0)

@@ -91,6 +91,16 @@ struct NetworkSpecTests {
         }
     }
 
+    @Test("the Nature CNN's step costs 9.35 M multiply-adds a sample forward, twice that less the first layer's backward")
+    func flops() {
+        let spec = NetworkSpec(observationSize: 28_224, body: .convolutional(image: Self.pixels, convolutions: NetworkSpec.natureConvolutions, hidden: 512),
+                               head: .categorical(segments: [6]))
+        let conv1: Double = 3_276_800  // 32 × (4 · 8 · 8) × 20 · 20
+        let rest: Double = 2_654_208 + 1_806_336 + 1_605_632 + 3_584  // 64 × 32·16 × 9·9, 64 × 64·9 × 7·7, 3136 × 512, 512 × 7
+        #expect(spec.flops.forward == 2 * (conv1 + rest) && spec.flops.forward == 18_693_120)
+        #expect(spec.flops.backward == 2 * (2 * (conv1 + rest) - conv1))
+    }
+
     @Test("a description that cannot be built, or would overflow its count, is refused before anything is sized by it")
     func problems() {
         let head = PolicyHead.categorical(segments: [2])
