@@ -312,13 +312,4 @@ extension PPOUpdater {
             computeGradients(observations: o, actions: a, oldLogProbs: lp, advantages: adv, returns: r, oldValues: v, count: batch.count)
         }
     }
-
-    /// `minibatchStep` on an array minibatch.
-    public func minibatchStep(_ batch: Minibatch) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
-        precondition(batch.observations.count == batch.count * model.observationSize
-            && batch.actions.count == batch.count * model.actionSize, "minibatch columns disagree with the model")
-        return batch.withPointers { o, a, lp, adv, r, v in
-            minibatchStep(observations: o, actions: a, oldLogProbs: lp, advantages: adv, returns: r, oldValues: v, count: batch.count)
-        }
-    }
 }

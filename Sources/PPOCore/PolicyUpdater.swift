@@ -18,11 +18,13 @@ public protocol PolicyUpdater: AnyObject {
 }
 
 /// The updater of `network`: `PPOUpdater` for the seed's MLPs (on `threads`), `SharedTrunkUpdater` for a
-/// convolutional network (its sgemms use OpenBLAS's threads).
+/// convolutional network (OpenBLAS on one thread, or two when the run has no policy lag).
 public func makeUpdater(for network: any PolicyNetwork, config: PPOConfig, threads: Int = 1) -> any PolicyUpdater {
     if let separate = network as? ActorCritic { return PPOUpdater(model: separate, config: config, threads: threads) }
     guard let convolutional = network as? ConvolutionalActorCritic else { preconditionFailure("a network without an updater") }
-    return SharedTrunkUpdater(model: convolutional, config: config)
+    // OpenBLAS on two threads only while nothing else calls it: with a policy lag, the collector's inference runs
+    // beside the update.
+    return SharedTrunkUpdater(model: convolutional, config: config, threads: config.maxPolicyLag == 0 ? threads : 1)
 }
 
 /// Minibatch columns gathered from a rollout's rows, and the shuffled order.
@@ -35,6 +37,15 @@ public final class EpochScratch {
 }
 
 extension PolicyUpdater {
+    /// `minibatchStep` on an array minibatch (benchmarks, tests).
+    public func minibatchStep(_ batch: Minibatch) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
+        precondition(batch.observations.count == batch.count * network.observationSize
+            && batch.actions.count == batch.count * network.actionSize, "minibatch columns disagree with the network")
+        return batch.withPointers { o, a, lp, adv, r, v in
+            minibatchStep(observations: o, actions: a, oldLogProbs: lp, advantages: adv, returns: r, oldValues: v, count: batch.count)
+        }
+    }
+
     /// The advantages the epochs train on: the rollout's, standardised over the whole rollout when so configured
     /// (per minibatch is done as each is gathered).
     private func prepareAdvantages(_ rollout: Rollout) {

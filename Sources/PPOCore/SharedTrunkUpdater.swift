@@ -1,7 +1,9 @@
 /// Runs PPO updates of a convolutional network (`ConvolutionalActorCritic`, one trunk for both heads) with Adam:
 /// each minibatch is one forward pass of the flat observations, the head's log-probabilities and entropies, the
 /// loss, one backward pass, the global-norm clip and Adam's step over every parameter, as CleanRL's Atari update.
-/// The parallelism is OpenBLAS's, inside each convolution's and layer's sgemm.
+/// On two threads OpenBLAS runs each product on two (the per-sample work around them, unfolding and folding the
+/// patches, stays on one: a helper thread for half of it measured no faster, OpenBLAS's own threads spinning on the
+/// second core between products).
 public final class SharedTrunkUpdater: PolicyUpdater {
     public let model: ConvolutionalActorCritic
     public var network: any PolicyNetwork { model }
@@ -10,15 +12,28 @@ public final class SharedTrunkUpdater: PolicyUpdater {
     public let coefficients: PPOLoss.Coefficients
     public let epochScratch = EpochScratch()
     private let scratch = ConvolutionalActorCritic.StepScratch()
+    /// 1, or 2 (OpenBLAS's threads).
+    public let threads: Int
 
-    public init(model: ConvolutionalActorCritic, config: PPOConfig) {
+    public init(model: ConvolutionalActorCritic, config: PPOConfig, threads: Int = 1) {
         self.model = model
         self.config = config
+        self.threads = min(max(threads, 1), 2)
         coefficients = PPOLoss.Coefficients(config)
         optimizer = Adam(parameters: model.parameters, config: config)
     }
 
     public func minibatchStep(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
+        advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
+    ) -> (loss: PPOLoss.Statistics, gradNorm: Float) {
+        Kernels.withBLASThreads(threads) {
+            step(observations: observations, actions: actions, oldLogProbs: oldLogProbs, advantages: advantages,
+                 returns: returns, oldValues: oldValues, count: count)
+        }
+    }
+
+    private func step(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, oldLogProbs: UnsafePointer<Float>,
         advantages: UnsafePointer<Float>, returns: UnsafePointer<Float>, oldValues: UnsafePointer<Float>, count: Int
     ) -> (loss: PPOLoss.Statistics, gradNorm: Float) {

@@ -134,8 +134,9 @@ struct NetworkSpecTests {
         #expect(conv(wide, [.init(outChannels: 65_536, kernel: 65_536, stride: 1)], observationSize: Int.max).problem != nil)
     }
 
-    @Test("a convolutional network's update from flat observations (a vector, then a channels-last board) is the reference step")
-    func sharedTrunkUpdateFromFlatObservations() throws {
+    @Test("a convolutional network's update from flat observations (a vector, then a channels-last board) is the reference step, on one thread and on two",
+          arguments: [1, 2])
+    func sharedTrunkUpdateFromFlatObservations(threads: Int) throws {
         let file = "ppo_dict_multidiscrete_case.json"
         let reference = try Reference.load(file)
         let (direct, _) = try ConvolutionalUpdateReferenceTests.model(reference)
@@ -158,8 +159,8 @@ struct NetworkSpecTests {
         var config = PPOConfig.default
         (config.clipCoef, config.valueClipCoef, config.valueCoef, config.entropyCoef) = (0.1, 0.1, 0.5, 0.01)
         (config.maxGradNorm, config.learningRate, config.adamEps) = (0.5, 2.5e-4, 1e-5)
-        let updater = makeUpdater(for: model, config: config)
-        #expect(updater is SharedTrunkUpdater)
+        let updater = makeUpdater(for: model, config: config, threads: threads)
+        #expect((updater as? SharedTrunkUpdater)?.threads == threads)
         var advantages = c.advantages
         Statistics.standardize(&advantages, count: c.count)
         let (loss, _) = flat.withUnsafeBufferPointer { o in
