@@ -159,6 +159,16 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
         }
     }
 
+    /// The network with parameters to be loaded or copied (a checkpoint's, the Weights', another network's): not
+    /// initialised orthogonally, which for a convolutional network's wide layers costs seconds.
+    public func makeUninitializedNetwork() -> any PolicyNetwork {
+        guard case .convolutional = body else {
+            var rng = RNG(seed: 0)
+            return makeNetwork(initialization: .pytorchDefault, initialLogStd: 0, rng: &rng)
+        }
+        return ConvolutionalActorCritic(spec: self)
+    }
+
     /// The network `config` initialises.
     public func makeNetwork(config: PPOConfig, rng: inout RNG) -> any PolicyNetwork {
         makeNetwork(initialization: config.initialization, initialLogStd: config.initialLogStd, rng: &rng)

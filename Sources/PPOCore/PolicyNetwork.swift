@@ -26,10 +26,7 @@ extension PolicyNetwork {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
     /// A network of the same architecture (its parameters to be loaded or copied).
-    public func sameArchitecture() -> any PolicyNetwork {
-        var rng = RNG(seed: 0)
-        return spec.makeNetwork(initialization: .orthogonal, initialLogStd: 0, rng: &rng)
-    }
+    public func sameArchitecture() -> any PolicyNetwork { spec.makeUninitializedNetwork() }
 
     /// Copies every parameter value from `other` (same architecture).
     public func copyParameters(from other: any PolicyNetwork) {

@@ -89,7 +89,7 @@ public struct Checkpoint: Sendable {
     public func makeTrainer(learningRate: Double? = nil, threads: Int = 1) -> Trainer {
         var config = self.config
         if let learningRate { config.learningRate = learningRate }
-        let trainer = Trainer(network: network, actionSpace: actionSpace, config: config, seed: 0, threads: threads)
+        let trainer = Trainer(network: network, actionSpace: actionSpace, config: config, seed: 0, threads: threads, initialized: false)
         for (p, saved) in zip(trainer.model.parameters, parameters) { p.values = saved.values }
         trainer.updater.optimizer.restore(step: adamStep, first: adamFirst, second: adamSecond)
         trainer.restore(version: version, updates: updates, trainedTransitions: trainedTransitions, normalizer: normalizer, rng: rng)

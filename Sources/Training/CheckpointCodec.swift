@@ -76,8 +76,7 @@ enum CheckpointCodec {
 
         // The architecture the file describes must match the stored tensors exactly.
         let network = try stored.network(observationSize: observationSize, actionSpace: space, config: config)
-        var scratchRNG = RNG(seed: 0)
-        let model = network.makeNetwork(config: config, rng: &scratchRNG)
+        let model = network.makeUninitializedNetwork()
         var parameters: [(name: String, shape: [Int], values: [Float])] = []
         var first: [[Float]] = []
         var second: [[Float]] = []

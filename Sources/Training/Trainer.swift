@@ -30,13 +30,14 @@ public final class Trainer {
     /// A trainer of `network` for actions of `actionSpace` (its head must be the space's). `threads`: of the PPO
     /// update of the seed's MLPs (1; 2: actor and critic in parallel, bit-identical results; more: the minibatch
     /// split, deterministic per count); a convolutional network's update uses OpenBLAS's threads.
-    public init(network: NetworkSpec, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1) {
+    /// `initialized: false` leaves the parameters to be restored (a checkpoint's).
+    public init(network: NetworkSpec, actionSpace: Space, config: PPOConfig, seed: UInt64, threads: Int = 1, initialized: Bool = true) {
         precondition(network.head == PolicyHead(actionSpace), "the network's head does not fit the action space")
         self.config = config
         self.network = network
         self.actionSpace = actionSpace
         var initRNG = RNG(seed: seed).split(0)
-        model = network.makeNetwork(config: config, rng: &initRNG)
+        model = initialized ? network.makeNetwork(config: config, rng: &initRNG) : network.makeUninitializedNetwork()
         updater = makeUpdater(for: model, config: config, threads: threads)
         observationNormalizer = config.normalizeObservations ? RunningMeanStd(dimension: network.observationSize) : nil
         rng = RNG(seed: seed).split(1)

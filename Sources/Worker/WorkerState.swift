@@ -52,8 +52,7 @@ final class WorkerState: @unchecked Sendable {
         if let problem = welcome.network.problem(readingImages: spec.images) {
             throw WorkerError.local("the learner's \(problem) (\(spec.id))")
         }
-        var initRNG = RNG(seed: 0)
-        let model = welcome.network.makeNetwork(initialization: .orthogonal, initialLogStd: 0, rng: &initRNG)
+        let model = welcome.network.makeUninitializedNetwork()  // the Weights that follow are its parameters
         guard model.parameterCount == welcome.parameterCount else {
             throw WorkerError.local("the learner's network has \(welcome.parameterCount) parameters, this worker builds \(model.parameterCount)")
         }
