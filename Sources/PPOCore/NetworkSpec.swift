@@ -36,8 +36,8 @@ public struct NetworkSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
 
     /// The network a run trains on observations of `observationSize` values with these `images` (the bridge's
     /// image keys, in order) and actions of `head`: convolutional when the config names a conv stack (over the
-    /// only image) or an image is at least `natureSide` on both sides (the Nature CNN, or the config's stack);
-    /// else the seed's two MLPs over the flattened observation. Throws a sentence a user can act on.
+    /// only image, pixels or 0/1 planes) or an image of pixels (0–255) is at least `natureSide` on both sides (the
+    /// Nature CNN); else the seed's two MLPs over the flattened observation. Throws a sentence a user can act on.
     public static func choose(
         observationSize: Int, images: [ImageLayout], head: PolicyHead, config: PPOConfig
     ) throws(NetworkSpecError) -> NetworkSpec {
