@@ -56,8 +56,7 @@ public final class ConvolutionalActorCritic: PolicyNetwork {
     private let dJoined = ScratchBuffer()
     private let dActivations: [ScratchBuffer]
     private var lastBatch = 0
-    /// A flat batch's images (C, H, W) and other values, as `split` leaves them.
-    private let splitImages = ScratchBuffer()
+    /// A flat batch's other values, as `split` leaves them (its images go to `scaled`).
     private let splitVectors = ScratchBuffer()
 
     /// The network `spec` describes (its body must be convolutional); parameters are zero: load or initialise them.
@@ -129,9 +128,16 @@ public final class ConvolutionalActorCritic: PolicyNetwork {
     public func forward(
         images: UnsafePointer<Float>, vectors: UnsafePointer<Float>?, batch: Int
     ) -> (outputs: UnsafePointer<Float>, values: UnsafePointer<Float>) {
-        lastBatch = batch
         let input = scaled.reserve(batch * imageSize)
         for i in 0..<(batch * imageSize) { input[i] = images[i] * inputScale }
+        return forward(scaledImages: input, vectors: vectors, batch: batch)
+    }
+
+    /// `forward` of images already scaled, in `scaled`'s buffer.
+    private func forward(
+        scaledImages input: UnsafeMutablePointer<Float>, vectors: UnsafePointer<Float>?, batch: Int
+    ) -> (outputs: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+        lastBatch = batch
         var current = UnsafePointer(input)
         for (conv, activation) in zip(convolutions, activations) {
             let out = activation.reserve(batch * conv.outputSize)
@@ -158,10 +164,12 @@ public final class ConvolutionalActorCritic: PolicyNetwork {
     /// The actor's outputs and the values of `batch` flat observations (B, observationSize): the image taken out of
     /// each (permuted to channels-first) and the other values joined after its features, as `forward`.
     public func forward(flat observations: UnsafePointer<Float>, batch: Int) -> (outputs: UnsafePointer<Float>, values: UnsafePointer<Float>) {
-        let images = splitImages.reserve(batch * imageSize)
+        // Split straight into the scaled images' buffer and scale there: the planes are copied once.
+        let images = scaled.reserve(batch * imageSize)
         let vectors = splitVectors.reserve(max(batch * vectorSize, 1))
         image.split(observations, rows: batch, observationSize: spec.observationSize, images: images, vectors: vectors)
-        return forward(images: images, vectors: vectorSize > 0 ? UnsafePointer(vectors) : nil, batch: batch)
+        for i in 0..<(batch * imageSize) { images[i] *= inputScale }
+        return forward(scaledImages: images, vectors: vectorSize > 0 ? UnsafePointer(vectors) : nil, batch: batch)
     }
 
     public func act(

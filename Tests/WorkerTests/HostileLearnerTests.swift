@@ -132,17 +132,7 @@ struct HostileLearnerTests {
     func headThatDoesNotFit() async throws {
         guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
         w.network.head = .categorical(segments: [3])
-        w.parameterCount = w.impliedParameterCount
-        let learner = ScriptedLearner(scripts: [[.welcome(w)]])
-        let port = try await learner.start()
-        await #expect {
-            try await client(port: port).run()
-        } throws: { error in
-            "\(error)".contains("policy head Categorical(3) does not fit CartPole-v1's action space Discrete(2)")
-        }
-        await learner.stop()
-        #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])
-        #expect(!learner.received[0].contains { if case .batch = $0 { true } else { false } })
+        try await expectRefused(w) { "\($0)".contains("policy head Categorical(3) does not fit CartPole-v1's action space Discrete(2)") }
     }
 
     @Test("a Welcome of a convolutional network over an image CartPole-v1's observations do not have: the worker answers shapeMismatch, stops saying so, and collects nothing",
@@ -151,13 +141,20 @@ struct HostileLearnerTests {
         guard case .welcome(var w) = Self.welcome() else { Issue.record("no Welcome"); return }
         let image = ImageLayout(offset: 0, height: 2, width: 2, channels: 1, channelsFirst: false, scale: 1 / 255)
         w.network.body = .convolutional(image: image, convolutions: [.init(outChannels: 2, kernel: 2, stride: 1)], hidden: 8)
+        try await expectRefused(w) { "\($0)".contains("the learner's network reads an image 2×2 at value 0") && "\($0)".contains("no images") }
+    }
+
+    /// Serves `w` (its parameter count made the network's) to a worker: the worker must stop with an error `matches`
+    /// accepts, having answered shapeMismatch and sent no batch.
+    func expectRefused(_ w: Welcome, matches: @escaping @Sendable (any Error) -> Bool) async throws {
+        var w = w
         w.parameterCount = w.impliedParameterCount
         let learner = ScriptedLearner(scripts: [[.welcome(w)]])
         let port = try await learner.start()
         await #expect {
             try await client(port: port).run()
         } throws: { error in
-            "\(error)".contains("the learner's network reads an image 2×2 at value 0") && "\(error)".contains("no images")
+            matches(error)
         }
         await learner.stop()
         #expect(learner.errorCodes(0) == [WireError.Code.shapeMismatch.rawValue])
