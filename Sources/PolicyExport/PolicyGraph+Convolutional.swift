@@ -60,7 +60,7 @@ extension PolicyGraph {
     }
 
     /// A linear layer (Gemm, y = x·Wᵀ + b, PyTorch's layout); the name of its output.
-    private mutating func addLinear(_ layer: String, input: String) throws(PolicyExport.Failure) -> String {
+    mutating func addLinear(_ layer: String, input: String) throws(PolicyExport.Failure) -> String {
         let (weight, bias) = try addParameters(of: layer)
         model.nodes.append(.init(op: "Gemm", inputs: [input, weight, bias], outputs: ["\(layer).out"], attributes: [("transB", 1)]))
         return "\(layer).out"

@@ -75,11 +75,7 @@ struct PolicyGraph {
         var x = input
         for i in 0..<layerCount {
             let layer = "\(prefix).\(2 * i)"
-            let weight = try tensor(layer + ".weight")
-            let bias = try tensor(layer + ".bias")
-            model.initializers += [.floats(weight.name, weight.values, dims: weight.shape), .floats(bias.name, bias.values, dims: bias.shape)]
-            let out = "\(layer).out"
-            model.nodes.append(.init(op: "Gemm", inputs: [x, weight.name, bias.name], outputs: [out], attributes: [("transB", 1)]))
+            let out = try addLinear(layer, input: x)
             x = out
             if i < layerCount - 1 {
                 model.nodes.append(.init(op: activation, inputs: [out], outputs: ["\(layer).act"]))
